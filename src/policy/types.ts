@@ -1,0 +1,122 @@
+// Plain-JSON types shared by the policy, the workflow, the activities and the simulators.
+// Everything here crosses Temporal payloads and continue-as-new: no Map, Set, Date or class instances.
+
+export type Mode = 'conservative' | 'balanced' | 'aggressive';
+export type Size = 'XSMALL' | 'SMALL' | 'MEDIUM' | 'LARGE';
+
+export interface CoordinatorSpec {
+  url: string;
+  user?: string;
+  /** Path of a file holding the basic-auth password (never the password itself). */
+  passwordFile?: string;
+  /** Name of an environment variable holding the basic-auth password. */
+  passwordEnv?: string;
+  caFile?: string;
+}
+
+/** A validated warehouse, with every default filled in (see src/config/warehouse-spec.ts). */
+export interface WarehouseSpec {
+  name: string;
+  namespace: string;
+  coordinators: CoordinatorSpec[];
+  executorTemplate: string;
+  size?: Size;
+  executorsPerGroup: number;
+  nodes: { min: number; max: number };
+  queriesPerGroup: number;
+  executorMemoryMb: number;
+  groupSet: string;
+  mode: Mode;
+  scaleUpDelaySeconds?: number;
+  scaleDownDelaySeconds?: number;
+  autoSuspend: { enabled: boolean; timeoutSeconds: number };
+  pollIntervalSeconds: number;
+  scaleUpTimeoutSeconds: number;
+  dryRun: boolean;
+}
+
+/** One executor group as the cluster shows it (Kubernetes StatefulSet, or the in-process stand-in). */
+export interface GroupObservation {
+  /** `impala-executor-NNN` */
+  name: string;
+  /** NNN */
+  index: number;
+  /** readyReplicas == replicas */
+  ready: boolean;
+  /** Being deleted (drains, then disappears). Not counted, and its name is not reused until it is gone. */
+  deleting: boolean;
+  /** Queries executing on this group, from Impala; 0 when unknown. */
+  runningQueries: number;
+}
+
+/** The pool's load as the coordinator(s) report it. */
+export interface Load {
+  queued: number;
+  running: number;
+  /** Cluster-wide memory reserved by running queries, bytes (agg_mem_reserved). */
+  memReservedBytes: number;
+  /** Per-executor memory each queued query needs to be admitted (mem_limit_to_admit), bytes, in queue order. */
+  queuedQueryMemBytes: number[];
+  /** Healthy executor groups Impala sees for this group set. */
+  healthyGroups: number;
+  /** Running queries per Impala executor group name (`root.default-group-001`). */
+  runningByGroup: Record<string, number>;
+  /** Non-fatal problems (one coordinator of two down, ...). */
+  warnings: string[];
+}
+
+export type Observation =
+  | { kind: 'known'; load: Load; groups: GroupObservation[] }
+  /** A failed or malformed read: the tick changes nothing. `groups` is set when the cluster could still be listed. */
+  | { kind: 'unknown'; reason: string; groups?: GroupObservation[] };
+
+export type OperatorIntent = 'none' | 'suspend' | 'resume';
+
+export interface Counters {
+  /** Consecutive ticks with a queue (scale-up delay). */
+  up: number;
+  /** Consecutive ticks where one group fewer would hold the load (scale-down delay). */
+  down: number;
+  /** Consecutive idle ticks at the last group (AutoSuspend timeout). */
+  suspend: number;
+  /** Ticks the current scale-up has been in progress (scaleUpTimeoutSeconds). */
+  inScaleUp: number;
+}
+
+export type WarehouseState =
+  | 'Running'
+  | 'ScalingUp'
+  | 'ScalingDown'
+  | 'Suspended'
+  | 'Paused'
+  | 'LoadUnknown';
+
+export interface PolicyState {
+  tick: number;
+  /** Ready groups at the last known observation. */
+  current: number;
+  /** Groups wanted: ready + pending creations. */
+  target: number;
+  counters: Counters;
+  paused: boolean;
+  /** An operator's suspend holds the warehouse at zero until resume (no auto-resume). */
+  operatorSuspended: boolean;
+  /** The operator's last suspend/resume, applied by the next tick. */
+  intent: OperatorIntent;
+  state: WarehouseState;
+  /** Groups created and not yet ready, with the tick they were created at. */
+  pending: { name: string; sinceTick: number }[];
+  lastScaleUpFailure?: { tick: number; groups: string[]; reason: string };
+}
+
+export type Action =
+  | { type: 'add'; group: string; index: number }
+  | { type: 'remove'; group: string; index: number; why: 'scale-down' | 'suspend' | 'rollback' | 'above-max' };
+
+export interface Decision {
+  state: PolicyState;
+  /** Empty in dry-run mode: the reasons say what would have been done. */
+  actions: Action[];
+  /** Log lines in the seed system's wording, in order. */
+  reasons: string[];
+}
