@@ -1,0 +1,146 @@
+// The warehouse spec of DESIGN.md §2: parsed from YAML or JSON, validated, defaults filled in.
+// Pure (no I/O), so the workflow can validate a resize with the same rules as the configuration file.
+import { z } from 'zod';
+import type { Mode, Size, WarehouseSpec } from '../policy/types';
+
+export const GROUP_SIZES: Record<Size, number> = { XSMALL: 2, SMALL: 10, MEDIUM: 20, LARGE: 40 };
+export const MODES: readonly Mode[] = ['conservative', 'balanced', 'aggressive'];
+
+// Kubernetes object names: warehouses name labels and namespaces, groups name StatefulSets.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (what: string, max: number) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} must be at most ${max} characters`)
+    .regex(DNS_LABEL, `${what} must be lower-case letters, digits and '-', starting and ending with a letter or digit`);
+
+const seconds = (what: string) =>
+  z.number({ error: `${what} must be a number of seconds` }).int(`${what} must be a whole number of seconds`).min(0, `${what} must be ≥ 0`);
+
+const coordinatorSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL such as http://coordinator-0:25000' }),
+  user: z.string().min(1).optional(),
+  passwordFile: z.string().min(1).optional(),
+  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'passwordEnv must be an environment variable name').optional(),
+  caFile: z.string().min(1).optional(),
+});
+
+// Group names are `impala-executor-NNN` (19 characters) and their pods append `-N`; the warehouse name
+// is a label value (≤ 63), so 63 bounds it.
+export const warehouseSpecSchema = z
+  .strictObject({
+    name: dnsLabel('name', 63),
+    namespace: dnsLabel('namespace', 63),
+    coordinators: z.array(coordinatorSchema).default([]),
+    executorTemplate: z.string().min(1).default('impala-executor-000'),
+    size: z.enum(['XSMALL', 'SMALL', 'MEDIUM', 'LARGE'], { error: 'size must be one of XSMALL, SMALL, MEDIUM, LARGE' }).optional(),
+    executorsPerGroup: z.number().int().min(1, 'executorsPerGroup must be ≥ 1').max(1000).optional(),
+    nodes: z.strictObject({
+      min: z.number({ error: 'nodes.min must be a number' }).int().min(0, 'nodes.min must be ≥ 0'),
+      max: z.number({ error: 'nodes.max must be a number' }).int().min(1, 'nodes.max must be ≥ 1'),
+    }),
+    queriesPerGroup: z.number().int().min(1, 'queriesPerGroup must be ≥ 1').default(12),
+    executorMemoryMb: z.number().int().min(1, 'executorMemoryMb must be ≥ 1').default(16384),
+    groupSet: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'groupSet must be an Impala pool name such as root.default').default('root.default'),
+    mode: z.enum(['conservative', 'balanced', 'aggressive'], { error: 'mode must be one of conservative, balanced, aggressive' }).default('balanced'),
+    scaleUpDelaySeconds: seconds('scaleUpDelaySeconds').optional(),
+    scaleDownDelaySeconds: seconds('scaleDownDelaySeconds').optional(),
+    autoSuspend: z
+      .strictObject({
+        enabled: z.boolean({ error: 'autoSuspend.enabled must be true or false' }).default(true),
+        timeoutSeconds: seconds('autoSuspend.timeoutSeconds').default(300),
+      })
+      .default({ enabled: true, timeoutSeconds: 300 }),
+    pollIntervalSeconds: z.number().int().min(1, 'pollIntervalSeconds must be ≥ 1').max(3600).default(20),
+    scaleUpTimeoutSeconds: z.number().int().min(1, 'scaleUpTimeoutSeconds must be ≥ 1').default(900),
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    const perGroup = s.executorsPerGroup ?? (s.size ? GROUP_SIZES[s.size] : undefined);
+    if (perGroup === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['size'], message: 'set size (XSMALL, SMALL, MEDIUM, LARGE) or executorsPerGroup' });
+      return;
+    }
+    if (s.size && s.executorsPerGroup !== undefined && GROUP_SIZES[s.size] !== s.executorsPerGroup) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['executorsPerGroup'],
+        message: `executorsPerGroup ${s.executorsPerGroup} contradicts size ${s.size} (${GROUP_SIZES[s.size]}); set one of them`,
+      });
+    }
+    for (const k of ['min', 'max'] as const) {
+      if (s.nodes[k] % perGroup !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', k],
+          message: `nodes.${k} must be a multiple of the group size ${perGroup} (got ${s.nodes[k]})`,
+        });
+      }
+    }
+    if (s.nodes.max < s.nodes.min) {
+      ctx.addIssue({ code: 'custom', path: ['nodes', 'max'], message: `nodes.max must be ≥ nodes.min (got ${s.nodes.max} < ${s.nodes.min})` });
+    }
+    for (const c of s.coordinators) {
+      if (c.passwordFile && c.passwordEnv) {
+        ctx.addIssue({ code: 'custom', path: ['coordinators'], message: `coordinator ${c.url}: set passwordFile or passwordEnv, not both` });
+      }
+    }
+  })
+  .transform((s): WarehouseSpec => ({ ...s, executorsPerGroup: s.executorsPerGroup ?? GROUP_SIZES[s.size!] }));
+
+export type WarehouseSpecInput = z.input<typeof warehouseSpecSchema>;
+
+export class SpecError extends Error {
+  constructor(readonly issues: string[], where: string) {
+    super(`${where}: ${issues.join('; ')}`);
+    this.name = 'SpecError';
+  }
+}
+
+function describe(issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => {
+    const path = i.path.join('.');
+    if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`;
+    return path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
+  });
+}
+
+/** Validates one warehouse; throws a SpecError naming each bad field. `where` prefixes the message (file, warehouse). */
+export function parseWarehouseSpec(input: unknown, where = 'warehouse'): WarehouseSpec {
+  const r = warehouseSpecSchema.safeParse(input);
+  if (!r.success) throw new SpecError(describe(r.error.issues), where);
+  return r.data;
+}
+
+/** The operator's resize: any subset of these fields, validated against the rest of the spec. */
+export const resizeSchema = z.strictObject({
+  nodes: z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(1).optional() }).optional(),
+  mode: z.enum(['conservative', 'balanced', 'aggressive'], { error: 'mode must be one of conservative, balanced, aggressive' }).optional(),
+  scaleUpDelaySeconds: seconds('scaleUpDelaySeconds').optional(),
+  scaleDownDelaySeconds: seconds('scaleDownDelaySeconds').optional(),
+  autoSuspend: z.strictObject({ enabled: z.boolean().optional(), timeoutSeconds: seconds('autoSuspend.timeoutSeconds').optional() }).optional(),
+  dryRun: z.boolean().optional(),
+});
+export type Resize = z.infer<typeof resizeSchema>;
+
+/** The spec after a resize, or a SpecError naming what is wrong; the current spec is never modified. */
+export function applyResize(spec: WarehouseSpec, resize: unknown): WarehouseSpec {
+  const r = resizeSchema.safeParse(resize);
+  if (!r.success) throw new SpecError(describe(r.error.issues), 'resize');
+  const p = r.data;
+  const next = {
+    ...spec,
+    nodes: { ...spec.nodes, ...p.nodes },
+    mode: p.mode ?? spec.mode,
+    scaleUpDelaySeconds: p.scaleUpDelaySeconds ?? spec.scaleUpDelaySeconds,
+    scaleDownDelaySeconds: p.scaleDownDelaySeconds ?? spec.scaleDownDelaySeconds,
+    autoSuspend: { ...spec.autoSuspend, ...p.autoSuspend },
+    dryRun: p.dryRun ?? spec.dryRun,
+  };
+  return parseWarehouseSpec(stripUndefined(next), 'resize');
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
