@@ -1,0 +1,177 @@
+// From what each coordinator answered to one Load: pure, so every rule below is tested on fixtures without HTTP.
+//
+// Rules (DESIGN.md §1, issue 4):
+// - agg_* values are the statestore's cluster-wide view of the pool, the same pool seen from every coordinator: taken
+//   once, from the freshest coordinator (least statestore_admission_control_time_since_last_update_ms) among those that
+//   list the pool — a coordinator lists only pools it has itself seen a query for, so a backup coordinator's
+//   "absent" must not hide the primary's queue. No coordinator lists it: zero load.
+// - Queues and num-queries-executing.<group> are each coordinator's own: concatenated / summed.
+// - Membership (/backends, total-healthy) is the statestore's cluster-wide view: taken from the freshest coordinator.
+import type { Load } from '../../policy/types';
+import { flattenMetrics, splitExecutorGroups, type AdmissionJson, type BackendsJson, type MetricsJson, type PoolJson } from './impala-json';
+
+export interface CoordinatorReading {
+  url: string;
+  admission: AdmissionJson;
+  metrics: MetricsJson;
+  backends: BackendsJson;
+}
+
+export interface GroupView {
+  /** Impala's name, `<groupSet>-group-NNN`. */
+  name: string;
+  /** Executors registered for the group (whatever their state). */
+  executors: number;
+  /** Executors neither quiescing nor blacklisted. */
+  activeExecutors: number;
+  blacklisted: number;
+  healthy: boolean;
+  quiescing: boolean;
+  runningQueries: number;
+  /** Per-executor admission limit (smallest over the group), bytes; undefined with no executor. */
+  admitMemLimitBytes?: number;
+}
+
+export interface PoolView {
+  poolMaxRequests: number;
+  waitTimeMsEma: number;
+  headQueuedReasons: string[];
+  /** Coordinator the agg_* values came from, and how stale they were. */
+  aggFrom: string;
+  stalenessMs: number;
+}
+
+export interface LoadView {
+  load: Load;
+  /** Groups of the group set, sorted by name. */
+  groups: GroupView[];
+  /** Undefined when no coordinator has seen the pool yet. */
+  pool?: PoolView;
+}
+
+/** Impala's default --admission_control_stale_topic_threshold_ms: past it, Impala itself warns in queue reasons. */
+export const STALE_WARNING_MS = 5000;
+
+const HEALTHY_METRIC = 'cluster-membership.group-set.executor-groups.total-healthy.';
+const EXECUTING_METRIC = 'admission-controller.executor-group.num-queries-executing.';
+
+export function combine(
+  readings: CoordinatorReading[],
+  target: { groupSet: string; executorsPerGroup?: number },
+  warnings: string[] = [],
+): { ok: true; view: LoadView } | { ok: false; reason: string } {
+  if (readings.length === 0) return { ok: false, reason: 'no coordinator answered' };
+  const pool = target.groupSet;
+  const byFreshness = [...readings].sort(
+    (a, b) =>
+      a.admission.statestore_admission_control_time_since_last_update_ms -
+      b.admission.statestore_admission_control_time_since_last_update_ms,
+  );
+  const freshest = byFreshness[0];
+  const withPool = byFreshness
+    .map((r) => ({ r, p: r.admission.resource_pools.find((p) => p.pool_name === pool) }))
+    .filter((x): x is { r: CoordinatorReading; p: PoolJson } => x.p !== undefined);
+
+  const flat = readings.map((r) => ({ url: r.url, metrics: flattenMetrics(r.metrics.metric_group) }));
+  const runningByGroup: Record<string, number> = {};
+  for (const { url, metrics } of flat) {
+    for (const [name, value] of metrics) {
+      if (!name.startsWith(EXECUTING_METRIC)) continue;
+      const group = name.slice(EXECUTING_METRIC.length);
+      if (!group.startsWith(`${pool}-`)) continue;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        return { ok: false, reason: `${url}/metrics?json: metric ${name} is ${JSON.stringify(value)}, expected a non-negative integer` };
+      }
+      runningByGroup[group] = (runningByGroup[group] ?? 0) + value;
+    }
+  }
+
+  const groups = groupsFromBackends(freshest.backends, pool, target.executorsPerGroup, runningByGroup);
+  for (const g of groups) runningByGroup[g.name] ??= 0;
+
+  const healthyName = HEALTHY_METRIC + pool;
+  const freshestMetrics = flat.find((f) => f.url === freshest.url)!.metrics;
+  const healthyValue = freshestMetrics.get(healthyName);
+  let healthyGroups: number;
+  if (healthyValue === undefined) {
+    // Impala creates group-set metrics only for configured --expected_executor_group_sets.
+    healthyGroups = groups.filter((g) => g.healthy).length;
+    warnings.push(`${freshest.url}/metrics?json has no ${healthyName} (group set not configured in Impala?); counted ${healthyGroups} healthy groups from /backends`);
+  } else if (typeof healthyValue !== 'number' || !Number.isInteger(healthyValue) || healthyValue < 0) {
+    return { ok: false, reason: `${freshest.url}/metrics?json: metric ${healthyName} is ${JSON.stringify(healthyValue)}, expected a non-negative integer` };
+  } else healthyGroups = healthyValue;
+
+  for (const g of groups) {
+    if (g.blacklisted > 0) warnings.push(`group ${g.name}: ${g.blacklisted} executor(s) blacklisted by Impala`);
+  }
+
+  const queuedQueryMemBytes = withPool.length === 0 ? [] : readings.flatMap((r) => {
+    const p = r.admission.resource_pools.find((x) => x.pool_name === pool);
+    return p ? p.queued_queries.map((q) => q.mem_limit_to_admit) : [];
+  });
+
+  let poolView: PoolView | undefined;
+  let agg = { queued: 0, running: 0, mem: 0 };
+  if (withPool.length > 0) {
+    const { r, p } = withPool[0];
+    agg = { queued: p.agg_num_queued, running: p.agg_num_running, mem: p.agg_mem_reserved };
+    const stalenessMs = r.admission.statestore_admission_control_time_since_last_update_ms;
+    if (stalenessMs > STALE_WARNING_MS) {
+      warnings.push(`pool ${pool}: freshest admission state (${r.url}) is ${stalenessMs} ms old; statestore updates are late`);
+    }
+    poolView = {
+      poolMaxRequests: p.pool_max_requests,
+      waitTimeMsEma: p.wait_time_ms_ema,
+      headQueuedReasons: withPool.map((x) => x.p.head_queued_reason).filter((s): s is string => s !== undefined),
+      aggFrom: r.url,
+      stalenessMs,
+    };
+  }
+
+  return {
+    ok: true,
+    view: {
+      load: {
+        queued: agg.queued,
+        running: agg.running,
+        memReservedBytes: agg.mem,
+        queuedQueryMemBytes,
+        healthyGroups,
+        runningByGroup,
+        warnings,
+      },
+      groups,
+      pool: poolView,
+    },
+  };
+}
+
+function groupsFromBackends(
+  backends: BackendsJson,
+  pool: string,
+  executorsPerGroup: number | undefined,
+  runningByGroup: Record<string, number>,
+): GroupView[] {
+  const byName = new Map<string, GroupView>();
+  for (const b of backends.backends) {
+    if (!b.is_executor) continue;
+    for (const name of splitExecutorGroups(b.executor_groups)) {
+      if (!name.startsWith(`${pool}-`)) continue;
+      const g = byName.get(name) ?? { name, executors: 0, activeExecutors: 0, blacklisted: 0, healthy: false, quiescing: false, runningQueries: 0 };
+      g.executors += 1;
+      if (b.is_quiescing) g.quiescing = true;
+      if (b.is_blacklisted) g.blacklisted += 1;
+      if (!b.is_quiescing && !b.is_blacklisted) g.activeExecutors += 1;
+      g.admitMemLimitBytes = Math.min(g.admitMemLimitBytes ?? Infinity, b.admit_mem_limit);
+      byName.set(name, g);
+    }
+  }
+  for (const g of byName.values()) {
+    // Impala drops quiescing and blacklisted executors from their group; the group is healthy while the rest still
+    // reach its configured size (unknown to /backends, so the spec's, else "everyone registered").
+    const size = executorsPerGroup ?? g.executors;
+    g.healthy = g.activeExecutors >= size && g.activeExecutors > 0;
+    g.runningQueries = runningByGroup[g.name] ?? 0;
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

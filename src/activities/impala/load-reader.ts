@@ -1,0 +1,133 @@
+// The real LoadReader: reads every coordinator of the warehouse (three pages each, all in parallel) and combines
+// them (combine.ts). A coordinator that does not answer is a warning while another answers; one that answers
+// something unreadable makes the load unknown, since its own queue and running queries would be missing.
+import type { LoadReader, LoadResult } from '../interfaces';
+import type { CoordinatorSpec, WarehouseSpec } from '../../policy/types';
+import { combine, type CoordinatorReading, type LoadView } from './combine';
+import { connect, getJson, type GetResult } from './http-get';
+import { admissionSchema, backendsSchema, describeIssues, metricsSchema } from './impala-json';
+import type { z } from 'zod';
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+export interface ImpalaLoadReaderOptions {
+  /** Per request (each of the three pages of each coordinator). Default 5000. */
+  timeoutMs?: number;
+  /** Where passwordEnv is looked up; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What `read` needs of a warehouse; `probe` has no full spec. */
+export interface ReadTarget {
+  coordinators: CoordinatorSpec[];
+  groupSet: string;
+  /** Configured group size; without it a group is healthy when every registered executor is active. */
+  executorsPerGroup?: number;
+}
+
+export interface CoordinatorStatus {
+  url: string;
+  ok: boolean;
+  error?: string;
+}
+
+export type DetailedResult =
+  | { ok: true; view: LoadView; coordinators: CoordinatorStatus[] }
+  | { ok: false; reason: string; coordinators: CoordinatorStatus[] };
+
+type Fetched = { ok: true; reading: CoordinatorReading } | { ok: false; unreachable: boolean; reason: string };
+
+export class ImpalaLoadReader implements LoadReader {
+  private readonly timeoutMs: number;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(options: ImpalaLoadReaderOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.env = options.env ?? process.env;
+    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new Error(`ImpalaLoadReader timeoutMs must be a positive number of milliseconds (got ${options.timeoutMs})`);
+    }
+  }
+
+  async read(spec: WarehouseSpec): Promise<LoadResult> {
+    const r = await this.readDetailed(spec);
+    return r.ok ? { ok: true, load: r.view.load } : { ok: false, reason: r.reason };
+  }
+
+  /** The load plus per-group and per-coordinator detail (for `probe` and status pages). Never throws. */
+  async readDetailed(target: ReadTarget): Promise<DetailedResult> {
+    try {
+      return await this.readAll(target);
+    } catch (err) {
+      // A bug here must still be "load unknown", never a crashed activity that the workflow retries blindly.
+      return { ok: false, reason: `reading ${target.coordinators.map((c) => c.url).join(', ')} failed: ${(err as Error).message}`, coordinators: [] };
+    }
+  }
+
+  private async readAll(target: ReadTarget): Promise<DetailedResult> {
+    if (target.coordinators.length === 0) {
+      return { ok: false, reason: 'the warehouse lists no coordinators (set coordinators[].url)', coordinators: [] };
+    }
+    const fetched = await Promise.all(target.coordinators.map((c) => this.readCoordinator(c)));
+    const coordinators: CoordinatorStatus[] = fetched.map((f, i) =>
+      f.ok ? { url: target.coordinators[i].url, ok: true } : { url: target.coordinators[i].url, ok: false, error: f.reason },
+    );
+    const failures = fetched.filter((f): f is Extract<Fetched, { ok: false }> => !f.ok);
+    const readings = fetched.flatMap((f) => (f.ok ? [f.reading] : []));
+    const unreadable = failures.filter((f) => !f.unreachable);
+    if (unreadable.length > 0) {
+      return { ok: false, reason: `load unknown: ${unreadable.map((f) => f.reason).join('; ')}`, coordinators };
+    }
+    if (readings.length === 0) {
+      return { ok: false, reason: `load unknown: no coordinator answered: ${failures.map((f) => f.reason).join('; ')}`, coordinators };
+    }
+    const warnings = failures.map((f) => `coordinator down, using the others: ${f.reason}`);
+    const combined = combine(readings, target, warnings);
+    if (!combined.ok) return { ok: false, reason: `load unknown: ${combined.reason}`, coordinators };
+    return { ok: true, view: combined.view, coordinators };
+  }
+
+  private async readCoordinator(spec: CoordinatorSpec): Promise<Fetched> {
+    const c = connect(spec, this.env);
+    if (!c.ok) return { ok: false, unreachable: false, reason: c.reason };
+    const opts = { timeoutMs: this.timeoutMs, env: this.env };
+    const [admission, metrics, backends] = await Promise.all([
+      getJson(c.conn, '/admission?json', opts),
+      getJson(c.conn, '/metrics?json', opts),
+      getJson(c.conn, '/backends?json', opts),
+    ]);
+    const url = spec.url.replace(/\/+$/, '');
+    const a = validate(admission, admissionSchema, url, '/admission?json');
+    const m = validate(metrics, metricsSchema, url, '/metrics?json');
+    const b = validate(backends, backendsSchema, url, '/backends?json');
+    const all = [a, m, b];
+    const bad = all.filter((x) => !x.ok);
+    if (bad.length > 0) {
+      const reasons = bad.map((x) => (x.ok ? '' : x.reason));
+      return { ok: false, unreachable: bad.every((x) => !x.ok && x.unreachable), reason: reasons.join('; ') };
+    }
+    return {
+      ok: true,
+      reading: {
+        url,
+        admission: (a as { value: z.infer<typeof admissionSchema> }).value,
+        metrics: (m as { value: z.infer<typeof metricsSchema> }).value,
+        backends: (b as { value: z.infer<typeof backendsSchema> }).value,
+      },
+    };
+  }
+}
+
+function validate<T>(
+  got: GetResult,
+  schema: z.ZodType<T>,
+  url: string,
+  page: string,
+): { ok: true; value: T } | { ok: false; unreachable: boolean; reason: string } {
+  if (!got.ok) return { ok: false, unreachable: got.kind === 'unreachable', reason: got.reason };
+  const parsed = schema.safeParse(got.body);
+  if (!parsed.success) {
+    return { ok: false, unreachable: false, reason: `${url}${page}: unexpected JSON shape: ${describeIssues(parsed.error)}` };
+  }
+  return { ok: true, value: parsed.data };
+}
