@@ -1,0 +1,175 @@
+// A simulated Impala coordinator: its debug web server's JSON pages (impala-pages.ts) plus a control API to run
+// queries, over a simulated cluster (cluster.ts). Several coordinators may share one cluster, as Impala's backup
+// coordinator shares the statestore.
+//
+//   POST /queries {pool?, durationMs, memMb?, sql?}  → 201 {id, state, ...}
+//   GET  /queries/:id                               → the query: state, queueWaitMs, group, reason
+//   GET  /queries                                   → every query
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { describeIssues } from '../activities/impala/impala-json';
+import { ClusterSimulator, type ClusterOptions, type SimQuery } from './cluster';
+import { admissionPage, backendsPage, jsonMetricsPage, metricsPage, type CoordinatorIdentity } from './impala-pages';
+
+export const DEFAULT_PORT = 25000;
+
+export type CoordinatorOptions = {
+  /** Default 25000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Name in /backends and tag of the queries it takes. Default coordinator-N (N = its position in the cluster). */
+  name?: string;
+  /** Reported statestore staleness, ms. Default 0. */
+  stalenessMs?: number;
+} & ({ cluster: ClusterSimulator } | ClusterOptions);
+
+export interface CoordinatorServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  name: string;
+  cluster: ClusterSimulator;
+  /** Stops the server (and the cluster, when this server created it). */
+  close(): Promise<void>;
+}
+
+const submitSchema = z.object({
+  pool: z.string().min(1).optional(),
+  durationMs: z.number().nonnegative(),
+  memMb: z.number().nonnegative().optional(),
+  sql: z.string().optional(),
+});
+
+export interface QueryView {
+  id: string;
+  pool: string;
+  sql?: string;
+  coordinator?: string;
+  state: SimQuery['state'];
+  memMb: number;
+  durationMs: number;
+  /** Milliseconds since the simulator started. */
+  submittedAtMs: number;
+  admittedAtMs?: number;
+  endAtMs?: number;
+  /** Time in the queue: final once admitted, so far while queued. */
+  queueWaitMs: number;
+  group?: string;
+  reason?: string;
+}
+
+export function queryView(q: SimQuery, now: number): QueryView {
+  const end = q.admittedAt ?? (q.state === 'queued' ? now : q.endAt ?? now);
+  return {
+    id: q.id,
+    pool: q.pool,
+    sql: q.sql,
+    coordinator: q.coordinator,
+    state: q.state,
+    memMb: q.memBytes / (1024 * 1024),
+    durationMs: q.durationMs,
+    submittedAtMs: q.submittedAt,
+    admittedAtMs: q.admittedAt,
+    endAtMs: q.endAt,
+    queueWaitMs: end - q.submittedAt,
+    group: q.group,
+    reason: q.reason,
+  };
+}
+
+export async function startCoordinator(options: CoordinatorOptions): Promise<CoordinatorServer> {
+  const owned = !('cluster' in options);
+  const cluster = 'cluster' in options ? options.cluster : new ClusterSimulator(options);
+  if (owned) await cluster.start();
+  const me: CoordinatorIdentity = {
+    name: options.name ?? `coordinator-${cluster.coordinators.length}`,
+    stalenessMs: options.stalenessMs ?? 0,
+  };
+  if (cluster.coordinators.includes(me.name)) throw new Error(`the cluster already has a coordinator named ${me.name}`);
+  cluster.coordinators.push(me.name);
+
+  const server = http.createServer((req, res) => {
+    void handle(cluster, me, req, res).catch((err: Error) => send(res, 500, { error: err.message }));
+  });
+  server.keepAliveTimeout = 1000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    if (owned) cluster.stop();
+    cluster.coordinators.splice(cluster.coordinators.indexOf(me.name), 1);
+    throw new Error(`coordinator simulator cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}: ${(err as Error).message}`);
+  }
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    name: me.name,
+    cluster,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (owned) cluster.stop();
+        const i = cluster.coordinators.indexOf(me.name);
+        if (i >= 0) cluster.coordinators.splice(i, 1);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(cluster: ClusterSimulator, me: CoordinatorIdentity, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://simulator');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (req.method === 'GET') {
+    cluster.sync();
+    switch (path) {
+      case '/admission':
+        return send(res, 200, admissionPage(cluster, me));
+      case '/metrics':
+        return send(res, 200, metricsPage(cluster, me, url.searchParams.get('metric_group') ?? undefined));
+      case '/jsonmetrics':
+        return send(res, 200, jsonMetricsPage(cluster, me));
+      case '/backends':
+        return send(res, 200, backendsPage(cluster));
+      case '/queries':
+        return send(res, 200, { queries: cluster.queries().map((q) => queryView(q, cluster.model.time())) });
+    }
+    const m = /^\/queries\/([^/]+)$/.exec(path);
+    if (m) {
+      const q = cluster.query(decodeURIComponent(m[1]));
+      return q ? send(res, 200, queryView(q, cluster.model.time())) : send(res, 404, { error: `no query with id ${m[1]}` });
+    }
+  }
+  if (req.method === 'POST' && path === '/queries') {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      return send(res, 400, { error: `POST /queries: body is not JSON (${(err as Error).message}); send {"durationMs": N, "memMb"?: N, "pool"?: "...", "sql"?: "..."}` });
+    }
+    const parsed = submitSchema.safeParse(body);
+    if (!parsed.success) return send(res, 400, { error: `POST /queries: ${describeIssues(parsed.error)}` });
+    const q = cluster.submit({ ...parsed.data, coordinator: me.name });
+    return send(res, 201, queryView(q, cluster.model.time()));
+  }
+  send(res, 404, { error: `${req.method} ${path} is not served by the coordinator simulator` });
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

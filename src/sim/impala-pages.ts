@@ -1,0 +1,221 @@
+// The coordinator's debug pages rendered from the simulated cluster, in the shapes Impala writes them
+// (impala-http-handler.cc AdmissionStateHandler / BackendsHandler, admission-controller.cc PoolStats::ToJson,
+// metrics.cc MetricGroup::ToJson) — the reader must not be able to tell the difference on the fields it reads.
+// Cluster-wide values (agg_*, membership) are the same on every coordinator; local ones (own queue, running
+// queries, num-queries-executing) are the queries submitted through this coordinator.
+import { formatBytes } from '../activities/impala/pretty-bytes';
+import type { ModelQuery } from './admission-model';
+import { executorHost, type ClusterSimulator } from './cluster';
+
+export interface CoordinatorIdentity {
+  name: string;
+  /** Reported as statestore_admission_control_time_since_last_update_ms. */
+  stalenessMs: number;
+}
+
+function queryInfo(q: ModelQuery) {
+  return {
+    query_id: q.id,
+    mem_limit: q.memBytes,
+    mem_limit_to_admit: q.memBytes,
+    coord_mem_limit: 0,
+    coord_mem_to_admit: 0,
+    num_backends: 0,
+  };
+}
+
+export function admissionPage(cluster: ClusterSimulator, me: CoordinatorIdentity) {
+  const mine = cluster.model.queries().filter((q) => q.coordinator === me.name);
+  const executors = new Map(cluster.model.groups().map((g) => [g.name, g.executors]));
+  const pools = cluster.model
+    .pools()
+    .filter((p) => mine.some((q) => q.pool === p.pool))
+    .map((p) => {
+      const queued = p.queue.map((id) => cluster.model.query(id)!).filter((q) => q.coordinator === me.name);
+      const running = mine.filter((q) => q.pool === p.pool && q.state === 'running');
+      const json: Record<string, unknown> = {
+        pool_name: p.pool,
+        agg_num_running: p.running,
+        agg_num_queued: p.queued,
+        agg_mem_reserved: p.memReservedBytes,
+        local_mem_admitted: running.reduce((s, q) => s + q.memBytes * (executors.get(q.group!) ?? 0), 0),
+        agg_current_users: '0',
+        local_current_users: '0',
+        total_admitted: p.totalAdmitted,
+        total_rejected: p.totalRejected,
+        total_timed_out: 0,
+        pool_max_mem_resources: -1,
+        pool_max_requests: -1,
+        pool_max_queued: -1,
+        pool_queue_timeout: 0,
+        max_query_mem_limit: 0,
+        min_query_mem_limit: 0,
+        clamp_mem_limit_query_option: true,
+        max_query_cpu_core_per_node_limit: 0,
+        max_query_cpu_core_coordinator_limit: 0,
+        wait_time_ms_ema: p.waitTimeMsEma,
+        peak_mem_usage_histogram: Array.from({ length: 10 }, (_, i) => [i, 0]),
+        queued_queries: queued.map(queryInfo),
+      };
+      if (queued.length > 0) json.head_queued_reason = queued[0].reason ?? '';
+      // AdmissionStateHandler adds running_queries only for pools with a running query on this coordinator.
+      if (running.length > 0) json.running_queries = running.map(queryInfo);
+      return json;
+    });
+  return {
+    resource_pools_plain_json: JSON.stringify(pools),
+    resource_pools: pools,
+    statestore_admission_control_time_since_last_update_ms: me.stalenessMs,
+    get_all_pools: true,
+  };
+}
+
+interface Metric {
+  name: string;
+  value: number;
+  kind: 'GAUGE' | 'COUNTER';
+  units: 'NONE' | 'UNIT';
+  description: string;
+  human_readable: string;
+}
+
+export interface MetricGroupPage {
+  name: string;
+  metrics: Metric[];
+  child_groups?: MetricGroupPage[];
+}
+
+const metric = (name: string, value: number, kind: Metric['kind'], units: Metric['units'], description: string): Metric => ({
+  name,
+  value,
+  kind,
+  units,
+  description,
+  human_readable: String(value),
+});
+
+export function metricTree(cluster: ClusterSimulator, me: CoordinatorIdentity): MetricGroupPage {
+  const groups = cluster.model.groups();
+  const mine = cluster.model.queries().filter((q) => q.coordinator === me.name);
+  const admission: Metric[] = [];
+  for (const p of cluster.model.pools()) {
+    if (!mine.some((q) => q.pool === p.pool)) continue;
+    admission.push(
+      metric(`admission-controller.agg-num-running.${p.pool}`, p.running, 'GAUGE', 'NONE', `Resource Pool ${p.pool} Aggregate Num Running`),
+      metric(`admission-controller.agg-num-queued.${p.pool}`, p.queued, 'GAUGE', 'NONE', `Resource Pool ${p.pool} Aggregate Queue Size`),
+      metric(`admission-controller.agg-mem-reserved.${p.pool}`, p.memReservedBytes, 'GAUGE', 'NONE', `Resource Pool ${p.pool} Aggregate Mem Reserved`),
+      metric(`admission-controller.total-admitted.${p.pool}`, p.totalAdmitted, 'COUNTER', 'NONE', `Resource Pool ${p.pool} Total Admitted`),
+    );
+  }
+  for (const g of groups) {
+    const executing = mine.filter((q) => q.state === 'running' && q.group === g.name).length;
+    admission.push(
+      metric(
+        `admission-controller.executor-group.num-queries-executing.${g.name}`,
+        executing,
+        'GAUGE',
+        'UNIT',
+        `Total number of queries admitted on this coordinator running on executor group: ${g.name}`,
+      ),
+    );
+  }
+  const set = cluster.groupSet;
+  const withExecutors = groups.filter((g) => g.executors > 0);
+  const healthy = groups.filter((g) => g.healthy);
+  const backends = withExecutors.reduce((s, g) => s + g.executors, 0);
+  const membership = [
+    metric('cluster-membership.backends.total', backends + cluster.coordinators.length, 'COUNTER', 'NONE', 'Total number of backends registered with the statestore'),
+    metric('cluster-membership.executor-groups.total', withExecutors.length, 'COUNTER', 'NONE', 'Total number of executor groups that have at least one executor'),
+    metric('cluster-membership.executor-groups.total-healthy', healthy.length, 'COUNTER', 'NONE', 'Total number of executor groups that are in a healthy state'),
+    metric(`cluster-membership.group-set.backends.total.${set}`, backends, 'COUNTER', 'NONE', `Total number of backends in the executor group set ${set} registered with the statestore`),
+    metric(`cluster-membership.group-set.executor-groups.total.${set}`, withExecutors.length, 'COUNTER', 'NONE', `Total number of executor groups in the executor group set ${set} that have at least one executor`),
+    metric(`cluster-membership.group-set.executor-groups.total-healthy.${set}`, healthy.length, 'COUNTER', 'NONE', `Total number of executor groups in the executor group set ${set} that are in a healthy state`),
+  ];
+  return {
+    name: 'impala-metrics',
+    metrics: [],
+    child_groups: [
+      { name: 'admission-controller', metrics: admission, child_groups: [] },
+      { name: 'cluster-membership', metrics: membership, child_groups: [] },
+    ],
+  };
+}
+
+/** `/metrics?json[&metric_group=NAME]`: a named group comes without its children, as in MetricGroup::TemplateCallback. */
+export function metricsPage(cluster: ClusterSimulator, me: CoordinatorIdentity, group?: string) {
+  const root = metricTree(cluster, me);
+  if (group === undefined) return { metric_group: root };
+  const found = root.child_groups!.find((g) => g.name === group);
+  return found ? { metric_group: { name: found.name, metrics: found.metrics } } : { error: `Metric group ${group} not found` };
+}
+
+/** `/jsonmetrics`: the flat legacy form, name → value. */
+export function jsonMetricsPage(cluster: ClusterSimulator, me: CoordinatorIdentity): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (g: MetricGroupPage): void => {
+    for (const m of g.metrics) out[m.name] = m.value;
+    for (const c of g.child_groups ?? []) walk(c);
+  };
+  walk(metricTree(cluster, me));
+  return out;
+}
+
+export function backendsPage(cluster: ClusterSimulator) {
+  const slots = cluster.queriesPerGroup;
+  const limit = formatBytes(cluster.executorMemBytes);
+  const backends: Record<string, unknown>[] = cluster.coordinators.map((name, i) => ({
+    address: `${name}:27000`,
+    krpc_address: `${name}:27010`,
+    backend_id: `${(0xc0 + i).toString(16).padStart(16, '0')}:0000000000000000`,
+    webserver_url: `http://${name}:25000`,
+    is_coordinator: true,
+    is_executor: false,
+    is_quiescing: false,
+    is_blacklisted: false,
+    is_active: true,
+    admit_mem_limit: limit,
+    mem_reserved: '0',
+    mem_admitted: '0',
+    admission_slots: slots,
+    num_admitted: 0,
+    admission_slots_in_use: 0,
+    executor_groups: '',
+    process_start_time: '',
+    version: 'impalad version 4.5.0-SIMULATED',
+  }));
+  let quiescing = 0;
+  for (const g of cluster.model.groups()) {
+    const running = g.running;
+    for (let i = 0; i < g.executors; i++) {
+      const host = executorHost(g.name, i);
+      if (g.quiescing) quiescing += 1;
+      backends.push({
+        address: host,
+        krpc_address: host.replace(/:27000$/, ':27010'),
+        backend_id: `${g.name}:${i}`,
+        webserver_url: `http://${host.replace(/:27000$/, ':25000')}`,
+        is_coordinator: false,
+        is_executor: true,
+        is_quiescing: g.quiescing,
+        is_blacklisted: false,
+        is_active: !g.quiescing,
+        admit_mem_limit: limit,
+        mem_reserved: formatBytes(g.memAdmittedBytes),
+        mem_admitted: formatBytes(g.memAdmittedBytes),
+        admission_slots: slots,
+        num_admitted: running,
+        admission_slots_in_use: running,
+        executor_groups: g.name,
+        process_start_time: '',
+        version: 'impalad version 4.5.0-SIMULATED',
+      });
+    }
+  }
+  const page: Record<string, unknown> = {
+    backends,
+    num_active_backends: backends.filter((b) => b.is_active).length,
+  };
+  // BackendsHandler omits these when zero.
+  if (quiescing > 0) page.num_quiescing_backends = quiescing;
+  return page;
+}
