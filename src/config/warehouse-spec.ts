@@ -98,18 +98,41 @@ export class SpecError extends Error {
   }
 }
 
-function describe(issues: z.core.$ZodIssue[]): string[] {
+function describe(issues: z.core.$ZodIssue[], input: unknown): string[] {
   return issues.map((i) => {
     const path = i.path.join('.');
     if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`;
-    return path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
+    const message = path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
+    // Name the offending value (DESIGN.md §3: validators throw messages that carry it), unless the message already does.
+    const value = valueAt(input, i.path);
+    return value.found && !names(message, show(value.value)) ? `${message} (got ${show(value.value)})` : message;
   });
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): { found: boolean; value?: unknown } {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object' || !(k in v)) return { found: false };
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return { found: path.length > 0 && v !== undefined, value: v };
+}
+
+/** Does the message already carry the value (`(got …)`, or the value as a word of its own)? */
+function names(message: string, shown: string): boolean {
+  const escaped = shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return message.includes('(got ') || new RegExp(`(^|[\\s(])${escaped}([\\s),;]|$)`).test(message);
+}
+
+function show(v: unknown): string {
+  const text = typeof v === 'number' || typeof v === 'boolean' ? String(v) : (JSON.stringify(v) ?? String(v));
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
 /** Validates one warehouse; throws a SpecError naming each bad field. `where` prefixes the message (file, warehouse). */
 export function parseWarehouseSpec(input: unknown, where = 'warehouse'): WarehouseSpec {
   const r = warehouseSpecSchema.safeParse(input);
-  if (!r.success) throw new SpecError(describe(r.error.issues), where);
+  if (!r.success) throw new SpecError(describe(r.error.issues, input), where);
   return r.data;
 }
 
@@ -127,7 +150,7 @@ export type Resize = z.infer<typeof resizeSchema>;
 /** The spec after a resize, or a SpecError naming what is wrong; the current spec is never modified. */
 export function applyResize(spec: WarehouseSpec, resize: unknown): WarehouseSpec {
   const r = resizeSchema.safeParse(resize);
-  if (!r.success) throw new SpecError(describe(r.error.issues), 'resize');
+  if (!r.success) throw new SpecError(describe(r.error.issues, resize), 'resize');
   const p = r.data;
   const next = {
     ...spec,
