@@ -1,0 +1,63 @@
+// Our policy in the simulator: the very `decide()` the warehouse workflow runs, fed an observation built from the
+// admission model exactly as the workflow's activities build it from Impala and Kubernetes.
+import { decide, initialState } from '../../policy/decide';
+import { groupName, impalaGroupName } from '../../policy/names';
+import type { GroupObservation, Observation, PolicyState, WarehouseSpec } from '../../policy/types';
+import type { Command, SimPolicy, SimView } from '../policy-port';
+
+export function observationOf(view: SimView): Observation {
+  const { spec } = view;
+  const groups: GroupObservation[] = view.groups.map((g) => ({
+    name: groupName(g.index),
+    index: g.index,
+    ready: g.ready,
+    deleting: g.deleting,
+    runningQueries: g.running,
+  }));
+  const runningByGroup: Record<string, number> = {};
+  for (const g of view.groups) if (g.ready) runningByGroup[impalaGroupName(spec.groupSet, g.index)] = g.running;
+  return {
+    kind: 'known',
+    load: {
+      queued: view.queued,
+      running: view.running,
+      memReservedBytes: view.memReservedBytes,
+      queuedQueryMemBytes: view.queued > 0 ? view.queuedMemBytes() : [],
+      healthyGroups: view.groups.filter((g) => g.ready && !g.deleting).length,
+      runningByGroup,
+      warnings: [],
+    },
+    groups,
+  };
+}
+
+export class OursPolicy implements SimPolicy {
+  readonly name: string;
+  readonly tickMs: number;
+  private state: PolicyState = initialState();
+  /** The last decision's log lines (for debugging a what-if run). */
+  lastReasons: string[] = [];
+
+  constructor(private readonly spec: WarehouseSpec) {
+    this.name = `ours-${spec.mode}`;
+    this.tickMs = spec.pollIntervalSeconds * 1000;
+  }
+
+  initialGroups(): number {
+    return 0;
+  }
+
+  tick(view: SimView): Command {
+    const d = decide(this.spec, this.state, observationOf(view));
+    this.state = d.state;
+    this.lastReasons = d.reasons;
+    const cmd: Command = { add: [], remove: [] };
+    for (const a of d.actions) (a.type === 'add' ? cmd.add : cmd.remove).push(a.index);
+    return cmd;
+  }
+
+  /** For tests and the workflow-state check: the policy state carried between ticks. */
+  currentState(): PolicyState {
+    return this.state;
+  }
+}
