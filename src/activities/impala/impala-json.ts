@@ -44,7 +44,8 @@ export interface MetricGroupJson {
 
 const metricGroupSchema: z.ZodType<MetricGroupJson> = z.object({
   name: z.string(),
-  metrics: z.array(z.object({ name: z.string(), value: z.unknown() })),
+  // Histograms and sets carry no `value`, only their own fields.
+  metrics: z.array(z.object({ name: z.string(), value: z.unknown().optional() })),
   get child_groups() {
     return z.array(metricGroupSchema).optional();
   },
