@@ -25,12 +25,30 @@ export type CoordinatorOptions = {
   stalenessMs?: number;
 } & ({ cluster: ClusterSimulator } | ClusterOptions);
 
+/** Failures a real coordinator shows, injected into the debug pages (not the control API). */
+export interface Faults {
+  /** Answer each page this much later (a coordinator under GC or load). */
+  delayMs?: number;
+  /** Send only the first half of each page (a coordinator restarting mid-response). */
+  truncate?: boolean;
+  /** Answer each page with this HTTP status and an HTML body. */
+  status?: number;
+}
+
+const faultsSchema = z.object({
+  delayMs: z.number().nonnegative().optional(),
+  truncate: z.boolean().optional(),
+  status: z.number().int().min(100).max(599).optional(),
+});
+
 export interface CoordinatorServer {
   /** `http://127.0.0.1:PORT` */
   url: string;
   port: number;
   name: string;
   cluster: ClusterSimulator;
+  /** Replaces the injected faults; `{}` heals. */
+  setFaults(faults: Faults): void;
   /** Stops the server (and the cluster, when this server created it). */
   close(): Promise<void>;
 }
@@ -90,8 +108,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   if (cluster.coordinators.includes(me.name)) throw new Error(`the cluster already has a coordinator named ${me.name}`);
   cluster.coordinators.push(me.name);
 
+  const state = { faults: {} as Faults };
   const server = http.createServer((req, res) => {
-    void handle(cluster, me, req, res).catch((err: Error) => send(res, 500, { error: err.message }));
+    void handle(cluster, me, state, req, res).catch((err: Error) => send(res, 500, { error: err.message }));
   });
   server.keepAliveTimeout = 1000;
   try {
@@ -110,6 +129,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     port,
     name: me.name,
     cluster,
+    setFaults: (faults) => {
+      state.faults = { ...faults };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (owned) cluster.stop();
@@ -121,20 +143,37 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   };
 }
 
-async function handle(cluster: ClusterSimulator, me: CoordinatorIdentity, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  cluster: ClusterSimulator,
+  me: CoordinatorIdentity,
+  state: { faults: Faults },
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://simulator');
   const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (req.method === 'GET' && PAGES.has(path)) {
+    const f = state.faults;
+    if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+    if (res.destroyed) return;
+    if (f.status && f.status !== 200) {
+      res.writeHead(f.status, { 'content-type': 'text/html' }).end('<html><body>Simulated coordinator error</body></html>');
+      return;
+    }
+    cluster.sync();
+    const page =
+      path === '/admission'
+        ? admissionPage(cluster, me)
+        : path === '/metrics'
+          ? metricsPage(cluster, me, url.searchParams.get('metric_group') ?? undefined)
+          : path === '/jsonmetrics'
+            ? jsonMetricsPage(cluster, me)
+            : backendsPage(cluster);
+    return send(res, 200, page, f.truncate);
+  }
   if (req.method === 'GET') {
     cluster.sync();
     switch (path) {
-      case '/admission':
-        return send(res, 200, admissionPage(cluster, me));
-      case '/metrics':
-        return send(res, 200, metricsPage(cluster, me, url.searchParams.get('metric_group') ?? undefined));
-      case '/jsonmetrics':
-        return send(res, 200, jsonMetricsPage(cluster, me));
-      case '/backends':
-        return send(res, 200, backendsPage(cluster));
       case '/queries':
         return send(res, 200, { queries: cluster.queries().map((q) => queryView(q, cluster.model.time())) });
     }
@@ -143,6 +182,18 @@ async function handle(cluster: ClusterSimulator, me: CoordinatorIdentity, req: h
       const q = cluster.query(decodeURIComponent(m[1]));
       return q ? send(res, 200, queryView(q, cluster.model.time())) : send(res, 404, { error: `no query with id ${m[1]}` });
     }
+  }
+  if (req.method === 'PUT' && path === '/faults') {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      return send(res, 400, { error: `PUT /faults: body is not JSON (${(err as Error).message})` });
+    }
+    const parsed = faultsSchema.safeParse(body);
+    if (!parsed.success) return send(res, 400, { error: `PUT /faults: ${describeIssues(parsed.error)}` });
+    state.faults = parsed.data;
+    return send(res, 200, state.faults);
   }
   if (req.method === 'POST' && path === '/queries') {
     let body: unknown;
@@ -168,8 +219,11 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, null, 2);
+const PAGES = new Set(['/admission', '/metrics', '/jsonmetrics', '/backends']);
+
+function send(res: http.ServerResponse, status: number, body: unknown, truncate = false): void {
+  const full = JSON.stringify(body, null, 2);
+  const text = truncate ? full.slice(0, Math.floor(full.length / 2)) : full;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
