@@ -137,7 +137,7 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
       t.say(`Resuming warehouse as the operator asked.`);
       t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
       pendingLine(t);
-      s.state = 'ScalingUp';
+      s.state = spec.dryRun ? 'Suspended' : 'ScalingUp';
       return true;
     }
     t.say(`Resume asked for, but the warehouse is not suspended (${live.length} executor groups).`);
