@@ -103,8 +103,10 @@ export class ImpalaLoadReader implements LoadReader {
     const all = [a, m, b];
     const bad = all.filter((x) => !x.ok);
     if (bad.length > 0) {
-      const reasons = bad.map((x) => (x.ok ? '' : x.reason));
-      return { ok: false, unreachable: bad.every((x) => !x.ok && x.unreachable), reason: reasons.join('; ') };
+      const unreachable = bad.every((x) => !x.ok && x.unreachable);
+      // A coordinator that is down fails all three pages the same way: one message says it.
+      const reasons = (unreachable ? bad.slice(0, 1) : bad).map((x) => (x.ok ? '' : x.reason));
+      return { ok: false, unreachable, reason: reasons.join('; ') };
     }
     return {
       ok: true,

@@ -1,4 +1,6 @@
 // One entry per command module: each adds its command (and subcommands) to the program.
 import type { Command } from 'commander';
+import { registerProbe } from './probe';
+import { registerSimulate } from './simulate';
 
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [registerProbe, registerSimulate];

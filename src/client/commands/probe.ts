@@ -1,0 +1,117 @@
+// `impala-autoscaler probe`: read a live warehouse's coordinators once and print what the autoscaler would see, so a
+// platform engineer can check URL, credentials and CA before starting a warehouse. Exit 2 when the load is unknown.
+import { Command, InvalidArgumentError } from 'commander';
+import { formatBytes } from '../../activities/impala/pretty-bytes';
+import { DEFAULT_TIMEOUT_MS, ImpalaLoadReader, type DetailedResult } from '../../activities/impala/load-reader';
+import type { CoordinatorSpec } from '../../policy/types';
+
+interface ProbeOptions {
+  coordinator: string[];
+  groupSet: string;
+  user?: string;
+  passwordFile?: string;
+  passwordEnv?: string;
+  caFile?: string;
+  timeoutMs: number;
+  executorsPerGroup?: number;
+  json?: boolean;
+}
+
+export interface ProbeJson {
+  groupSet: string;
+  queued: number;
+  running: number;
+  memReservedBytes: number;
+  queuedMemBytes: number;
+  healthyGroups: number;
+  groups: { name: string; executors: number; healthy: boolean; quiescing: boolean; runningQueries: number }[];
+  coordinators: { url: string; ok: boolean; error?: string }[];
+}
+
+const positiveInt = (what: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer (got "${value}")`);
+  return n;
+};
+
+export function registerProbe(program: Command): void {
+  program
+    .command('probe')
+    .description("read a warehouse's Impala coordinators once and print the load the autoscaler sees (exit 2 when unknown)")
+    .option('--coordinator <url>', 'coordinator web server URL, e.g. http://coordinator-0:25000 (repeat for a backup coordinator)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--group-set <prefix>', 'Impala pool / executor group set prefix', 'root.default')
+    .option('--user <user>', 'basic-auth user of the coordinators')
+    .option('--password-file <file>', 'file holding the basic-auth password')
+    .option('--password-env <var>', 'environment variable holding the basic-auth password')
+    .option('--ca-file <file>', 'CA certificate(s) to trust for https coordinators')
+    .option('--timeout-ms <n>', 'timeout of each request', positiveInt('--timeout-ms'), DEFAULT_TIMEOUT_MS)
+    .option('--executors-per-group <n>', 'configured group size (otherwise a group is healthy when every registered executor is active)', positiveInt('--executors-per-group'))
+    .option('--json', 'print exactly one JSON object on stdout')
+    .action(async (opts: ProbeOptions, cmd: Command) => {
+      if (opts.coordinator.length === 0) cmd.error('error: give at least one --coordinator URL (e.g. --coordinator http://coordinator-0:25000)');
+      if (opts.user === undefined && (opts.passwordFile !== undefined || opts.passwordEnv !== undefined)) {
+        cmd.error('error: --password-file / --password-env need --user');
+      }
+      if (opts.passwordFile !== undefined && opts.passwordEnv !== undefined) cmd.error('error: give --password-file or --password-env, not both');
+      const coordinators: CoordinatorSpec[] = opts.coordinator.map((url) => ({
+        url,
+        user: opts.user,
+        passwordFile: opts.passwordFile,
+        passwordEnv: opts.passwordEnv,
+        caFile: opts.caFile,
+      }));
+      const result = await new ImpalaLoadReader({ timeoutMs: opts.timeoutMs }).readDetailed({
+        coordinators,
+        groupSet: opts.groupSet,
+        executorsPerGroup: opts.executorsPerGroup,
+      });
+      if (!result.ok) {
+        process.stderr.write(`impala-autoscaler probe: ${result.reason}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      for (const w of result.view.load.warnings) process.stderr.write(`warning: ${w}\n`);
+      const json = probeJson(opts.groupSet, result);
+      process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : humanTable(json, result));
+    });
+}
+
+export function probeJson(groupSet: string, result: Extract<DetailedResult, { ok: true }>): ProbeJson {
+  const { load, groups } = result.view;
+  return {
+    groupSet,
+    queued: load.queued,
+    running: load.running,
+    memReservedBytes: load.memReservedBytes,
+    queuedMemBytes: load.queuedQueryMemBytes.reduce((a, b) => a + b, 0),
+    healthyGroups: load.healthyGroups,
+    groups: groups.map((g) => ({ name: g.name, executors: g.executors, healthy: g.healthy, quiescing: g.quiescing, runningQueries: g.runningQueries })),
+    coordinators: result.coordinators.map((c) => (c.ok ? { url: c.url, ok: true } : { url: c.url, ok: false, error: c.error })),
+  };
+}
+
+function humanTable(p: ProbeJson, result: Extract<DetailedResult, { ok: true }>): string {
+  const pool = result.view.pool;
+  const lines = [
+    pool
+      ? `Group set ${p.groupSet} (cluster-wide values from ${pool.aggFrom}, ${pool.stalenessMs} ms old)`
+      : `Group set ${p.groupSet}: no coordinator has seen a query for this pool yet (zero load)`,
+    `Queued ${p.queued}, running ${p.running}, memory reserved ${formatBytes(p.memReservedBytes)}, queued queries need ${formatBytes(p.queuedMemBytes)} per executor`,
+    `Healthy executor groups: ${p.healthyGroups}`,
+    '',
+    ...table(
+      ['GROUP', 'EXECUTORS', 'HEALTHY', 'QUIESCING', 'RUNNING'],
+      p.groups.map((g) => [g.name, String(g.executors), g.healthy ? 'yes' : 'no', g.quiescing ? 'yes' : 'no', String(g.runningQueries)]),
+    ),
+    '',
+    ...table(['COORDINATOR', 'STATUS'], p.coordinators.map((c) => [c.url, c.ok ? 'ok' : `down: ${c.error}`])),
+  ];
+  for (const reason of pool?.headQueuedReasons ?? []) lines.push('', `Head of queue: ${reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  if (rows.length === 0) rows = [header.map((_, i) => (i === 0 ? '(none)' : ''))];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+}
