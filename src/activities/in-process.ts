@@ -1,0 +1,75 @@
+// In-process stand-ins for the demo and the workflow tests: executor groups that become ready after a delay
+// (as pods do) and drain for a while when removed, and a load reader driven by the caller.
+import { groupName } from '../policy/names';
+import type { WarehouseSpec } from '../policy/types';
+import type { ExecutorGroups, ListedGroup, LoadReader, LoadResult } from './interfaces';
+
+interface Entry {
+  createdAt: number;
+  deletingSince?: number;
+}
+
+export interface InProcessGroupsOptions {
+  /** Time from create to ready, like pods starting. */
+  readyAfterMs: number;
+  /** Time a removed group stays listed as deleting (graceful shutdown). */
+  drainMs?: number;
+  now?: () => number;
+}
+
+export class InProcessExecutorGroups implements ExecutorGroups {
+  private readonly warehouses = new Map<string, Map<number, Entry>>();
+  /** Every successful create and delete call, in order: tests count duplicates from it. */
+  readonly calls: { op: 'create' | 'delete'; warehouse: string; group: string; at: number }[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly opts: InProcessGroupsOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Groups that exist before the autoscaler starts (adopted on its first tick). */
+  seed(warehouse: string, indexes: number[], ready = true): void {
+    const groups = this.of(warehouse);
+    for (const i of indexes) groups.set(i, { createdAt: ready ? this.now() - this.opts.readyAfterMs : this.now() });
+  }
+
+  async list(spec: WarehouseSpec): Promise<ListedGroup[]> {
+    const groups = this.of(spec.name);
+    const now = this.now();
+    for (const [i, e] of groups) if (e.deletingSince !== undefined && now - e.deletingSince >= (this.opts.drainMs ?? 0)) groups.delete(i);
+    return [...groups.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, e]) => ({ name: groupName(index), index, ready: e.deletingSince === undefined && now - e.createdAt >= this.opts.readyAfterMs, deleting: e.deletingSince !== undefined }));
+  }
+
+  async create(spec: WarehouseSpec, index: number): Promise<void> {
+    const groups = this.of(spec.name);
+    const existing = groups.get(index);
+    if (existing?.deletingSince !== undefined) throw new Error(`${groupName(index)} is still being removed; retry once it is gone`);
+    if (existing) return;
+    groups.set(index, { createdAt: this.now() });
+    this.calls.push({ op: 'create', warehouse: spec.name, group: groupName(index), at: this.now() });
+  }
+
+  async delete(spec: WarehouseSpec, index: number): Promise<void> {
+    const e = this.of(spec.name).get(index);
+    if (!e || e.deletingSince !== undefined) return;
+    e.deletingSince = this.now();
+    this.calls.push({ op: 'delete', warehouse: spec.name, group: groupName(index), at: this.now() });
+  }
+
+  private of(warehouse: string): Map<number, Entry> {
+    let m = this.warehouses.get(warehouse);
+    if (!m) this.warehouses.set(warehouse, (m = new Map()));
+    return m;
+  }
+}
+
+/** Load computed by the caller (a test script, or a simulator) each time the workflow reads it. */
+export class InProcessLoadReader implements LoadReader {
+  constructor(private readonly source: (spec: WarehouseSpec) => LoadResult | Promise<LoadResult>) {}
+
+  async read(spec: WarehouseSpec): Promise<LoadResult> {
+    return this.source(spec);
+  }
+}

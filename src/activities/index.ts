@@ -1,0 +1,34 @@
+// The activities the warehouse workflow calls: thin adapters over a LoadReader and an ExecutorGroups.
+import { impalaGroupName } from '../policy/names';
+import type { Observation, WarehouseSpec } from '../policy/types';
+import type { ExecutorGroups, LoadReader } from './interfaces';
+
+export interface ActivityDeps {
+  loadReader: LoadReader;
+  executorGroups: ExecutorGroups;
+}
+
+export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
+  return {
+    /** Local activity, once per tick: the pool's load and the warehouse's groups, or why they are unknown. */
+    async observe(spec: WarehouseSpec): Promise<Observation> {
+      let listed;
+      try {
+        listed = await executorGroups.list(spec);
+      } catch (err) {
+        return { kind: 'unknown', reason: `listing executor groups in namespace ${spec.namespace} failed: ${(err as Error).message}` };
+      }
+      const result = await loadReader.read(spec);
+      const groups = listed.map((g) => ({ ...g, runningQueries: result.ok ? (result.load.runningByGroup[impalaGroupName(spec.groupSet, g.index)] ?? 0) : 0 }));
+      return result.ok ? { kind: 'known', load: result.load, groups } : { kind: 'unknown', reason: result.reason, groups };
+    },
+    async addExecutorGroup(spec: WarehouseSpec, index: number): Promise<void> {
+      await executorGroups.create(spec, index);
+    },
+    async removeExecutorGroup(spec: WarehouseSpec, index: number): Promise<void> {
+      await executorGroups.delete(spec, index);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,27 @@
+// The worker process: runs warehouse workflows and their activities on one task queue. More workers on the same
+// queue share the warehouses (Temporal's task queues balance them).
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+
+export const TASK_QUEUE = 'impala-autoscaler';
+
+export interface WarehouseWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests build one per file); by default the workflows are bundled from source. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace ?? 'default',
+    taskQueue: o.taskQueue ?? TASK_QUEUE,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities(o.deps),
+    identity: o.identity,
+  });
+}

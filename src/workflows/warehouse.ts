@@ -1,0 +1,187 @@
+// One durable workflow per warehouse: observe → decide → act → sleep, forever. Handlers only validate, record the
+// operator's intent and wake the loop; only the loop calls activities, so no two changes to a warehouse's groups
+// ever interleave. Deterministic: no clock but workflow time, no I/O, no randomness.
+import {
+  type ActivityOptions,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { applyResize, type Resize } from '../config/warehouse-spec';
+import { decide, initialState } from '../policy/decide';
+import type { Action, Observation, PolicyState, WarehouseSpec } from '../policy/types';
+import { detailsTable } from './details';
+import {
+  DECISIONS_KEPT,
+  type DecisionRecord,
+  pauseSignal,
+  resizeSignal,
+  resizeUpdate,
+  resumeSignal,
+  SA_GROUPS,
+  SA_STATE,
+  SA_TARGET,
+  SA_WAREHOUSE,
+  statusQuery,
+  suspendSignal,
+  unpauseSignal,
+} from './messages';
+
+export * from './messages';
+
+export interface WarehouseWorkflowInput {
+  spec: WarehouseSpec;
+  /** Set by continue-as-new: everything the next run needs to carry on exactly where this one stopped. */
+  carried?: { state: PolicyState; decisions: DecisionRecord[]; lastObservation: Observation | null; run: number };
+  /** Test-only: continue-as-new after this many ticks instead of waiting for the server's suggestion. */
+  continueAsNewAfterTicks?: number;
+}
+
+const { observe } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // A failed read is unknown load for this tick; the next tick reads again.
+  retry: { maximumAttempts: 1 },
+});
+
+const ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '60 seconds',
+  // Bounded: after this the loop records the failure and decides again from what it observes next tick.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6, nonRetryableErrorTypes: ['KubernetesError'] },
+};
+
+const groups = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+
+export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<never> {
+  let spec = input.spec;
+  let state = input.carried?.state ?? initialState();
+  let decisions = input.carried?.decisions ?? [];
+  let lastObservation = input.carried?.lastObservation ?? null;
+  const run = input.carried?.run ?? 1;
+  let wake = false;
+  let ticksThisRun = 0;
+
+  const record = (r: Omit<DecisionRecord, 'at' | 'tick' | 'current' | 'target' | 'state'>) => {
+    decisions = [...decisions, { tick: state.tick, at: new Date().toISOString(), current: state.current, target: state.target, state: state.state, ...r }].slice(-DECISIONS_KEPT);
+  };
+  const operatorNote = (line: string, action: string) => {
+    log.info(line, { warehouse: spec.name, tick: state.tick });
+    record({ queued: null, running: null, reasons: [line], actions: [action] });
+    wake = true;
+  };
+
+  setHandler(
+    resizeUpdate,
+    (resize: Resize) => {
+      spec = applyResize(spec, resize);
+      operatorNote(`Resize accepted: ${JSON.stringify(resize)}`, 'resize');
+      return spec;
+    },
+    { validator: (resize: Resize) => void applyResize(spec, resize) },
+  );
+  setHandler(resizeSignal, (resize: Resize) => {
+    try {
+      spec = applyResize(spec, resize);
+      operatorNote(`Resize accepted: ${JSON.stringify(resize)}`, 'resize');
+    } catch (err) {
+      operatorNote(`Resize rejected: ${(err as Error).message}; nothing changed.`, 'resize rejected');
+    }
+  });
+  setHandler(suspendSignal, () => {
+    state = { ...state, intent: 'suspend' };
+    operatorNote('Suspend requested by the operator.', 'suspend');
+  });
+  setHandler(resumeSignal, () => {
+    state = { ...state, intent: 'resume' };
+    operatorNote('Resume requested by the operator.', 'resume');
+  });
+  setHandler(pauseSignal, () => {
+    state = { ...state, paused: true };
+    operatorNote('Pause requested by the operator: holding the current size.', 'pause');
+  });
+  setHandler(unpauseSignal, () => {
+    state = { ...state, paused: false };
+    operatorNote('Unpause requested by the operator: scaling resumes.', 'unpause');
+  });
+  setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run }));
+
+  let published = '';
+  const publish = () => {
+    const attrs = { state: state.state, current: state.current, target: state.target };
+    const key = JSON.stringify(attrs);
+    if (key !== published) {
+      // Upserts cost a history event each: only when something the Web UI lists has changed.
+      upsertSearchAttributes([
+        { key: SA_WAREHOUSE, value: spec.name },
+        { key: SA_STATE, value: state.state },
+        { key: SA_GROUPS, value: state.current },
+        { key: SA_TARGET, value: state.target },
+      ]);
+      published = key;
+    }
+    setCurrentDetails(detailsTable(spec, state, lastObservation, decisions));
+  };
+
+  for (;;) {
+    // Reset before the tick, not after: a message that arrives while the tick runs still wakes the next one at once.
+    wake = false;
+    const observation = await observe(spec).catch(
+      (err: unknown): Observation => ({ kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` }),
+    );
+    lastObservation = observation;
+    const decision = decide(spec, state, observation);
+    // Assigned before any await: a handler that runs while the actions are carried out updates the new state.
+    state = decision.state;
+    for (const line of decision.reasons) log.info(line, { warehouse: spec.name, tick: state.tick });
+    const outcomes = await act(spec, decision.actions);
+    record({
+      queued: observation.kind === 'known' ? observation.load.queued : null,
+      running: observation.kind === 'known' ? observation.load.running : null,
+      reasons: [...decision.reasons, ...outcomes.failures],
+      actions: outcomes.done,
+    });
+    publish();
+
+    ticksThisRun += 1;
+    const limit = input.continueAsNewAfterTicks;
+    if ((limit !== undefined && ticksThisRun >= limit) || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof warehouseWorkflow>({
+        spec,
+        carried: { state, decisions, lastObservation, run: run + 1 },
+        continueAsNewAfterTicks: input.continueAsNewAfterTicks,
+      });
+    }
+    await condition(() => wake, spec.pollIntervalSeconds * 1000);
+  }
+}
+
+async function act(spec: WarehouseSpec, actions: Action[]): Promise<{ done: string[]; failures: string[] }> {
+  const done: string[] = [];
+  const failures: string[] = [];
+  for (const a of actions) {
+    const verb = a.type === 'add' ? 'add' : 'remove';
+    const summary = `${verb} executor group ${a.group}`;
+    try {
+      if (a.type === 'add') await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
+      else await groups.removeExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
+      done.push(`${verb} ${a.group}`);
+    } catch (err) {
+      // The next tick observes what really exists and decides again; the failure stays visible in the log.
+      const cause = (err as { cause?: Error }).cause ?? (err as Error);
+      const line = `Failed to ${summary}: ${cause.message}`;
+      log.error(line, { warehouse: spec.name, group: a.group });
+      failures.push(line);
+      done.push(`${verb} ${a.group} failed`);
+    }
+  }
+  return { done, failures };
+}
+

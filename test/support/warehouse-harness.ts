@@ -1,0 +1,94 @@
+// Runs warehouse workflows on a real dev server with the in-process groups and a caller-driven load.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { InProcessExecutorGroups, InProcessLoadReader } from '../../src/activities/in-process';
+import type { LoadResult } from '../../src/activities/interfaces';
+import { parseWarehouseSpec, type WarehouseSpecInput } from '../../src/config/warehouse-spec';
+import { workflowIdFor } from '../../src/policy/names';
+import type { WarehouseSpec } from '../../src/policy/types';
+import { createWarehouseWorker } from '../../src/worker';
+import { statusQuery, type WarehouseStatus, warehouseWorkflow, type WarehouseWorkflowInput } from '../../src/workflows/warehouse';
+import { workflowBundle } from './temporal';
+
+export function testSpec(overrides: Partial<WarehouseSpecInput> = {}): WarehouseSpec {
+  return parseWarehouseSpec({
+    name: 'seed',
+    namespace: 'impala',
+    executorsPerGroup: 2,
+    nodes: { min: 2, max: 6 },
+    mode: 'balanced',
+    pollIntervalSeconds: 1,
+    scaleUpDelaySeconds: 1,
+    scaleDownDelaySeconds: 2,
+    scaleUpTimeoutSeconds: 30,
+    autoSuspend: { enabled: true, timeoutSeconds: 2 },
+    ...overrides,
+  });
+}
+
+let queueCounter = 0;
+
+export class Harness {
+  readonly taskQueue = `test-${process.pid}-${++queueCounter}`;
+  private worker?: { worker: Worker; done: Promise<void> };
+
+  constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly groups: InProcessExecutorGroups,
+    readonly load: (spec: WarehouseSpec) => LoadResult | Promise<LoadResult>,
+  ) {}
+
+  async startWorker(identity = 'worker-1'): Promise<void> {
+    const worker = await createWarehouseWorker({
+      connection: this.env.nativeConnection,
+      taskQueue: this.taskQueue,
+      workflowBundle: await workflowBundle(),
+      deps: { loadReader: new InProcessLoadReader(this.load), executorGroups: this.groups },
+      identity,
+    });
+    this.worker = { worker, done: worker.run() };
+  }
+
+  async stopWorker(): Promise<void> {
+    if (!this.worker) return;
+    const { worker, done } = this.worker;
+    this.worker = undefined;
+    worker.shutdown();
+    await done;
+  }
+
+  async start(spec: WarehouseSpec, extra: Omit<WarehouseWorkflowInput, 'spec'> = {}): Promise<WorkflowHandle<typeof warehouseWorkflow>> {
+    return this.env.client.workflow.start(warehouseWorkflow, {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIdFor(spec.name),
+      args: [{ spec, ...extra }],
+    });
+  }
+
+  status(handle: WorkflowHandle<typeof warehouseWorkflow>): Promise<WarehouseStatus> {
+    return handle.query(statusQuery);
+  }
+
+  async close(handles: WorkflowHandle<typeof warehouseWorkflow>[]): Promise<void> {
+    for (const h of handles) await h.terminate('test over').catch(() => undefined);
+    await this.stopWorker();
+  }
+}
+
+/** Every reason line the workflow recorded, in order. */
+export function reasonLines(status: WarehouseStatus): string[] {
+  return status.decisions.flatMap((d) => d.reasons);
+}
+
+/** Asserts `expected` appear in `lines` in this order (other lines may come between); a RegExp matches a whole line. */
+export function expectInOrder(lines: string[], expected: (string | RegExp)[]): void {
+  let at = 0;
+  for (const e of expected) {
+    const found = lines.findIndex((l, i) => i >= at && (typeof e === 'string' ? l === e : e.test(l)));
+    if (found < 0) throw new Error(`expected line not found in order: ${String(e)}\nafter line ${at}; lines were:\n${lines.join('\n')}`);
+    at = found + 1;
+  }
+}
+
+export { InProcessExecutorGroups };

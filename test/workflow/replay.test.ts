@@ -1,0 +1,23 @@
+// Determinism guard: histories recorded from real runs (test/fixtures/histories, written by the workflow tests
+// with RECORD_HISTORIES=1) must replay on the current workflow code. A change that breaks determinism fails here.
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../support/temporal';
+
+const dir = path.resolve(__dirname, '../fixtures/histories');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+test('recorded histories are present', () => {
+  expect(files.length).toBeGreaterThan(0);
+});
+
+test.each(files)('%s replays without nondeterminism', async (file) => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  const results = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [{ workflowId: file, history }])) results.push(r);
+  expect(results).toHaveLength(1);
+  expect(results[0].error).toBeUndefined();
+  expect(history.events?.length).toBeGreaterThan(20);
+}, 60000);

@@ -1,0 +1,88 @@
+// The seed scenario end to end through the real workflow on a real Temporal dev server: 4 large queries on one
+// group → groups 001 and 002 added one after the other → queue drains → scale-down, busy groups last → suspend →
+// one more query resumes the warehouse at once. Also records the history for the replay test.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execFileSync } from 'node:child_process';
+import { Worker } from '@temporalio/worker';
+import { MIB } from '../../src/policy/capacity';
+import { SeedWorld } from '../support/seed-world';
+import { eventually, startTemporal, temporalCliPath, workflowBundle } from '../support/temporal';
+import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTemporal();
+}, 120000);
+afterAll(async () => {
+  await env?.teardown();
+});
+
+test('seed scenario: scale up one group at a time, drain, scale down, suspend, resume', async () => {
+  const spec = testSpec({ name: 'seed' });
+  const groups = new InProcessExecutorGroups({ readyAfterMs: 1500, drainMs: 500 });
+  groups.seed(spec.name, [0]);
+  const world = new SeedWorld(groups, 10 * 1024 * MIB);
+  const h = new Harness(env, groups, (s) => world.read(s));
+  await h.startWorker();
+  world.submit(4, 6000);
+  const handle = await h.start(spec);
+  try {
+    await eventually('the warehouse to suspend after the queue drained', async () => (await h.status(handle)).state.state === 'Suspended', 60000);
+    const suspendedAt = reasonLines(await h.status(handle));
+    expectInOrder(suspendedAt, [
+      'Group Set: root.default Load: numQueriesQueued 3, numQueriesRunning 1',
+      'Processing Group Set: root.default',
+      'needsScaleUp is true as there are 3 queries queued.',
+      'Impala autoscaler will attempt to add executor group.',
+      'Adding new executor group: impala-executor-001',
+      'There is a scale up pending, targetExecutorGroups=2',
+      'needsScaleDown/needsSuspend is false as scaling in progress, current executor groups=1, target =2',
+      'enoughConsecutive InScaleUp calls false as current 0 target 30',
+      'Scale up from 1 to 2 Executor Groups is in progress.',
+      'CurrentExecutorGroups updated from 1 to 2',
+      /^needsScaleDown\/needsSuspend is false as there are [12] queries queued\.$/,
+      'enoughConsecutive Up calls false as current 0 target 1',
+      'Adding new executor group: impala-executor-002',
+      'Scale up from 2 to 3 Executor Groups is in progress.',
+      'CurrentExecutorGroups updated from 2 to 3',
+      'Impala autoscaler will attempt to remove executor group.',
+      'Scale down from 3 to 2 Executor Groups.',
+      'Scale down from 2 to 1 Executor Groups.',
+      'Suspending warehouse: seed after 2s idle; removing 1 executor groups.',
+      'Removing executor group: impala-executor-000',
+      'Impala-autoscaler sleeping for 1s',
+    ]);
+    // Every query ran; none waited for more than the two scale-ups it needed.
+    expect(world.waits().every((w) => w !== undefined)).toBe(true);
+
+    world.submit(1, 1000);
+    await eventually('the warehouse to resume on a queued query', async () => reasonLines(await h.status(handle)).includes('Resuming warehouse as there are 1 queries queued.'), 15000);
+    await eventually('the resumed group to run the query', () => world.waits()[4] !== undefined, 15000);
+
+    const creates = groups.calls.filter((c) => c.op === 'create').map((c) => c.group);
+    const deletes = groups.calls.filter((c) => c.op === 'delete').map((c) => c.group);
+    expect(creates).toEqual(['impala-executor-001', 'impala-executor-002', 'impala-executor-000']);
+    expect([...deletes.slice(0, 2)].sort()).toEqual(['impala-executor-001', 'impala-executor-002']);
+    expect(deletes[2]).toBe('impala-executor-000');
+    // Drain-safe: no group was removed while a query ran on it.
+    for (const d of groups.calls.filter((c) => c.op === 'delete')) {
+      const index = Number(d.group.slice(-3));
+      const busy = world.queries.filter((q) => q.group === index && q.startedAt! <= d.at && (q.finishedAt ?? Infinity) > d.at);
+      expect({ group: d.group, busy: busy.map((q) => q.id) }).toEqual({ group: d.group, busy: [] });
+    }
+
+    const history = await handle.fetchHistory();
+    // The workflow's determinism on this very history, and a fixture for later changes to be replayed against.
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
+    if (process.env.RECORD_HISTORIES) {
+      const file = path.resolve(__dirname, '../fixtures/histories/seed-scenario.json');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // The CLI's JSON is the format `temporal workflow show --output json` gives operators, and what historyFromJSON reads.
+      fs.writeFileSync(file, execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env.address, '-w', handle.workflowId, '--output', 'json'], { maxBuffer: 64 << 20 }));
+    }
+  } finally {
+    await h.close([handle]);
+  }
+}, 120000);
