@@ -1,6 +1,5 @@
 // One entry per command module: each adds its command (and subcommands) to the program.
 import type { Command } from 'commander';
-import { registerSimulate } from './simulate';
 import { registerProbe } from './probe';
 import { registerSimulate } from './simulate';
 
