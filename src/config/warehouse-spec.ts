@@ -115,7 +115,8 @@ function valueAt(input: unknown, path: PropertyKey[]): { found: boolean; value?:
     if (v === null || typeof v !== 'object' || !(k in v)) return { found: false };
     v = (v as Record<PropertyKey, unknown>)[k];
   }
-  return { found: path.length > 0 && v !== undefined, value: v };
+  // Scalars only: an object or array is named by its path, and printing it would bury the message.
+  return { found: v === null || ['string', 'number', 'boolean'].includes(typeof v), value: v };
 }
 
 /** Does the message already carry the value (`(got …)`, or the value as a word of its own)? */
@@ -125,7 +126,7 @@ function names(message: string, shown: string): boolean {
 }
 
 function show(v: unknown): string {
-  const text = typeof v === 'number' || typeof v === 'boolean' ? String(v) : (JSON.stringify(v) ?? String(v));
+  const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
