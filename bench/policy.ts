@@ -1,0 +1,146 @@
+// `npm run bench:policy`: every generated trace × every policy (ours in its three modes) in the what-if simulator.
+// Prints a markdown table per trace with ratios to the oracle and to static-max, checks the targets of issue 7
+// item 5, reports simulated seconds per wall second on the largest trace, and writes the tables and one timeline
+// chart per trace to bench/results/. Deterministic: traces come from a fixed seed.
+//   npx tsx bench/policy.ts [--quick] [--seed S] [--startup-seconds 60] [--out DIR]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Mode, WarehouseSpec } from '../src/policy/types';
+import { timelineSvg } from '../src/whatif/chart';
+import type { SimResult } from '../src/whatif/engine';
+import { benchmarkTraces } from '../src/whatif/generators';
+import { runPolicy, type PolicyName } from '../src/whatif/policies';
+import { loadSimSpec } from '../src/whatif/spec-file';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const quick = args.includes('--quick');
+const seed = opt('--seed', 'impala-autoscaler');
+const startup = Number(opt('--startup-seconds', '60'));
+const outDir = opt('--out', join(__dirname, 'results'));
+
+const MODES: Mode[] = ['aggressive', 'balanced', 'conservative'];
+const BASELINES: PolicyName[] = ['seed', 'impala-test', 'snowflake-standard', 'snowflake-economy', 'hpa', 'static-max', 'oracle'];
+
+interface Row {
+  label: string;
+  r: SimResult;
+  wallS: number;
+}
+
+const base = loadSimSpec(undefined);
+const poll = base.pollIntervalSeconds;
+const specFor = (mode: Mode): WarehouseSpec => ({ ...base, mode });
+
+const f1 = (n: number) => n.toFixed(1);
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+
+const lines: string[] = [];
+const say = (s = '') => {
+  lines.push(s);
+  process.stdout.write(`${s}\n`);
+};
+
+say(`# Policy benchmark (seed \`${seed}\`${quick ? ', quick' : ''})`);
+say();
+say(
+  `Warehouse: ${base.size} (${base.executorsPerGroup} executors a group), ${base.nodes.min / base.executorsPerGroup}–${base.nodes.max / base.executorsPerGroup} groups, ` +
+    `${base.queriesPerGroup} queries a group, ${base.executorMemoryMb} MB per executor, auto-suspend ${base.autoSuspend.timeoutSeconds} s; ` +
+    `start-up ${startup} s, poll ${poll} s. Waits in seconds; cost in executor-group-hours (groups counted from create to removal).`,
+);
+say();
+
+const results = new Map<string, Map<string, SimResult>>();
+let largest: { name: string; simS: number; wallS: number; queries: number } | undefined;
+mkdirSync(outDir, { recursive: true });
+
+for (const t of benchmarkTraces(seed, base.executorMemoryMb, quick)) {
+  const rows: Row[] = [];
+  const run = (label: string, name: PolicyName, spec: WarehouseSpec) => {
+    const t0 = process.hrtime.bigint();
+    const r = runPolicy(name, t.trace, spec, { startupSeconds: startup });
+    rows.push({ label, r, wallS: Number(process.hrtime.bigint() - t0) / 1e9 });
+    process.stderr.write('.');
+  };
+  for (const m of MODES) run(`ours-${m}`, 'ours', specFor(m));
+  for (const b of BASELINES) run(b, b, specFor('balanced'));
+  process.stderr.write('\n');
+  const by = new Map(rows.map((x) => [x.label, x.r]));
+  results.set(t.name, by);
+  const oracle = by.get('oracle')!;
+  const staticMax = by.get('static-max')!;
+  const spanH = t.trace.length ? t.trace[t.trace.length - 1].arrivalS / 3600 : 0;
+  say(`## ${t.name} — ${t.description} (${t.trace.length} queries, ${f1(spanH)} h)`);
+  say();
+  say('| policy | wait mean | p50 | p95 | p99 | max | group-hours | ÷ oracle | ÷ static-max | scale actions | suspends | resumes | peak groups |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { label, r } of rows) {
+    say(
+      `| ${label} | ${f1(r.wait.mean)} | ${f1(r.wait.p50)} | ${f1(r.wait.p95)} | ${f1(r.wait.p99)} | ${f1(r.wait.max)} | ${f1(r.groupSeconds / 3600)} | ` +
+        `${ratio(r.groupSeconds, oracle.groupSeconds)} | ${ratio(r.groupSeconds, staticMax.groupSeconds)} | ${r.scaleActions} | ${r.suspends} | ${r.resumes} | ${r.peakGroups} |`,
+    );
+  }
+  say();
+  const ours = rows.find((x) => x.label === 'ours-balanced')!;
+  if (!largest || ours.r.horizonS > largest.simS) largest = { name: t.name, simS: ours.r.horizonS, wallS: ours.wallS, queries: t.trace.length };
+  const svg = timelineSvg(
+    `${t.name}: ours (balanced) — queued, running, groups; dashed: other policies' groups`,
+    { label: 'ours-balanced', points: ours.r.timeline },
+    ['ours-aggressive', 'seed', 'oracle'].map((l) => ({ label: l, points: by.get(l)!.timeline })),
+  );
+  writeFileSync(join(outDir, `${t.name}.svg`), svg);
+}
+
+// Issue 7 item 5 targets.
+say('## Targets (issue 7, item 5)');
+say();
+say('| target | trace | figures | holds |');
+say('|---|---|---|---|');
+const limitWait = startup + poll;
+let held = 0;
+let total = 0;
+const check = (target: string, trace: string, figures: string, ok: boolean) => {
+  total += 1;
+  if (ok) held += 1;
+  say(`| ${target} | ${trace} | ${figures} | ${ok ? 'yes' : '**no**'} |`);
+};
+for (const [trace, by] of results) {
+  const a = by.get('ours-aggressive')!;
+  const o = by.get('oracle')!;
+  const gsRatio = a.groupSeconds / o.groupSeconds;
+  check(
+    `aggressive p95 ≤ ${limitWait} s at ≤ 1.25× oracle`,
+    trace,
+    `p95 ${f1(a.wait.p95)} s, ${gsRatio.toFixed(2)}× oracle`,
+    a.wait.p95 <= limitWait && gsRatio <= 1.25,
+  );
+}
+for (const [trace, by] of results) {
+  const b = by.get('ours-balanced')!;
+  const s = by.get('seed')!;
+  const gsRatio = b.groupSeconds / s.groupSeconds;
+  check('balanced p95 ≤ seed at ≤ 0.9× seed', trace, `p95 ${f1(b.wait.p95)} vs ${f1(s.wait.p95)} s, ${gsRatio.toFixed(2)}× seed`, b.wait.p95 <= s.wait.p95 && gsRatio <= 0.9);
+}
+const diurnal = results.get('diurnal');
+if (diurnal) {
+  const sm = diurnal.get('static-max')!;
+  for (const m of MODES) {
+    const r = diurnal.get(`ours-${m}`)!;
+    const saving = 1 - r.groupSeconds / sm.groupSeconds;
+    check(`${m} ≥ 40 % cheaper than static-max`, 'diurnal', `${(saving * 100).toFixed(0)} % cheaper`, saving >= 0.4);
+  }
+}
+say();
+say(`${held} of ${total} target checks hold.`);
+say();
+if (largest) {
+  say(
+    `Speed: ${largest.name} (${largest.queries} queries, ${f1(largest.simS / 3600)} h simulated) ran ours-balanced in ${largest.wallS.toFixed(2)} s wall: ` +
+      `${Math.round(largest.simS / largest.wallS).toLocaleString('en-US')} simulated seconds per wall second.`,
+  );
+}
+writeFileSync(join(outDir, 'policy.md'), `${lines.join('\n')}\n`);
+process.stderr.write(`wrote ${join(outDir, 'policy.md')} and one SVG chart per trace\n`);
