@@ -1,0 +1,143 @@
+// The manifests in deploy/ apply to a real API server, and the worker's ServiceAccount, with a token from the
+// TokenRequest API, can do exactly what the provider needs in its namespace: nothing in another namespace, no
+// Secrets, no Deployments.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { parse, parseAllDocuments } from 'yaml';
+import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
+import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
+import { eventually, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+
+const DEPLOY = join(__dirname, '../../deploy');
+const cluster = useLocalCluster({ podReadyDelayMs: 500 });
+
+/** deploy/ as kustomize would build it with `namespace: <ns>`: every object moved into a fresh namespace. */
+function deployObjects(namespace: string): KubernetesObject[] {
+  const kustomization = parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+  return kustomization.resources.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => {
+      const obj = d.toJS() as KubernetesObject & { subjects?: { namespace?: string }[] };
+      if (obj.kind === 'Namespace') obj.metadata!.name = namespace;
+      else obj.metadata!.namespace = namespace;
+      obj.subjects?.forEach((s) => (s.namespace = namespace));
+      return obj;
+    }),
+  );
+}
+
+async function expectStatus(p: Promise<unknown>, code: number): Promise<void> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiException);
+  expect((err as ApiException<unknown>).code).toBe(code);
+}
+
+let namespace: string;
+let objects: KubernetesObject[];
+let asWorker: KubeConfig;
+
+beforeAll(async () => {
+  const admin = cluster().kubeConfig();
+  namespace = `impala-${Math.random().toString(36).slice(2, 8)}`;
+  objects = deployObjects(namespace);
+  const api = KubernetesObjectApi.makeApiClient(admin);
+  for (const obj of objects) await api.create(obj);
+
+  const core = admin.makeApiClient(CoreV1Api);
+  await eventually(() => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+  const tokenRequest = await core.createNamespacedServiceAccountToken({
+    name: 'impala-autoscaler',
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const cluster0 = admin.getCurrentCluster()!;
+  asWorker = new KubeConfig();
+  asWorker.loadFromOptions({
+    clusters: [{ name: 'local', server: cluster0.server, caFile: cluster0.caFile }],
+    users: [{ name: 'impala-autoscaler', token: tokenRequest.status!.token }],
+    contexts: [{ name: 'worker', cluster: 'local', user: 'impala-autoscaler', namespace }],
+    currentContext: 'worker',
+  });
+});
+
+test('deploy/ holds only namespaced objects and a drain-safe executor template', () => {
+  expect(objects.map((o) => o.kind).sort()).toEqual(
+    ['ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount', 'StatefulSet'].sort(),
+  );
+  const worker = objects.find((o) => o.kind === 'Deployment') as V1Deployment;
+  const c = worker.spec!.template.spec!.containers[0];
+  expect(c.command).toEqual(['impala-autoscaler', 'worker', '--config', '/etc/impala-autoscaler/warehouses.yaml']);
+  expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+  expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
+  expect(c.ports?.[0].containerPort).toBe(9464);
+  expect(c.securityContext?.readOnlyRootFilesystem).toBe(true);
+  expect(worker.spec!.template.spec!.securityContext?.runAsNonRoot).toBe(true);
+  expect(c.resources?.requests).toBeDefined();
+
+  const template = objects.find((o) => o.kind === 'StatefulSet') as V1StatefulSet;
+  const pod = template.spec!.template.spec!;
+  expect(pod.containers[0].lifecycle?.preStop?.exec?.command?.join(' ')).toContain('kill -s SIGRTMIN 1');
+  const deadline = Number(/--shutdown_deadline_s=(\d+)/.exec(pod.containers[0].args!.join(' '))![1]);
+  expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(deadline);
+});
+
+test('with its own token, the worker manages executor groups in its namespace and adopts group 000', async () => {
+  const spec = testWarehouse(namespace, { name: 'default', executorTemplate: 'impala-executor-000' });
+  const groups = new KubernetesExecutorGroups(asWorker);
+  const membership = new KubernetesPodMembership(asWorker, spec, { minIntervalMs: 0 });
+
+  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 1 && l[0].ready);
+  expect(await groups.list(spec)).toEqual([{ name: 'impala-executor-000', index: 0, ready: true, deleting: false }]);
+
+  await groups.create(spec, 1);
+  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 2 && l.every((g) => g.ready));
+  await eventually(() => membership.groups(), 30_000, (g) => g.length === 2 && g.every((m) => m.healthy));
+  const created = await asWorker.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name: 'impala-executor-001', namespace });
+  expect(created.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-001:2');
+  expect(created.spec?.template.spec?.containers[0].lifecycle?.preStop).toBeDefined();
+
+  // Suspend removes every group, the template's group 000 included; resume recreates 000 from the captured spec.
+  await Promise.all([groups.delete(spec, 1), groups.delete(spec, 0)]);
+  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 0);
+  await groups.create(spec, 0);
+  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 1 && l[0].ready);
+});
+
+test('the worker is forbidden in another namespace, on Secrets and on Deployments', async () => {
+  const admin = cluster().kubeConfig();
+  const other = await cluster().createNamespace('other');
+  await admin.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
+    namespace: other,
+    body: templateStatefulSet('impala-executor-000', other),
+  });
+  const groups = new KubernetesExecutorGroups(asWorker);
+  const elsewhere = testWarehouse(other);
+  for (const attempt of [groups.list(elsewhere), groups.create(elsewhere, 1), groups.delete(elsewhere, 1)]) {
+    const err = await attempt.then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as ApplicationFailure).message).toContain(`namespace ${other}`);
+    expect((err as ApplicationFailure).message).toContain('403');
+    expect((err as ApplicationFailure).message).toContain('deploy/role.yaml');
+  }
+  expect((await admin.makeApiClient(AppsV1Api).listNamespacedStatefulSet({ namespace: other })).items).toHaveLength(1);
+
+  const core = asWorker.makeApiClient(CoreV1Api);
+  const apps = asWorker.makeApiClient(AppsV1Api);
+  await expectStatus(core.listNamespacedSecret({ namespace }), 403);
+  await expectStatus(core.readNamespacedSecret({ name: 'anything', namespace }), 403);
+  await expectStatus(apps.listNamespacedDeployment({ namespace }), 403);
+  await expectStatus(apps.deleteNamespacedDeployment({ name: 'impala-autoscaler', namespace }), 403);
+  await expectStatus(core.listNamespacedPod({ namespace: other }), 403);
+  await expectStatus(core.listNode(), 403);
+});
