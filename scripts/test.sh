@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm test`: builds or reuses the tools the tests need (cached outside the repo), type-checks, then runs jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+
+TEMPORAL_CLI_PATH=$(bash scripts/ensure-temporal.sh)
+export TEMPORAL_CLI_PATH
+echo "test: Temporal CLI $TEMPORAL_CLI_PATH ($("$TEMPORAL_CLI_PATH" --version | head -1))"
+
+echo "test: type-checking"
+npx --no-install tsc -p tsconfig.json --noEmit
+
+npx --no-install jest --ci "$@"
+echo "test: done in $(( $(date +%s) - start )) s"
