@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
+import { fixedMembership } from '../../src/sim/in-process-membership';
+import { parseTrace, replayTrace, summarize } from '../../src/sim/workload';
+
+const TRACES = path.join(__dirname, '..', '..', 'traces');
+const trace = (name: string) => parseTrace(readFileSync(path.join(TRACES, name), 'utf8'), name);
+
+describe('trace parsing', () => {
+  test('header, optional columns, comments; sorted by arrival', () => {
+    expect(parseTrace('arrival_s,duration_s,mem_mb,pool\n5,10\n# a comment\n\n1,2,512,root.etl\n')).toEqual([
+      { line: 5, arrivalS: 1, durationS: 2, memMb: 512, pool: 'root.etl' },
+      { line: 2, arrivalS: 5, durationS: 10 },
+    ]);
+  });
+
+  test('errors name the file, the line and the column', () => {
+    expect(() => parseTrace('0,abc', 't.csv')).toThrow('t.csv:1: duration_s must be a non-negative number (got "abc")');
+    expect(() => parseTrace('0', 't.csv')).toThrow('t.csv:1: expected arrival_s,duration_s[,mem_mb][,pool], got 1 column(s): "0"');
+    expect(() => parseTrace('arrival_s,duration_s\n', 't.csv')).toThrow('t.csv: no queries');
+  });
+
+  test('the shipped traces parse and are what their README says', () => {
+    expect(trace('seed-burst.csv')).toHaveLength(4);
+    expect(trace('steady-trickle.csv')).toHaveLength(40);
+    expect(trace('burst-3-groups.csv')).toHaveLength(30);
+  });
+});
+
+describe('replaying against the simulator', () => {
+  let sim: CoordinatorServer | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+  });
+
+  test('the seed burst on one group: 1 runs, 3 queue, admitted 0 / 300 / 600 / 900 trace seconds after the first', async () => {
+    sim = await startCoordinator({ port: 0, membership: fixedMembership(1, 2), executorMemoryMb: 16384 });
+    // 1000× faster: each 300 s query runs 300 ms. The four are sent one after another, a few real ms apart, so each
+    // waits for the previous ones' end less the time it was sent after the first.
+    const outcomes = await replayTrace(trace('seed-burst.csv'), { url: sim.url, timeScale: 1000, pollMs: 20, timeoutMs: 10_000 });
+    const fromFirst = outcomes.map((o) => o.queueWaitS + o.submittedS).sort((a, b) => a - b);
+    [0, 300, 600, 900].forEach((expected, i) => expect(Math.abs(fromFirst[i] - expected)).toBeLessThan(1));
+    expect(outcomes.filter((o) => o.queueWaitS > 200)).toHaveLength(3);
+    expect(summarize(outcomes)).toMatchObject({ queries: 4, finished: 4, killed: 0, rejected: 0, unfinished: 0 });
+  });
+
+  test('the 3-group burst fits three groups without queueing', async () => {
+    sim = await startCoordinator({ port: 0, membership: fixedMembership(3, 2) });
+    const outcomes = await replayTrace(trace('burst-3-groups.csv'), { url: sim.url, timeScale: 1000, pollMs: 20, timeoutMs: 10_000 });
+    expect(new Set(outcomes.map((o) => o.group))).toEqual(new Set(['root.default-group-001', 'root.default-group-002', 'root.default-group-003']));
+    expect(summarize(outcomes).wait.max).toBeLessThan(15);
+  });
+});
