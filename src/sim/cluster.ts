@@ -3,6 +3,7 @@
 // since start; a timer wakes the model at its next event so queued queries are admitted when capacity frees, not
 // when someone next asks.
 import { groupName, groupIndex, impalaGroupName } from '../policy/names';
+import type { WarehouseSpec } from '../policy/types';
 import { AdmissionModel, type ModelEvent, type ModelGroup, type ModelQuery } from './admission-model';
 import type { MemberGroup, Membership } from './membership';
 
@@ -187,4 +188,18 @@ export class ClusterSimulator {
 export function executorHost(impalaGroup: string, i: number): string {
   const index = groupIndex(impalaGroup);
   return `${index === undefined ? impalaGroup : groupName(index)}-${i}:27000`;
+}
+
+/** Simulator settings that match a warehouse spec, so the simulated cluster has the spec's groups and limits. */
+export function clusterOptionsFor(
+  spec: Pick<WarehouseSpec, 'groupSet' | 'executorsPerGroup' | 'queriesPerGroup' | 'executorMemoryMb'>,
+  membership: Membership,
+): ClusterOptions {
+  return {
+    membership,
+    groupSet: spec.groupSet,
+    executorsPerGroup: spec.executorsPerGroup,
+    queriesPerGroup: spec.queriesPerGroup,
+    executorMemoryMb: spec.executorMemoryMb,
+  };
 }

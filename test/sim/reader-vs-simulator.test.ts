@@ -3,6 +3,7 @@
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { InProcessExecutorGroups } from '../../src/activities/in-process';
 import type { WarehouseSpec } from '../../src/policy/types';
+import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { fixedMembership, InProcessMembership } from '../../src/sim/in-process-membership';
 
@@ -107,12 +108,12 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
 });
 
 describe('coordinator simulator with in-process executor groups', () => {
-  const spec = { name: 'wh1', namespace: 'ns', groupSet: 'root.default', executorsPerGroup: 2, queriesPerGroup: 1 } as WarehouseSpec;
+  const spec = { name: 'wh1', namespace: 'ns', groupSet: 'root.default', executorsPerGroup: 2, queriesPerGroup: 1, executorMemoryMb: 16384 } as WarehouseSpec;
 
   test('a group created by the autoscaler joins when ready and admits the queue; a deleted one quiesces, then leaves', async () => {
     let now = 0;
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 5000, now: () => now });
-    const c = await coordinator({ port: 0, membership: new InProcessMembership(groups, spec), queriesPerGroup: 1, membershipPollMs: 60_000 });
+    const c = await coordinator({ port: 0, ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)), membershipPollMs: 60_000 });
     const q1 = await submit(c.url, { durationMs: 60_000 });
     expect(q1.state).toBe('queued');
     await groups.create(spec, 1);

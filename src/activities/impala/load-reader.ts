@@ -100,23 +100,12 @@ export class ImpalaLoadReader implements LoadReader {
     const a = validate(admission, admissionSchema, url, '/admission?json');
     const m = validate(metrics, metricsSchema, url, '/metrics?json');
     const b = validate(backends, backendsSchema, url, '/backends?json');
-    const all = [a, m, b];
-    const bad = all.filter((x) => !x.ok);
-    if (bad.length > 0) {
-      const unreachable = bad.every((x) => !x.ok && x.unreachable);
-      // A coordinator that is down fails all three pages the same way: one message says it.
-      const reasons = (unreachable ? bad.slice(0, 1) : bad).map((x) => (x.ok ? '' : x.reason));
-      return { ok: false, unreachable, reason: reasons.join('; ') };
-    }
-    return {
-      ok: true,
-      reading: {
-        url,
-        admission: (a as { value: z.infer<typeof admissionSchema> }).value,
-        metrics: (m as { value: z.infer<typeof metricsSchema> }).value,
-        backends: (b as { value: z.infer<typeof backendsSchema> }).value,
-      },
-    };
+    if (a.ok && m.ok && b.ok) return { ok: true, reading: { url, admission: a.value, metrics: m.value, backends: b.value } };
+    const bad = [a, m, b].flatMap((x) => (x.ok ? [] : [x]));
+    const unreachable = bad.every((x) => x.unreachable);
+    // A coordinator that is down fails all three pages the same way: one message says it.
+    const reasons = (unreachable ? bad.slice(0, 1) : bad).map((x) => x.reason);
+    return { ok: false, unreachable, reason: reasons.join('; ') };
   }
 }
 
