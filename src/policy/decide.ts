@@ -251,24 +251,47 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     return;
   }
   t.say(`needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${load.running} running queries.`);
+  if (limits.release === 'surplus') {
+    const peak = s.counters.down === 0 ? undefined : s.downPeak;
+    s.downPeak = { running: Math.max(peak?.running ?? 0, load.running), memReservedBytes: Math.max(peak?.memReservedBytes ?? 0, load.memReservedBytes) };
+  }
   if (s.counters.down < limits.downTicks) {
     t.say(`enoughConsecutive Down calls false as current ${s.counters.down} target ${limits.downTicks}`);
     s.counters.down += 1;
     return;
   }
-  const [victim] = idleHighestFirst(ready);
-  if (!victim) {
+  const idle = idleHighestFirst(ready);
+  if (idle.length === 0) {
     // Keep the counter: the delay has been served, the first group to go idle is removed.
     t.say('Every executor group has running queries; waiting for one to go idle before removing it.');
     return;
   }
   s.counters.down = 0;
   t.say('Impala autoscaler will attempt to remove executor group.');
-  t.remove([victim], 'scale-down');
+  t.remove(idle.slice(0, releasable(t, s.downPeak ?? load, idle.length)), 'scale-down');
+  delete s.downPeak;
   if (!spec.dryRun) {
     t.say(`Scale down from ${s.current} to ${s.target} Executor Groups.`);
     s.state = 'ScalingDown';
   }
+}
+
+/**
+ * How many idle groups a served scale-down delay removes: one, or with `release: 'surplus'` every group the load does
+ * not need — down to the fewest groups (not below the floor) that would have held the highest load of the whole delay,
+ * by slots and by memory — so that capacity added for a burst goes back after one delay instead of one group per
+ * delay, while a load that merely dipped on the last tick keeps its groups.
+ */
+function releasable(t: Tick, peak: { running: number; memReservedBytes: number }, idle: number): number {
+  const { s, limits, spec } = t;
+  if (limits.release === 'one') return 1;
+  let keep = s.current - 1;
+  while (keep - 1 >= limits.floorGroups) {
+    const fit = holds(spec, keep - 1, peak.running, peak.memReservedBytes);
+    if (!fit.slots || !fit.memory) break;
+    keep -= 1;
+  }
+  return Math.max(1, Math.min(s.current - keep, idle));
 }
 
 function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {

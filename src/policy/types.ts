@@ -107,6 +107,11 @@ export interface PolicyState {
   /** Groups created and not yet ready, with the tick they were created at. */
   pending: { name: string; sinceTick: number }[];
   lastScaleUpFailure?: { tick: number; groups: string[]; reason: string };
+  /**
+   * The highest load seen while the current scale-down delay counts (from its first tick): a `release: 'surplus'`
+   * mode scales down to what held this peak, not just the load of the last tick.
+   */
+  downPeak?: { running: number; memReservedBytes: number };
 }
 
 export type Action =
