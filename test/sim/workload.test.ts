@@ -37,19 +37,22 @@ describe('replaying against the simulator', () => {
 
   test('the seed burst on one group: 1 runs, 3 queue, admitted 0 / 300 / 600 / 900 trace seconds after the first', async () => {
     sim = await startCoordinator({ port: 0, membership: fixedMembership(1, 2), executorMemoryMb: 16384 });
-    // 1000× faster: each 300 s query runs 300 ms. The four are sent one after another, a few real ms apart, so each
-    // waits for the previous ones' end less the time it was sent after the first.
-    const outcomes = await replayTrace(trace('seed-burst.csv'), { url: sim.url, timeScale: 1000, pollMs: 20, timeoutMs: 10_000 });
+    // 200× faster: each 300 s query runs 1.5 s. The four are sent one after another, some real ms apart (more on a
+    // busy machine), so each waits for the previous ones' end less the time it was sent after the first.
+    const outcomes = await replayTrace(trace('seed-burst.csv'), { url: sim.url, timeScale: 200, pollMs: 50, timeoutMs: 30_000 });
     const fromFirst = outcomes.map((o) => o.queueWaitS + o.submittedS).sort((a, b) => a - b);
     [0, 300, 600, 900].forEach((expected, i) => expect(Math.abs(fromFirst[i] - expected)).toBeLessThan(1));
-    expect(outcomes.filter((o) => o.queueWaitS > 200)).toHaveLength(3);
+    expect(outcomes.filter((o) => o.queueWaitS > 0)).toHaveLength(3);
     expect(summarize(outcomes)).toMatchObject({ queries: 4, finished: 4, killed: 0, rejected: 0, unfinished: 0 });
   });
 
-  test('the 3-group burst fits three groups without queueing', async () => {
+  test('the 3-group burst fills three groups without queueing', async () => {
     sim = await startCoordinator({ port: 0, membership: fixedMembership(3, 2) });
-    const outcomes = await replayTrace(trace('burst-3-groups.csv'), { url: sim.url, timeScale: 1000, pollMs: 20, timeoutMs: 10_000 });
-    expect(new Set(outcomes.map((o) => o.group))).toEqual(new Set(['root.default-group-001', 'root.default-group-002', 'root.default-group-003']));
-    expect(summarize(outcomes).wait.max).toBeLessThan(15);
+    // 10× faster: arrivals over 0.2 s real, each query runs 24 s; read the states after 2 s rather than wait them out.
+    const outcomes = await replayTrace(trace('burst-3-groups.csv'), { url: sim.url, timeScale: 10, pollMs: 50, timeoutMs: 2000 });
+    expect(outcomes.every((o) => o.state === 'running' && o.queueWaitS === 0)).toBe(true);
+    const perGroup = sim.cluster.model.groups().map((g) => g.running);
+    expect(perGroup).toEqual([12, 12, 6]);
+    expect(summarize(outcomes)).toMatchObject({ queries: 30, unfinished: 30 });
   });
 });
