@@ -22,6 +22,6 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     taskQueue: o.taskQueue ?? TASK_QUEUE,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(o.deps),
-    identity: o.identity,
+    ...(o.identity ? { identity: o.identity } : {}),
   });
 }

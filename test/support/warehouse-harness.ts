@@ -1,7 +1,7 @@
 // Runs warehouse workflows on a real dev server with the in-process groups and a caller-driven load.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { InProcessExecutorGroups, InProcessLoadReader } from '../../src/activities/in-process';
 import type { LoadResult } from '../../src/activities/interfaces';
 import { parseWarehouseSpec, type WarehouseSpecInput } from '../../src/config/warehouse-spec';
@@ -58,7 +58,7 @@ export class Harness {
     await done;
   }
 
-  async start(spec: WarehouseSpec, extra: Omit<WarehouseWorkflowInput, 'spec'> = {}): Promise<WorkflowHandle<typeof warehouseWorkflow>> {
+  async start(spec: WarehouseSpec, extra: Omit<WarehouseWorkflowInput, 'spec'> = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof warehouseWorkflow>> {
     return this.env.client.workflow.start(warehouseWorkflow, {
       taskQueue: this.taskQueue,
       workflowId: workflowIdFor(spec.name),
