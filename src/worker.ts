@@ -1,7 +1,8 @@
 // The worker process: runs warehouse workflows and their activities on one task queue. More workers on the same
 // queue share the warehouses (Temporal's task queues balance them).
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import type { AutoscalerSinks } from './workflows/sinks';
 
 export const TASK_QUEUE = 'impala-autoscaler';
 
@@ -13,7 +14,12 @@ export interface WarehouseWorkerOptions {
   /** A prebuilt bundle (tests build one per file); by default the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Where the workflow's per-tick reports go (src/observability/metrics.ts); by default they are dropped. */
+  sinks?: InjectedSinks<AutoscalerSinks>;
 }
+
+// Registered even without metrics, so that a worker never logs "unregistered external sink" once per tick.
+const DROP_REPORTS: InjectedSinks<AutoscalerSinks> = { metrics: { tick: { fn: () => undefined } } };
 
 export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -22,6 +28,7 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     taskQueue: o.taskQueue ?? TASK_QUEUE,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(o.deps),
+    sinks: o.sinks ?? DROP_REPORTS,
     ...(o.identity ? { identity: o.identity } : {}),
   });
 }

@@ -19,6 +19,7 @@ import { applyResize, type Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
 import type { Action, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import { detailsTable } from './details';
+import { reportTick } from './sinks';
 import {
   DECISIONS_KEPT,
   type DecisionRecord,
@@ -147,6 +148,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
       reasons: [...decision.reasons, ...outcomes.failures],
       actions: outcomes.done,
     });
+    reportTick(spec, state, observation, decision);
     publish();
 
     ticksThisRun += 1;

@@ -1,0 +1,63 @@
+// The workflow's one way to tell the worker process what a tick did, for the Prometheus metrics
+// (src/observability/metrics.ts). A sink call leaves no trace in history, and the worker does not call sinks while it
+// replays history, so a counter is incremented once per tick however often the workflow is replayed.
+import { proxySinks, workflowInfo, type Sinks } from '@temporalio/workflow';
+import type { Action, Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
+
+/** One tick, as the metrics need it: plain JSON (sink arguments are copied out of the workflow isolate). */
+export interface TickReport {
+  warehouse: string;
+  namespace: string;
+  tick: number;
+  state: PolicyState['state'];
+  current: number;
+  target: number;
+  /** null when the load was unknown this tick. */
+  queued: number | null;
+  running: number | null;
+  loadUnknown: boolean;
+  /** Executor groups this tick tried to add to scale up (not counting a resume). */
+  scaleUps: number;
+  /** Executor groups this tick tried to remove one at a time (scale-down, above max, failed scale-up rollback). */
+  scaleDowns: number;
+  /** 1 when this tick suspended the warehouse (removed every group). */
+  suspends: number;
+  /** 1 when this tick resumed a suspended warehouse. */
+  resumes: number;
+}
+
+export interface AutoscalerSinks extends Sinks {
+  metrics: { tick(report: TickReport): void };
+}
+
+const { metrics } = proxySinks<AutoscalerSinks>();
+
+/** Called once per tick by the warehouse workflow, after the tick is recorded. */
+export function reportTick(spec: WarehouseSpec, state: PolicyState, observation: Observation, decision: Decision): void {
+  // The worker drops non-replay sink calls during replay anyway; skipping them here also keeps a replay-only
+  // worker (the determinism tests, which register no sinks) from logging "unregistered external sink".
+  if (workflowInfo().unsafe.isReplaying) return;
+  metrics.tick(tickReport(spec, state, observation, decision));
+}
+
+export function tickReport(spec: WarehouseSpec, state: PolicyState, observation: Observation, decision: Decision): TickReport {
+  const adds = decision.actions.filter((a) => a.type === 'add').length;
+  const removes = decision.actions.filter((a): a is Extract<Action, { type: 'remove' }> => a.type === 'remove');
+  const resumed = adds > 0 && decision.reasons.some((r) => r.startsWith('Resuming warehouse'));
+  const known = observation.kind === 'known';
+  return {
+    warehouse: spec.name,
+    namespace: spec.namespace,
+    tick: state.tick,
+    state: state.state,
+    current: state.current,
+    target: state.target,
+    queued: known ? observation.load.queued : null,
+    running: known ? observation.load.running : null,
+    loadUnknown: !known,
+    scaleUps: resumed ? 0 : adds,
+    scaleDowns: removes.filter((a) => a.why !== 'suspend').length,
+    suspends: removes.some((a) => a.why === 'suspend') ? 1 : 0,
+    resumes: resumed ? 1 : 0,
+  };
+}
