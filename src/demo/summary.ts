@@ -1,7 +1,7 @@
 // What the demo shows at the end: queue waits, group-seconds and the decisions, read from the simulator's queries
 // and the workflow's own history and decision log.
 import type { temporal } from '@temporalio/proto';
-import { waitStats, type WaitStats } from '../whatif/stats';
+import { waitStats, type WaitStats } from '../util/stats';
 import type { WarehouseStatus } from '../workflows/messages';
 
 export interface DemoSummary {

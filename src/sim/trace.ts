@@ -1,4 +1,4 @@
-// Workload traces for the what-if simulator: one query per CSV row, `arrival_s,duration_s[,mem_mb][,pool]`.
+// Workload traces (what-if simulator and workload driver): one query per CSV row, `arrival_s,duration_s[,mem_mb][,pool]`.
 // `arrival_s` is seconds from the start of the trace, `duration_s` the query's run time once admitted, `mem_mb` the
 // memory it needs on each executor of its group (Impala's mem_limit_to_admit; absent = 0, admitted by slots alone),
 // `pool` its Impala resource pool (absent = the warehouse's group set).

@@ -1,4 +1,4 @@
-// Summary statistics of queue waits.
+// Queue-wait statistics shared by the what-if simulator, the workload driver and the demo.
 
 export interface WaitStats {
   mean: number;

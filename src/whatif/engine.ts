@@ -6,8 +6,8 @@ import { AdmissionModel, type ModelEvent, type ModelGroup } from '../sim/admissi
 import { impalaGroupName } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
 import { MIB, type Command, type SimGroup, type SimPolicy, type SimView } from './policy-port';
-import { waitStats, type WaitStats } from './stats';
-import type { TraceQuery } from './trace';
+import { waitStats, type WaitStats } from '../util/stats';
+import type { TraceQuery } from '../sim/trace';
 
 export interface SimOptions {
   /** Create → ready, seconds. */

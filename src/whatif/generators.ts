@@ -1,7 +1,7 @@
 // Seeded synthetic workloads for the policy benchmark. Each generator is a pure function of its options and seed
 // (seedrandom's ARC4 generator), so a trace is regenerated identically on every machine instead of being committed.
 import seedrandom from 'seedrandom';
-import type { TraceQuery } from './trace';
+import type { TraceQuery } from '../sim/trace';
 
 export type Rng = () => number;
 

@@ -7,7 +7,7 @@
 import type { WarehouseSpec } from '../policy/types';
 import { simulate, type GroupLife, type SimOptions, type SimResult, type TimelinePoint } from './engine';
 import { StaticMaxPolicy } from './policies/baselines';
-import type { TraceQuery } from './trace';
+import type { TraceQuery } from '../sim/trace';
 
 /** The on-periods of one group: its busy intervals, joined across gaps shorter than `startup`, each preceded by the start-up. */
 export function onPeriods(busy: [number, number][], startupS: number): [number, number][] {

@@ -7,7 +7,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { InProcessMembership } from '../../src/sim/in-process-membership';
-import { parseTrace, replayTrace } from '../../src/sim/workload';
+import { parseTraceCsv } from '../../src/sim/trace';
+import { replayTrace } from '../../src/sim/workload';
 import { eventually, startTemporal } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
@@ -44,7 +45,7 @@ test('seed burst through the simulator: groups added, queries admitted as they j
     await eventually('the first tick', async () => (await h!.status(handle)).state.tick >= 1);
 
     // 4 × 300 s queries of 10 GiB per executor at 30× speed: 10 s each, one per group by memory.
-    const trace = parseTrace(fs.readFileSync(path.resolve(__dirname, '../../traces/seed-burst.csv'), 'utf8'), 'seed-burst.csv');
+    const trace = parseTraceCsv(fs.readFileSync(path.resolve(__dirname, '../../traces/seed-burst.csv'), 'utf8'), 'seed-burst.csv');
     const outcomes = await replayTrace(trace, { url: coordinator.url, timeScale: 30, timeoutMs: 90000 });
 
     expect(outcomes.map((o) => o.state)).toEqual(['finished', 'finished', 'finished', 'finished']);

@@ -2,25 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { fixedMembership } from '../../src/sim/in-process-membership';
-import { parseTrace, replayTrace, summarize } from '../../src/sim/workload';
+import { parseTraceCsv } from '../../src/sim/trace';
+import { replayTrace, summarize } from '../../src/sim/workload';
 
 const TRACES = path.join(__dirname, '..', '..', 'traces');
-const trace = (name: string) => parseTrace(readFileSync(path.join(TRACES, name), 'utf8'), name);
+const trace = (name: string) => parseTraceCsv(readFileSync(path.join(TRACES, name), 'utf8'), name);
 
-describe('trace parsing', () => {
-  test('header, optional columns, comments; sorted by arrival', () => {
-    expect(parseTrace('arrival_s,duration_s,mem_mb,pool\n5,10\n# a comment\n\n1,2,512,root.etl\n')).toEqual([
-      { line: 5, arrivalS: 1, durationS: 2, memMb: 512, pool: 'root.etl' },
-      { line: 2, arrivalS: 5, durationS: 10 },
-    ]);
-  });
-
-  test('errors name the file, the line and the column', () => {
-    expect(() => parseTrace('0,abc', 't.csv')).toThrow('t.csv:1: duration_s must be a non-negative number (got "abc")');
-    expect(() => parseTrace('0', 't.csv')).toThrow('t.csv:1: expected arrival_s,duration_s[,mem_mb][,pool], got 1 column(s): "0"');
-    expect(() => parseTrace('arrival_s,duration_s\n', 't.csv')).toThrow('t.csv: no queries');
-  });
-
+// The parser itself is tested with the what-if simulator (test/whatif/trace-cli.test.ts).
+describe('shipped traces', () => {
   test('the shipped traces parse and are what their README says', () => {
     expect(trace('seed-burst.csv')).toHaveLength(4);
     expect(trace('steady-trickle.csv')).toHaveLength(40);

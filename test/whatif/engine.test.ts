@@ -4,7 +4,7 @@ import { runPolicy } from '../../src/whatif/policies';
 import { StaticMaxPolicy } from '../../src/whatif/policies/baselines';
 import { OursPolicy } from '../../src/whatif/policies/ours';
 import { benchmarkTraces } from '../../src/whatif/generators';
-import { percentile, waitStats } from '../../src/whatif/stats';
+import { percentile, waitStats } from '../../src/util/stats';
 import { simSpec, trace } from './helpers';
 
 const opts = { startupSeconds: 60 };

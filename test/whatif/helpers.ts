@@ -1,7 +1,7 @@
 // Small builders for the what-if tests: a one-executor-per-group spec and hand-written traces.
 import { parseWarehouseSpec } from '../../src/config/warehouse-spec';
 import type { Mode, WarehouseSpec } from '../../src/policy/types';
-import type { TraceQuery } from '../../src/whatif/trace';
+import type { TraceQuery } from '../../src/sim/trace';
 
 export const GiB_MB = 1024;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSimulate } from '../../src/client/commands/simulate';
 import { loadSimSpec } from '../../src/whatif/spec-file';
-import { formatTraceCsv, parseTraceCsv } from '../../src/whatif/trace';
+import { formatTraceCsv, parseTraceCsv } from '../../src/sim/trace';
 
 describe('trace CSV', () => {
   test('header optional, optional columns, comments and blank lines skipped, sorted by arrival', () => {

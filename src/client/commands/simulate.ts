@@ -8,7 +8,7 @@ import { timelineSvg } from '../../whatif/chart';
 import type { SimResult } from '../../whatif/engine';
 import { isPolicyName, POLICY_NAMES, runPolicy, type PolicyName } from '../../whatif/policies';
 import { loadSimSpec } from '../../whatif/spec-file';
-import { parseTraceCsv } from '../../whatif/trace';
+import { parseTraceCsv } from '../../sim/trace';
 
 const seconds = (what: string, min: number) => (v: string) => {
   const n = Number(v);

@@ -3,7 +3,7 @@ import type { WarehouseSpec } from '../../policy/types';
 import { simulate, type SimOptions, type SimResult } from '../engine';
 import { oracle } from '../oracle';
 import type { SimPolicy } from '../policy-port';
-import type { TraceQuery } from '../trace';
+import type { TraceQuery } from '../../sim/trace';
 import { HpaPolicy, ImpalaTestPolicy, SeedPolicy, SnowflakePolicy, StaticMaxPolicy } from './baselines';
 import { OursPolicy } from './ours';
 
