@@ -1,0 +1,74 @@
+// The warehouses file: `warehouses: [ {spec}, … ]` in YAML (or JSON, which YAML reads too). Every warehouse is
+// validated with the same rules as a resize (parseWarehouseSpec), and every problem of the file is reported at once,
+// each naming the file, the warehouse (name, position and line) and the field — so nothing is started from a file
+// that is only partly right.
+import fs from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { WarehouseSpec } from '../policy/types';
+import { parseWarehouseSpec, SpecError } from './warehouse-spec';
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `${file}: ${problems.length} problems:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadWarehousesFile(file: string): WarehouseSpec[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [`${file}: cannot read the warehouses file (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`]);
+  }
+  return parseWarehousesText(text, file);
+}
+
+export function parseWarehousesText(text: string, file: string): WarehouseSpec[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML or JSON: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const root: unknown = doc.toJS();
+  if (!root || typeof root !== 'object' || Array.isArray(root) || !('warehouses' in root)) {
+    throw new ConfigError(file, [`${file}: expected a mapping with a "warehouses:" list at the top (see examples/warehouses.yaml)`]);
+  }
+  const extra = Object.keys(root).filter((k) => k !== 'warehouses');
+  if (extra.length > 0) throw new ConfigError(file, [`${file}: unknown top-level field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (only "warehouses:" is read)`]);
+  const list = (root as { warehouses: unknown }).warehouses;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigError(file, [`${file}: "warehouses:" must be a non-empty list of warehouses (got ${Array.isArray(list) ? 'an empty list' : JSON.stringify(list ?? null)})`]);
+  }
+  const seq = doc.get('warehouses', true);
+  const lineOf = (i: number): number | undefined => {
+    const node = isSeq(seq) ? seq.items[i] : undefined;
+    const start = isMap(node) && node.range ? node.range[0] : undefined;
+    return start === undefined ? undefined : lines.linePos(start).line;
+  };
+
+  const problems: string[] = [];
+  const specs: WarehouseSpec[] = [];
+  const firstIndex = new Map<string, number>();
+  list.forEach((item, i) => {
+    const name = item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string' ? (item as { name: string }).name : undefined;
+    const line = lineOf(i);
+    const where = `${file}${line ? `:${line}` : ''}: warehouse ${name ? `"${name}" (#${i + 1})` : `#${i + 1}`}`;
+    try {
+      const spec = parseWarehouseSpec(item, where);
+      const seen = firstIndex.get(spec.name);
+      if (seen !== undefined) problems.push(`${where}: duplicate name "${spec.name}" (also warehouse #${seen + 1}); names must be unique, since each is one workflow`);
+      else firstIndex.set(spec.name, i);
+      specs.push(spec);
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      problems.push(err.message);
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return specs;
+}

@@ -1,0 +1,68 @@
+// The autoscaler's own Prometheus metrics, fed by the workflow's per-tick sink (src/workflows/sinks.ts). One
+// prom-client registry holds these and the Temporal SDK's metrics (sdk-metrics.ts); http.ts serves it on one port.
+// Labels are warehouse names only: nothing here can carry a URL, a user or a secret.
+import type { InjectedSinks } from '@temporalio/worker';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { AutoscalerSinks, TickReport } from '../workflows/sinks';
+
+export class AutoscalerMetrics {
+  readonly registry: Registry;
+  private readonly scaleUp: Counter<'warehouse'>;
+  private readonly scaleDown: Counter<'warehouse'>;
+  private readonly suspend: Counter<'warehouse'>;
+  private readonly resume: Counter<'warehouse'>;
+  private readonly loadReadFailures: Counter<'warehouse'>;
+  private readonly groups: Gauge<'warehouse'>;
+  private readonly target: Gauge<'warehouse'>;
+  private readonly queued: Gauge<'warehouse'>;
+  private readonly running: Gauge<'warehouse'>;
+  private readonly lastTick: Gauge<'warehouse'>;
+
+  constructor(registry = new Registry()) {
+    this.registry = registry;
+    const counter = (name: string, help: string) => new Counter({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
+    const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
+    this.scaleUp = counter('impala_autoscaler_scale_up_calls_total', 'Executor groups the autoscaler asked to add to scale up (resumes not counted)');
+    this.scaleDown = counter('impala_autoscaler_scale_down_calls_total', 'Executor groups the autoscaler asked to remove one at a time (scale-down, above max, failed scale-up rollback)');
+    this.suspend = counter('impala_autoscaler_suspend_calls_total', 'Times a warehouse was suspended (every executor group removed)');
+    this.resume = counter('impala_autoscaler_resume_calls_total', 'Times a suspended warehouse was resumed');
+    this.loadReadFailures = counter('impala_autoscaler_load_read_failures_total', "Ticks whose load reading failed (load unknown: the tick changed nothing)");
+    this.groups = gauge('impala_autoscaler_executor_groups', 'Executor groups ready at the last tick');
+    this.target = gauge('impala_autoscaler_target_executor_groups', 'Executor groups wanted (ready + being created)');
+    this.queued = gauge('impala_autoscaler_queries_queued', "Queries queued in the warehouse's group set at the last known reading");
+    this.running = gauge('impala_autoscaler_queries_running', "Queries running in the warehouse's group set at the last known reading");
+    this.lastTick = gauge('impala_autoscaler_last_tick_timestamp_seconds', 'When the warehouse last completed a tick (worker clock)');
+  }
+
+  /** One tick of one warehouse. Gauges keep their last known load when a reading fails. */
+  tick(r: TickReport): void {
+    const l = { warehouse: r.warehouse };
+    if (r.scaleUps) this.scaleUp.inc(l, r.scaleUps);
+    if (r.scaleDowns) this.scaleDown.inc(l, r.scaleDowns);
+    if (r.suspends) this.suspend.inc(l, r.suspends);
+    if (r.resumes) this.resume.inc(l, r.resumes);
+    if (r.loadUnknown) this.loadReadFailures.inc(l);
+    // Counters appear with 0 from a warehouse's first tick, so that rate() and alerts see the series at once.
+    for (const c of [this.scaleUp, this.scaleDown, this.suspend, this.resume, this.loadReadFailures]) c.inc(l, 0);
+    this.groups.set(l, r.current);
+    this.target.set(l, r.target);
+    if (r.queued !== null) this.queued.set(l, r.queued);
+    if (r.running !== null) this.running.set(l, r.running);
+    this.lastTick.set(l, Date.now() / 1000);
+  }
+
+  /** The worker's sink implementation (`createWarehouseWorker({ sinks })`); not called on replay. */
+  sinks(onTick?: (r: TickReport) => void): InjectedSinks<AutoscalerSinks> {
+    return {
+      metrics: {
+        tick: {
+          fn: (_info, report) => {
+            this.tick(report);
+            onTick?.(report);
+          },
+          callDuringReplay: false,
+        },
+      },
+    };
+  }
+}
