@@ -3,22 +3,15 @@
 // them as the groups join, queue waits are reported, and no query is killed when groups are later removed.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { InProcessMembership } from '../../src/sim/in-process-membership';
 import { parseTraceCsv } from '../../src/sim/trace';
 import { replayTrace } from '../../src/sim/workload';
-import { eventually, startTemporal } from '../support/temporal';
+import { eventually, useTemporalServer } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTemporal();
-}, 120000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTemporalServer();
 
 test('seed burst through the simulator: groups added, queries admitted as they join, none killed on scale-down', async () => {
   const base = testSpec({ name: 'sim', scaleDownDelaySeconds: 1, autoSuspend: { enabled: true, timeoutSeconds: 2 } });
@@ -38,7 +31,7 @@ test('seed burst through the simulator: groups added, queries admitted as they j
     });
     const spec = { ...base, coordinators: [{ url: coordinator.url }] };
     const reader = new ImpalaLoadReader({ timeoutMs: 2000 });
-    h = new Harness(env, groups, (s) => reader.read(s));
+    h = new Harness(env(), groups, (s) => reader.read(s));
     await h.startWorker();
     const handle = await h.start(spec);
     handles.push(handle);

@@ -49,3 +49,18 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** One dev server for the calling test file: started before its tests, stopped after them (also when they fail). */
+export function useTemporalServer(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await startTemporal();
+  }, 120000);
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  return () => {
+    if (!env) throw new Error('the Temporal dev server is not running (did beforeAll fail?)');
+    return env;
+  };
+}

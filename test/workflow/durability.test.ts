@@ -1,17 +1,10 @@
 // Scaling progress survives continue-as-new and a worker restart: counters and pending scale-ups carry over, and
 // no second group is ever created for one decision.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LoadResult } from '../../src/activities/interfaces';
-import { eventually, startTemporal } from '../support/temporal';
+import { eventually, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTemporal();
-}, 120000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTemporalServer();
 
 const queued = (n: number): LoadResult => ({ ok: true, load: { queued: n, running: 1, memReservedBytes: 0, queuedQueryMemBytes: [], healthyGroups: 1, runningByGroup: {}, warnings: [] } });
 
@@ -28,7 +21,7 @@ test('continue-as-new carries counters and a pending scale-up', async () => {
   // Long enough that three runs of 3 ticks pass while 001 is still starting.
   const groups = new InProcessExecutorGroups({ readyAfterMs: 15000 });
   groups.seed(spec.name, [0]);
-  const h = new Harness(env, groups, () => queued(3));
+  const h = new Harness(env(), groups, () => queued(3));
   await h.startWorker();
   const handle = await h.start(spec, { continueAsNewAfterTicks: 3 });
   try {
@@ -56,7 +49,7 @@ test('a worker stopped and restarted during a pending scale-up creates no second
   const groups = new InProcessExecutorGroups({ readyAfterMs: 7000 });
   groups.seed(spec.name, [0]);
   let load = queued(3);
-  const h = new Harness(env, groups, () => load);
+  const h = new Harness(env(), groups, () => load);
   await h.startWorker('worker-1');
   const handle = await h.start(spec);
   try {

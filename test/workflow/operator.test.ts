@@ -1,19 +1,12 @@
 // Operator messages on a real dev server: resize (update and signal, accepted and rejected), suspend, resume,
 // pause and unpause taking effect at once rather than at the next tick.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { LoadResult } from '../../src/activities/interfaces';
 import { pauseSignal, resizeSignal, resizeUpdate, resumeSignal, suspendSignal, unpauseSignal } from '../../src/workflows/warehouse';
-import { eventually, startTemporal } from '../support/temporal';
+import { eventually, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTemporal();
-}, 120000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTemporalServer();
 
 const idle: LoadResult = { ok: true, load: { queued: 0, running: 1, memReservedBytes: 0, queuedQueryMemBytes: [], healthyGroups: 1, runningByGroup: {}, warnings: [] } };
 
@@ -21,7 +14,7 @@ test('resize: a valid update is applied and returned; an invalid one is rejected
   const spec = testSpec({ name: 'resize' });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
   groups.seed(spec.name, [0]);
-  const h = new Harness(env, groups, () => idle);
+  const h = new Harness(env(), groups, () => idle);
   await h.startWorker();
   const handle = await h.start(spec);
   try {
@@ -58,7 +51,7 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0, drainMs: 0 });
   groups.seed(spec.name, [0]);
   let queued = 0;
-  const h = new Harness(env, groups, () => ({ ok: true, load: { ...idle.load, queued, running: 0 } }));
+  const h = new Harness(env(), groups, () => ({ ok: true, load: { ...idle.load, queued, running: 0 } }));
   await h.startWorker();
   const handle = await h.start(spec);
   try {

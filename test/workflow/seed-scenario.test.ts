@@ -3,28 +3,21 @@
 // one more query resumes the warehouse at once. Also records the history for the replay test.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { MIB } from '../../src/policy/capacity';
 import { SeedWorld } from '../support/seed-world';
-import { eventually, startTemporal, temporalCliPath, workflowBundle } from '../support/temporal';
+import { eventually, temporalCliPath, useTemporalServer, workflowBundle } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTemporal();
-}, 120000);
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTemporalServer();
 
 test('seed scenario: scale up one group at a time, drain, scale down, suspend, resume', async () => {
   const spec = testSpec({ name: 'seed' });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 1500, drainMs: 500 });
   groups.seed(spec.name, [0]);
   const world = new SeedWorld(groups, 10 * 1024 * MIB);
-  const h = new Harness(env, groups, (s) => world.read(s));
+  const h = new Harness(env(), groups, (s) => world.read(s));
   await h.startWorker();
   world.submit(4, 6000);
   const handle = await h.start(spec);
@@ -80,7 +73,7 @@ test('seed scenario: scale up one group at a time, drain, scale down, suspend, r
       const file = path.resolve(__dirname, '../fixtures/histories/seed-scenario.json');
       fs.mkdirSync(path.dirname(file), { recursive: true });
       // The CLI's JSON is the format `temporal workflow show --output json` gives operators, and what historyFromJSON reads.
-      fs.writeFileSync(file, execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env.address, '-w', handle.workflowId, '--output', 'json'], { maxBuffer: 64 << 20 }));
+      fs.writeFileSync(file, execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env().address, '-w', handle.workflowId, '--output', 'json'], { maxBuffer: 64 << 20 }));
     }
   } finally {
     await h.close([handle]);
