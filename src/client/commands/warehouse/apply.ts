@@ -1,0 +1,132 @@
+// `warehouse apply -f FILE`: make the running warehouses match the file. A warehouse that is not running is started,
+// one that runs with other resizable settings gets the `resize` update with just the changed fields, one that
+// matches is left alone (so applying twice changes nothing). Both go through update-with-start, so a warehouse
+// started or stopped by someone else in between still ends up as the file says. Fields a resize cannot change
+// (coordinators, size, namespace, …) are reported, and then nothing is applied.
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { Command } from 'commander';
+import { loadWarehousesFile } from '../../../config/warehouses-file';
+import type { Resize } from '../../../config/warehouse-spec';
+import { workflowIdFor } from '../../../policy/names';
+import type { WarehouseSpec } from '../../../policy/types';
+import { TASK_QUEUE } from '../../../worker';
+import { resizeUpdate, SA_WAREHOUSE, statusQuery, warehouseWorkflow } from '../../../workflows/warehouse';
+import type { ConnectedClient } from '../../connection';
+import { answeredByWorker, type CommonFlags, findWarehouse, printJson, WarehouseNotFoundError, printTable, withClient, withClientOptions } from './common';
+
+/** What a resize can change (src/config/warehouse-spec.ts resizeSchema). */
+const RESIZABLE = ['nodes', 'mode', 'scaleUpDelaySeconds', 'scaleDownDelaySeconds', 'autoSuspend', 'dryRun'] as const;
+
+export interface ApplyResult {
+  name: string;
+  workflowId: string;
+  result: 'created' | 'updated' | 'unchanged';
+  /** `field: old → new` for an update. */
+  changes: string[];
+}
+
+type Plan = { spec: WarehouseSpec; kind: 'create' } | { spec: WarehouseSpec; kind: 'update'; resize: Resize; changes: string[] } | { spec: WarehouseSpec; kind: 'unchanged' };
+
+export interface ApplyOptions {
+  taskQueue: string;
+  timeoutSeconds: number;
+}
+
+/** Applies every warehouse, or none when one has a change a resize cannot make. */
+export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[], o: ApplyOptions): Promise<ApplyResult[]> {
+  const plans: Plan[] = [];
+  const conflicts: string[] = [];
+  for (const spec of specs) {
+    const found = await findWarehouse(c, spec.name).catch((err: unknown) => {
+      if (err instanceof WarehouseNotFoundError) return undefined;
+      throw err;
+    });
+    if (!found?.running) {
+      plans.push({ spec, kind: 'create' });
+      continue;
+    }
+    const status = await answeredByWorker(c, `status query of warehouse ${spec.name}`, found.description.taskQueue, o.timeoutSeconds, () => found.handle.query(statusQuery));
+    const d = diff(status.spec, spec);
+    conflicts.push(...d.fixed.map((f) => `warehouse ${spec.name}: ${f}`));
+    plans.push(d.changes.length ? { spec, kind: 'update', resize: d.resize, changes: d.changes } : { spec, kind: 'unchanged' });
+  }
+  if (conflicts.length > 0) {
+    throw new Error(
+      `nothing applied: a resize cannot change these fields of a running warehouse:\n  ${conflicts.join('\n  ')}\n` +
+        'Restore them in the file, or stop the warehouse (temporal workflow terminate --workflow-id warehouse-NAME) and apply again.',
+    );
+  }
+  const results: ApplyResult[] = [];
+  for (const p of plans) {
+    const workflowId = workflowIdFor(p.spec.name);
+    if (p.kind === 'unchanged') {
+      results.push({ name: p.spec.name, workflowId, result: 'unchanged', changes: [] });
+      continue;
+    }
+    // Update-with-start: starts the workflow if absent, else updates it. A new warehouse gets its resizable fields as
+    // the update too, so that it converges even if someone started it with other settings a moment ago.
+    const resize = p.kind === 'update' ? p.resize : resizableOf(p.spec);
+    const start = new WithStartWorkflowOperation(warehouseWorkflow, {
+      workflowId,
+      taskQueue: o.taskQueue,
+      args: [{ spec: p.spec }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: SA_WAREHOUSE, value: p.spec.name }],
+      staticSummary: `Impala warehouse ${p.spec.name} (Kubernetes namespace ${p.spec.namespace})`,
+    });
+    await answeredByWorker(c, `update of warehouse ${p.spec.name}`, o.taskQueue, o.timeoutSeconds, () =>
+      c.client.workflow.executeUpdateWithStart(resizeUpdate, { args: [resize], startWorkflowOperation: start }),
+    );
+    results.push({ name: p.spec.name, workflowId, result: p.kind === 'create' ? 'created' : 'updated', changes: p.kind === 'update' ? p.changes : [] });
+  }
+  return results;
+}
+
+function resizableOf(spec: WarehouseSpec): Resize {
+  const r: Record<string, unknown> = {};
+  for (const k of RESIZABLE) if (spec[k] !== undefined) r[k] = spec[k];
+  return r as Resize;
+}
+
+/** What differs between the running spec and the file: resizable changes, and fields a resize cannot make. */
+export function diff(running: WarehouseSpec, wanted: WarehouseSpec): { resize: Resize; changes: string[]; fixed: string[] } {
+  const resize: Record<string, unknown> = {};
+  const changes: string[] = [];
+  const fixed: string[] = [];
+  const keys = new Set([...Object.keys(running), ...Object.keys(wanted)]) as Set<keyof WarehouseSpec>;
+  for (const k of keys) {
+    const a = running[k];
+    const b = wanted[k];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    const what = `${k}: ${show(a)} → ${show(b)}`;
+    if (!(RESIZABLE as readonly string[]).includes(k)) fixed.push(`${k} cannot change (running: ${show(a)}, file: ${show(b)})`);
+    // A resize sets values; it cannot go back to "the mode's delay" once a delay was set.
+    else if (b === undefined) fixed.push(`${k} cannot be unset by a resize (running: ${show(a)}): set the value you want`);
+    else {
+      resize[k] = b;
+      changes.push(what);
+    }
+  }
+  return { resize: resize as Resize, changes, fixed };
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '(unset)' : JSON.stringify(v);
+}
+
+export function registerApply(warehouse: Command): void {
+  withClientOptions(
+    warehouse
+      .command('apply')
+      .description('start or update every warehouse of a YAML/JSON file (idempotent: an unchanged warehouse is left alone)')
+      .requiredOption('-f, --file <file>', 'warehouses file (see examples/warehouses.yaml)')
+      .option('--task-queue <queue>', 'task queue of the worker that runs new warehouses', TASK_QUEUE)
+      .option('--json', 'print the result as one JSON array'),
+  ).action(async (opts: CommonFlags & { file: string; taskQueue: string }) => {
+    // Validate the whole file before connecting: nothing starts from a file with any error.
+    const specs = loadWarehousesFile(opts.file);
+    const results = await withClient(opts, (c) => applyWarehouses(c, specs, { taskQueue: opts.taskQueue, timeoutSeconds: opts.timeout }));
+    if (opts.json) return printJson(results);
+    printTable(['WAREHOUSE', 'RESULT', 'CHANGES'], results.map((r) => [r.name, r.result, r.changes.join('; ')]));
+  });
+}

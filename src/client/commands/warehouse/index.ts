@@ -1,0 +1,16 @@
+// `impala-autoscaler warehouse …`: apply a warehouses file, read warehouses, and operate them.
+import type { Command } from 'commander';
+import { registerApply } from './apply';
+import { registerControls } from './control';
+import { registerPods } from './pods';
+import { registerReads } from './read';
+
+export function registerWarehouse(program: Command): void {
+  const warehouse = program
+    .command('warehouse')
+    .description('start, inspect and operate warehouses (one Temporal workflow each)');
+  registerApply(warehouse);
+  registerReads(warehouse);
+  registerControls(warehouse);
+  registerPods(warehouse);
+}

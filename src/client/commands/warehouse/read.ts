@@ -1,0 +1,142 @@
+// The read commands: `warehouse list` (from search attributes, no worker needed), `warehouse status NAME` and
+// `warehouse history NAME` (the workflow's `status` query, answered by a worker).
+import type { Command } from 'commander';
+import type { WarehouseSpec } from '../../../policy/types';
+import { type DecisionRecord, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE, statusQuery, type WarehouseStatus } from '../../../workflows/warehouse';
+import { answeredByWorker, type CommonFlags, findWarehouse, printJson, printTable, withClient, withClientOptions } from './common';
+
+export interface ListedWarehouse {
+  name: string;
+  workflowId: string;
+  status: string;
+  /** Search attributes: null until the warehouse's first tick has published them. */
+  state: string | null;
+  groups: number | null;
+  target: number | null;
+  taskQueue: string;
+  startTime: string;
+}
+
+export function registerReads(warehouse: Command): void {
+  withClientOptions(
+    warehouse
+      .command('list')
+      .description("list warehouses with their state and executor groups (from the workflows' search attributes; the server's list may lag a second or two)")
+      .option('--all', 'include warehouses whose workflow has ended (terminated, failed)')
+      .option('--json', 'print one JSON array'),
+  ).action(async (opts: CommonFlags & { all?: boolean }) => {
+    const rows = await withClient(opts, async (c) => {
+      const query = `WorkflowType = 'warehouseWorkflow'${opts.all ? '' : " AND ExecutionStatus = 'Running'"}`;
+      const out: ListedWarehouse[] = [];
+      for await (const wf of c.client.workflow.list({ query })) {
+        const sa = wf.typedSearchAttributes;
+        out.push({
+          name: sa.get(SA_WAREHOUSE) ?? wf.workflowId.replace(/^warehouse-/, ''),
+          workflowId: wf.workflowId,
+          status: wf.status.name,
+          state: sa.get(SA_STATE) ?? null,
+          groups: sa.get(SA_GROUPS) ?? null,
+          target: sa.get(SA_TARGET) ?? null,
+          taskQueue: wf.taskQueue,
+          startTime: wf.startTime.toISOString(),
+        });
+      }
+      return out.sort((a, b) => a.name.localeCompare(b.name));
+    });
+    if (opts.json) return printJson(rows);
+    const cell = (v: string | number | null) => (v === null ? '-' : String(v));
+    printTable(
+      ['WAREHOUSE', 'STATE', 'GROUPS', 'TARGET', ...(opts.all ? ['WORKFLOW'] : []), 'STARTED'],
+      rows.map((r) => [r.name, cell(r.state), cell(r.groups), cell(r.target), ...(opts.all ? [r.status] : []), r.startTime]),
+    );
+  });
+
+  withClientOptions(
+    warehouse
+      .command('status')
+      .description("a warehouse's spec, state, executor groups, last load reading and last decisions")
+      .argument('<name>', 'warehouse name')
+      .option('--json', 'print one JSON object'),
+  ).action(async (name: string, opts: CommonFlags) => {
+    const { status, workflow } = await statusOf(name, opts);
+    if (opts.json) return printJson({ workflow, ...status });
+    printStatus(status, workflow);
+  });
+
+  withClientOptions(
+    warehouse
+      .command('history')
+      .description("a warehouse's decision log: time, load (queued/running), groups (current/target), actions and reasons")
+      .argument('<name>', 'warehouse name')
+      .option('--limit <n>', 'only the last N decisions', (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0) throw new Error(`--limit must be a positive integer (got "${v}")`);
+        return n;
+      })
+      .option('--actions-only', 'only decisions that did something (added or removed groups, operator changes)')
+      .option('--json', 'print one JSON array of decisions'),
+  ).action(async (name: string, opts: CommonFlags & { limit?: number; actionsOnly?: boolean }) => {
+    const { status } = await statusOf(name, opts);
+    let decisions = status.decisions;
+    if (opts.actionsOnly) decisions = decisions.filter((d) => d.actions.length > 0);
+    if (opts.limit) decisions = decisions.slice(-opts.limit);
+    if (opts.json) return printJson(decisions);
+    if (decisions.length === 0) process.stdout.write(`warehouse ${name}: no decisions recorded yet\n`);
+    for (const d of decisions) process.stdout.write(formatDecision(d));
+  });
+}
+
+interface WorkflowRef {
+  workflowId: string;
+  runId: string;
+  status: string;
+  taskQueue: string;
+}
+
+async function statusOf(name: string, opts: CommonFlags): Promise<{ status: WarehouseStatus; workflow: WorkflowRef }> {
+  return withClient(opts, async (c) => {
+    const { handle, description } = await findWarehouse(c, name);
+    const status = await answeredByWorker(c, `status query of warehouse ${name}`, description.taskQueue, opts.timeout, () => handle.query(statusQuery));
+    return { status, workflow: { workflowId: description.workflowId, runId: description.runId, status: description.status.name, taskQueue: description.taskQueue } };
+  });
+}
+
+function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
+  const { spec, state } = s;
+  const obs = s.lastObservation;
+  const load = !obs ? 'not read yet' : obs.kind === 'known' ? `${obs.load.queued} queued, ${obs.load.running} running` : `unknown: ${obs.reason}`;
+  const lines = [
+    `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}`,
+    `Workflow ${w.workflowId} (${w.status}, run ${s.run}, task queue ${w.taskQueue})`,
+    `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
+    `Load: ${load}`,
+    `Spec: ${describeSpec(spec)}`,
+    `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
+  ];
+  if (state.lastScaleUpFailure) lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
+  const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
+  if (recent.length) lines.push('', 'Recent actions (all decisions: warehouse history NAME):', ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function describeSpec(spec: WarehouseSpec): string {
+  const delays = [
+    spec.scaleUpDelaySeconds !== undefined ? `scale-up delay ${spec.scaleUpDelaySeconds}s` : undefined,
+    spec.scaleDownDelaySeconds !== undefined ? `scale-down delay ${spec.scaleDownDelaySeconds}s` : undefined,
+  ].filter(Boolean);
+  return [
+    `${spec.size ?? 'custom'} (${spec.executorsPerGroup} executors/group)`,
+    `nodes ${spec.nodes.min}–${spec.nodes.max}`,
+    `mode ${spec.mode}${delays.length ? ` (${delays.join(', ')})` : ''}`,
+    `auto-suspend ${spec.autoSuspend.enabled ? `after ${spec.autoSuspend.timeoutSeconds}s` : 'off'}`,
+    `poll ${spec.pollIntervalSeconds}s`,
+    `group set ${spec.groupSet}`,
+  ].join(', ');
+}
+
+export function formatDecision(d: DecisionRecord): string {
+  const load = d.queued === null ? 'load unknown' : `queued ${d.queued}, running ${d.running}`;
+  const head = `${d.at}  tick ${d.tick}  ${load}  groups ${d.current} → target ${d.target}  ${d.state}`;
+  const body = [...(d.actions.length ? [`actions: ${d.actions.join(', ')}`] : []), ...d.reasons];
+  return `${head}\n${body.map((l) => `    ${l}`).join('\n')}\n`;
+}
