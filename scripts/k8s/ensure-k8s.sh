@@ -19,10 +19,23 @@ KWOK_DIR="$ROOT/kwok-$KWOK_VERSION"
 
 say() { echo "ensure-k8s: $*" >&2; }
 
-kube_ok() { [ -x "$K8S_DIR/$1" ] && "$K8S_DIR/$1" --version 2>/dev/null | grep -qx "Kubernetes $K8S_VERSION"; }
-etcd_ok() { [ -x "$ETCD_DIR/etcd" ] && "$ETCD_DIR/etcd" --version 2>/dev/null | grep -qx "etcd Version: ${ETCD_VERSION#v}"; }
-kwok_ok() { [ -x "$KWOK_DIR/kwok" ] && "$KWOK_DIR/kwok" --version 2>/dev/null | grep -q "$KWOK_VERSION"; }
-all_ok() { kube_ok kube-apiserver && kube_ok kube-controller-manager && kube_ok kube-scheduler && etcd_ok && kwok_ok; }
+# The output is captured before grep reads it: `cmd | grep -q` under pipefail fails when grep exits at the first
+# match and cmd (etcd prints several lines) dies of SIGPIPE.
+version_of() { [ -x "$1" ] && "$1" --version 2>/dev/null || true; }
+kube_ok() { grep -qx "Kubernetes $K8S_VERSION" <<<"$(version_of "$K8S_DIR/$1")"; }
+etcd_ok() { grep -qx "etcd Version: ${ETCD_VERSION#v}" <<<"$(version_of "$ETCD_DIR/etcd")"; }
+kwok_ok() { grep -q "^kwok version $KWOK_VERSION " <<<"$(version_of "$KWOK_DIR/kwok")"; }
+# In parallel: each large binary takes 0.2–0.6 s just to print its version.
+all_ok() {
+  local pids=() p ok=0
+  kube_ok kube-apiserver & pids+=($!)
+  kube_ok kube-controller-manager & pids+=($!)
+  kube_ok kube-scheduler & pids+=($!)
+  etcd_ok & pids+=($!)
+  kwok_ok & pids+=($!)
+  for p in "${pids[@]}"; do wait "$p" || ok=1; done
+  return $ok
+}
 
 # The bin dir the callers use: the kube-* binaries next to links to etcd and kwok, so one path names the whole set.
 link_bins() {
