@@ -15,6 +15,11 @@ const dnsLabel = (what: string, max: number) =>
     .max(max, `${what} must be at most ${max} characters`)
     .regex(DNS_LABEL, `${what} must be lower-case letters, digits and '-', starting and ending with a letter or digit`);
 
+// StatefulSet names (the executor template) are DNS subdomains; a value with a '/' or a manifest extension is a file.
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** As src/activities/kubernetes/template.ts isManifestPath (kept here so that the spec stays free of Kubernetes imports). */
+const isManifestPathLike = (t: string) => t.includes('/') || /\.(ya?ml|json)$/i.test(t);
+
 const seconds = (what: string) =>
   z.number({ error: `${what} must be a number of seconds` }).int(`${what} must be a whole number of seconds`).min(0, `${what} must be ≥ 0`);
 
@@ -33,7 +38,13 @@ export const warehouseSpecSchema = z
     name: dnsLabel('name', 63),
     namespace: dnsLabel('namespace', 63),
     coordinators: z.array(coordinatorSchema).default([]),
-    executorTemplate: z.string().min(1).default('impala-executor-000'),
+    executorTemplate: z
+      .string({ error: 'executorTemplate must be a string' })
+      .min(1, 'executorTemplate must not be empty')
+      .refine((t) => isManifestPathLike(t) || (t.length <= 253 && DNS_SUBDOMAIN.test(t)), {
+        message: 'executorTemplate must be the name of a StatefulSet (lower-case letters, digits, \'-\' and \'.\', at most 253) or a manifest file path (with a \'/\' or ending in .yaml, .yml or .json)',
+      })
+      .default('impala-executor-000'),
     size: z.enum(['XSMALL', 'SMALL', 'MEDIUM', 'LARGE'], { error: 'size must be one of XSMALL, SMALL, MEDIUM, LARGE' }).optional(),
     executorsPerGroup: z.number().int().min(1, 'executorsPerGroup must be ≥ 1').max(1000).optional(),
     nodes: z.strictObject({
@@ -42,7 +53,13 @@ export const warehouseSpecSchema = z
     }),
     queriesPerGroup: z.number().int().min(1, 'queriesPerGroup must be ≥ 1').default(12),
     executorMemoryMb: z.number().int().min(1, 'executorMemoryMb must be ≥ 1').default(16384),
-    groupSet: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'groupSet must be an Impala pool name such as root.default').default('root.default'),
+    // It names the executor groups (`<groupSet>-group-NNN`), which are a Kubernetes label value: ≤ 63 characters,
+    // starting and ending with a letter or digit — so at most 52 here, leaving room for 4-digit group numbers.
+    groupSet: z
+      .string({ error: 'groupSet must be a string' })
+      .max(52, 'groupSet must be at most 52 characters (it prefixes executor group names, a Kubernetes label value of at most 63)')
+      .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, 'groupSet must be an Impala pool name such as root.default (letters, digits, \'_\', \'.\', \'-\'; starting and ending with a letter or digit)')
+      .default('root.default'),
     mode: z.enum(['conservative', 'balanced', 'aggressive'], { error: 'mode must be one of conservative, balanced, aggressive' }).default('balanced'),
     scaleUpDelaySeconds: seconds('scaleUpDelaySeconds').optional(),
     scaleDownDelaySeconds: seconds('scaleDownDelaySeconds').optional(),
