@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
-import { NativeConnection } from '@temporalio/worker';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 export interface ConnectionFlags {
@@ -125,23 +124,4 @@ export async function connectClient(flags: ConnectionFlags, env: NodeJS.ProcessE
   }
   const client = new Client({ connection, namespace: target.namespace });
   return { client, connection, target, close: () => connection.close() };
-}
-
-/** The worker's native connection, with the same settings and the same error. */
-export async function connectNative(target: TemporalTarget): Promise<NativeConnection> {
-  try {
-    return await withTimeout(
-      NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }),
-      target.connectTimeoutMs,
-      `no answer within ${target.connectTimeoutMs / 1000} s`,
-    );
-  } catch (err) {
-    throw unreachable(target, err);
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,8 +1,7 @@
 // `warehouse pods NAME`: the warehouse's executor pods as Kubernetes shows them (label
 // impala.apache.org/warehouse=NAME), with their group and readiness — what an operator checks when a scale-up waits.
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Command } from 'commander';
-import { loadKubeConfigFrom } from '../../../activities/kubernetes/kubeconfig';
 import { EXECUTOR_GROUP, MANAGED_BY, MANAGER, WAREHOUSE } from '../../../activities/kubernetes/labels';
 import { statusQuery } from '../../../workflows/warehouse';
 import { answeredByWorker, type CommonFlags, findWarehouse, printJson, printTable, withClient, withClientOptions } from './common';
@@ -27,6 +26,9 @@ export function registerPods(warehouse: Command): void {
       .option('--k8s-namespace <namespace>', "the warehouse's Kubernetes namespace (default: read from the running warehouse's spec)")
       .option('--json', 'print one JSON array'),
   ).action(async (name: string, opts: CommonFlags & { kubeconfig?: string; k8sNamespace?: string }) => {
+    // Loaded here, not at the top: the Kubernetes client takes seconds to load, and only this command needs it.
+    const { CoreV1Api } = await import('@kubernetes/client-node');
+    const { loadKubeConfigFrom } = await import('../../../activities/kubernetes/kubeconfig');
     const kc = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
     const namespace =
       opts.k8sNamespace ??

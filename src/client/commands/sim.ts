@@ -1,0 +1,65 @@
+// `impala-autoscaler sim coordinator`: the Impala coordinator simulator as a long-running server — its debug web
+// server's JSON pages (what the worker reads) and a control API to submit queries — over a fixed set of healthy
+// executor groups. For docker-compose and for trying `probe`, the reader and the workload driver by hand; it runs
+// until SIGTERM/SIGINT.
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_PORT, startCoordinator } from '../../sim/coordinator';
+import { fixedMembership } from '../../sim/in-process-membership';
+
+interface CoordinatorFlags {
+  port: number;
+  host: string;
+  name?: string;
+  groups: number;
+  executorsPerGroup: number;
+  queriesPerGroup: number;
+  executorMemoryMb: number;
+  groupSet: string;
+}
+
+const integer = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what} must be an integer ${min}–${max} (got "${value}")`);
+  return n;
+};
+
+export function registerSim(program: Command): void {
+  const sim = program.command('sim').description('simulators for trying the autoscaler without an Impala cluster');
+  sim
+    .command('coordinator')
+    .description('serve a simulated Impala coordinator (debug pages the worker reads, POST /queries to submit work) until SIGTERM/SIGINT')
+    .option('--port <port>', 'port of the coordinator web server (0: any free port)', integer('--port', 0, 65535), DEFAULT_PORT)
+    .option('--host <address>', 'address to listen on (0.0.0.0 in a container)', '127.0.0.1')
+    .option('--name <name>', 'coordinator name in /backends (default coordinator-0)')
+    .option('--groups <n>', 'healthy executor groups, numbered from 001', integer('--groups', 0, 999), 1)
+    .option('--executors-per-group <n>', 'executors in each group', integer('--executors-per-group', 1, 1000), 2)
+    .option('--queries-per-group <n>', 'concurrent queries each group admits', integer('--queries-per-group', 1), 12)
+    .option('--executor-memory-mb <n>', "each executor's admission memory limit, MB", integer('--executor-memory-mb', 1), 16384)
+    .option('--group-set <prefix>', 'Impala pool / executor group set prefix', 'root.default')
+    .action(async (opts: CoordinatorFlags) => {
+      const server = await startCoordinator({
+        port: opts.port,
+        host: opts.host,
+        ...(opts.name ? { name: opts.name } : {}),
+        membership: fixedMembership(opts.groups, opts.executorsPerGroup),
+        groupSet: opts.groupSet,
+        executorsPerGroup: opts.executorsPerGroup,
+        queriesPerGroup: opts.queriesPerGroup,
+        executorMemoryMb: opts.executorMemoryMb,
+      });
+      process.stdout.write(
+        `coordinator simulator ${server.name} on ${server.url}: ${opts.groups} group(s) of ${opts.executorsPerGroup} executors in ${opts.groupSet}; ` +
+          `submit with: curl -X POST ${server.url}/queries -d '{"durationMs":60000,"memMb":4096}'\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.stdout.write(`coordinator simulator: ${signal} received, stopping\n`);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
