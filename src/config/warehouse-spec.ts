@@ -48,8 +48,8 @@ export const warehouseSpecSchema = z
     size: z.enum(['XSMALL', 'SMALL', 'MEDIUM', 'LARGE'], { error: 'size must be one of XSMALL, SMALL, MEDIUM, LARGE' }).optional(),
     executorsPerGroup: z.number().int().min(1, 'executorsPerGroup must be ≥ 1').max(1000).optional(),
     nodes: z.strictObject({
-      min: z.number({ error: 'nodes.min must be a number' }).int().min(0, 'nodes.min must be ≥ 0'),
-      max: z.number({ error: 'nodes.max must be a number' }).int().min(1, 'nodes.max must be ≥ 1'),
+      min: z.number({ error: 'nodes.min must be a number' }).int('nodes.min must be a whole number').min(0, 'nodes.min must be ≥ 0'),
+      max: z.number({ error: 'nodes.max must be a number' }).int('nodes.max must be a whole number').min(1, 'nodes.max must be ≥ 1'),
     }),
     queriesPerGroup: z.number().int().min(1, 'queriesPerGroup must be ≥ 1').default(12),
     executorMemoryMb: z.number().int().min(1, 'executorMemoryMb must be ≥ 1').default(16384),
