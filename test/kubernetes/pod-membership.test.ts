@@ -1,16 +1,17 @@
 // The simulator's membership taken from real pods: healthy once every pod of a group is Ready (after KWOK's delay),
 // quiescing while a removed group's pods terminate, gone once they are.
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
 import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
 import type { MemberGroup } from '../../src/sim/membership';
 import { eventually, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
-import { AppsV1Api } from '@kubernetes/client-node';
 
-const cluster = useLocalCluster({ podReadyDelayMs: 1500, podDeleteDelayMs: 2000 });
+const cluster = useLocalCluster({ podReadyDelayMs: 1500 });
 
 test('a group is healthy once all its pods are Ready, quiescing while it is removed, then gone', async () => {
   const namespace = await cluster().createNamespace('membership');
   const kc = cluster().kubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
   await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
     namespace,
     body: templateStatefulSet('impala-executor-000', namespace),
@@ -32,10 +33,22 @@ test('a group is healthy once all its pods are Ready, quiescing while it is remo
   process.stderr.write(`membership: 2 groups of 3 healthy ${Date.now() - t0} ms after create\n`);
   expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
 
+  // A finalizer keeps group 2's pods Terminating, as executors draining their queries would be.
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: 'impala.apache.org/executor-group=root.default-group-002' });
+  expect(pods.items).toHaveLength(3);
+  const hold = (name: string, op: 'add' | 'remove') =>
+    core.patchNamespacedPod({
+      name,
+      namespace,
+      body: [op === 'add' ? { op, path: '/metadata/finalizers', value: ['test.impala.apache.org/hold'] } : { op, path: '/metadata/finalizers' }],
+    });
+  await Promise.all(pods.items.map((p) => hold(p.metadata!.name!, 'add')));
   await groups.delete(spec, 2);
   const draining = await eventually(() => membership.groups(), 10_000, (g) => g.some((m) => m.index === 2 && m.quiescing));
   expect(draining).toEqual([healthy[0], { index: 2, executors: 3, healthy: false, quiescing: true }]);
+  expect((await groups.list(spec)).find((g) => g.index === 2)?.deleting).toBe(true);
 
+  await Promise.all(pods.items.map((p) => hold(p.metadata!.name!, 'remove')));
   await eventually(() => membership.groups(), 30_000, (g) => JSON.stringify(g) === JSON.stringify([healthy[0]]));
   await groups.delete(spec, 1);
   await eventually(() => membership.groups(), 30_000, (g) => g.length === 0);

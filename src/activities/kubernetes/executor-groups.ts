@@ -80,11 +80,14 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
       await this.apps.deleteNamespacedStatefulSet({
         name,
         namespace: spec.namespace,
-        // Foreground: the StatefulSet stays (listed as deleting) until its pods have drained and are gone, so its
-        // name is not reused while old executors still run queries.
-        propagationPolicy: 'Foreground',
-        // Only the object we just checked: never one that replaced it in between.
-        body: { preconditions: { uid: existing.metadata?.uid } },
+        // In the body, not as a query parameter: the API server ignores the query's options when a body is sent.
+        body: {
+          // Foreground: the StatefulSet stays (listed as deleting) until its pods have drained and are gone, so
+          // its name is not reused while old executors still run queries.
+          propagationPolicy: 'Foreground',
+          // Only the object we just checked: never one that replaced it in between.
+          preconditions: { uid: existing.metadata?.uid },
+        },
       });
     } catch (err) {
       if (statusCode(err) === 404) return;
