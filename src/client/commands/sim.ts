@@ -1,10 +1,12 @@
 // `impala-autoscaler sim coordinator`: the Impala coordinator simulator as a long-running server — its debug web
-// server's JSON pages (what the worker reads) and a control API to submit queries — over a fixed set of healthy
-// executor groups. For docker-compose and for trying `probe`, the reader and the workload driver by hand; it runs
-// until SIGTERM/SIGINT.
+// server's JSON pages (what the worker reads) and a control API to submit queries — over either a fixed set of
+// healthy executor groups, or (--warehouse, --namespace) the Ready pods of a warehouse's executor StatefulSets on
+// Kubernetes, standing in for Impala's statestore so that the groups the worker adds really take queries. For
+// docker-compose and for trying `probe`, the reader and the workload driver by hand; it runs until SIGTERM/SIGINT.
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORT, startCoordinator } from '../../sim/coordinator';
 import { fixedMembership } from '../../sim/in-process-membership';
+import type { Membership } from '../../sim/membership';
 
 interface CoordinatorFlags {
   port: number;
@@ -15,6 +17,9 @@ interface CoordinatorFlags {
   queriesPerGroup: number;
   executorMemoryMb: number;
   groupSet: string;
+  warehouse?: string;
+  namespace?: string;
+  kubeconfig?: string;
 }
 
 const integer = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
@@ -36,19 +41,38 @@ export function registerSim(program: Command): void {
     .option('--queries-per-group <n>', 'concurrent queries each group admits', integer('--queries-per-group', 1), 12)
     .option('--executor-memory-mb <n>', "each executor's admission memory limit, MB", integer('--executor-memory-mb', 1), 16384)
     .option('--group-set <prefix>', 'Impala pool / executor group set prefix', 'root.default')
-    .action(async (opts: CoordinatorFlags) => {
+    .option('--warehouse <name>', "take the groups from this warehouse's Ready executor pods on Kubernetes instead of --groups")
+    .option('--namespace <namespace>', "Kubernetes namespace of the warehouse's executor StatefulSets (with --warehouse)")
+    .option('--kubeconfig <file>', 'kubeconfig file, with --warehouse (default: in-cluster ServiceAccount, else $KUBECONFIG or ~/.kube/config)')
+    .action(async (opts: CoordinatorFlags, cmd: Command) => {
+      if (opts.warehouse && !opts.namespace) cmd.error("error: --warehouse needs --namespace (the Kubernetes namespace of the warehouse's executor StatefulSets)");
+      if (!opts.warehouse && (opts.namespace || opts.kubeconfig)) cmd.error('error: --namespace and --kubeconfig go with --warehouse NAME');
+      let membership: Membership;
+      let groupsDescription: string;
+      if (opts.warehouse) {
+        // Loaded only here: the Kubernetes client is heavy and the fixed simulator does not need it. require, not
+        // import(): under bin/'s tsx/cjs hook a dynamic import() takes the ESM path, which needs file extensions.
+        const { loadKubeConfigFrom } = require('../../activities/kubernetes/kubeconfig') as typeof import('../../activities/kubernetes/kubeconfig');
+        const { KubernetesPodMembership } = require('../../activities/kubernetes/pod-membership') as typeof import('../../activities/kubernetes/pod-membership');
+        const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
+        membership = new KubernetesPodMembership(kubeConfig, { name: opts.warehouse, namespace: opts.namespace! });
+        groupsDescription = `groups of warehouse ${opts.warehouse}'s Ready pods in namespace ${opts.namespace} (${kubeConfig.getCurrentCluster()?.server})`;
+      } else {
+        membership = fixedMembership(opts.groups, opts.executorsPerGroup);
+        groupsDescription = `${opts.groups} group(s) of ${opts.executorsPerGroup} executors`;
+      }
       const server = await startCoordinator({
         port: opts.port,
         host: opts.host,
         ...(opts.name ? { name: opts.name } : {}),
-        membership: fixedMembership(opts.groups, opts.executorsPerGroup),
+        membership,
         groupSet: opts.groupSet,
         executorsPerGroup: opts.executorsPerGroup,
         queriesPerGroup: opts.queriesPerGroup,
         executorMemoryMb: opts.executorMemoryMb,
       });
       process.stdout.write(
-        `coordinator simulator ${server.name} on ${server.url}: ${opts.groups} group(s) of ${opts.executorsPerGroup} executors in ${opts.groupSet}; ` +
+        `coordinator simulator ${server.name} on ${server.url}: ${groupsDescription} in ${opts.groupSet}; ` +
           `submit with: curl -X POST ${server.url}/queries -d '{"durationMs":60000,"memMb":4096}'\n`,
       );
       await new Promise<void>((resolve) => {
