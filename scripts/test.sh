@@ -8,6 +8,12 @@ TEMPORAL_CLI_PATH=$(bash scripts/ensure-temporal.sh)
 export TEMPORAL_CLI_PATH
 echo "test: Temporal CLI $TEMPORAL_CLI_PATH ($("$TEMPORAL_CLI_PATH" --version | head -1))"
 
+IMPALA_AUTOSCALER_K8S_BIN=$(bash scripts/k8s/ensure-k8s.sh)
+export IMPALA_AUTOSCALER_K8S_BIN
+echo "test: Kubernetes control plane binaries in $IMPALA_AUTOSCALER_K8S_BIN"
+
+echo "test: browser $(bash scripts/ensure-chromium.sh) (Debian's chromium, for the Web UI test)"
+
 echo "test: type-checking"
 npx --no-install tsc -p tsconfig.json --noEmit
 
