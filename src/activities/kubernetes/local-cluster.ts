@@ -73,12 +73,12 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   if (!spawnOpts.detached) process.once('exit', killOnExit);
 
   let stopped = false;
-  const stop = async (): Promise<void> => {
+  const stop = async (keepState = false): Promise<void> => {
     if (stopped) return;
     stopped = true;
     process.removeListener('exit', killOnExit);
     await stopAll(processes);
-    if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+    if (ownsStateDir && !keepState) await rm(stateDir, { recursive: true, force: true });
   };
 
   try {
@@ -132,10 +132,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
         await waitForDefaultServiceAccount(core, name, Date.now() + 30_000, processes);
         return name;
       },
-      stop,
+      stop: () => stop(),
     };
   } catch (err) {
-    await stop().catch(() => {});
+    // The logs named in the error stay readable: a failed start keeps its state dir.
+    await stop(true).catch(() => {});
     throw err;
   }
 }
