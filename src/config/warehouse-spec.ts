@@ -24,7 +24,11 @@ const seconds = (what: string) =>
   z.number({ error: `${what} must be a number of seconds` }).int(`${what} must be a whole number of seconds`).min(0, `${what} must be ≥ 0`);
 
 const coordinatorSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL such as http://coordinator-0:25000' }),
+  url: z
+    .url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL such as http://coordinator-0:25000' })
+    // A password in the URL would travel in the spec, and so in workflow history: credentials come from user +
+    // passwordFile/passwordEnv only.
+    .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'url must not carry a user or password (got a URL with user:password@ — not repeated here): set user, and passwordFile or passwordEnv'),
   user: z.string().min(1).optional(),
   passwordFile: z.string().min(1).optional(),
   passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'passwordEnv must be an environment variable name').optional(),

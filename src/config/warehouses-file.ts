@@ -57,7 +57,7 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
   list.forEach((item, i) => {
     const name = item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string' ? (item as { name: string }).name : undefined;
     const line = lineOf(i);
-    const where = `${file}${line ? `:${line}` : ''}: warehouse ${name ? `"${name}" (#${i + 1})` : `#${i + 1}`}`;
+    const where = `${file}${line ? `:${line}` : ''}: warehouse ${name ? `${JSON.stringify(name)} (#${i + 1})` : `#${i + 1}`}`;
     try {
       const spec = parseWarehouseSpec(item, where);
       const seen = firstIndex.get(spec.name);

@@ -10,6 +10,8 @@ export interface SpecCase {
   input: unknown;
   /** Every one of these must appear in the message (the field; where useful the offending value). */
   names: string[];
+  /** A secret the input carries: the message must not repeat it. */
+  secret?: string;
 }
 
 const KUBE_MAX = 63;
@@ -51,7 +53,7 @@ export const SPEC_CASES: SpecCase[] = [
   { what: 'misspelt field', input: with_({ pollIntervalSecond: 20 }), names: ['unknown field', 'pollIntervalSecond'] },
   { what: 'unknown field under nodes', input: with_({ nodes: { min: 2, max: 6, mid: 4 } }), names: ['unknown field', 'nodes.mid'] },
   { what: 'unknown field under autoSuspend', input: with_({ autoSuspend: { enabled: true, after: 300 } }), names: ['unknown field', 'autoSuspend.after'] },
-  { what: 'unknown field in a coordinator', input: with_({ coordinators: [{ url: 'http://c:25000', password: 'hunter2' }] }), names: ['unknown field', 'coordinators.0.password'] },
+  { what: 'unknown field in a coordinator', input: with_({ coordinators: [{ url: 'http://c:25000', password: 'hunter2' }] }), names: ['unknown field', 'coordinators.0.password'], secret: 'hunter2' },
   // Missing
   { what: 'no name', input: { ...VALID, name: undefined }, names: ['name'] },
   { what: 'no namespace', input: { ...VALID, namespace: undefined }, names: ['namespace'] },
@@ -82,6 +84,7 @@ export const SPEC_CASES: SpecCase[] = [
   // Coordinators
   { what: 'coordinator url not http', input: with_({ coordinators: [{ url: 'file:///etc/passwd' }] }), names: ['coordinators.0.url'] },
   { what: 'coordinator url not a URL', input: with_({ coordinators: [{ url: 'coordinator-0' }] }), names: ['coordinators.0.url'] },
+  { what: 'coordinator url with a password in it', input: with_({ coordinators: [{ url: 'http://admin:hunter2@c:25000' }] }), names: ['coordinators.0.url', 'must not carry a user or password'], secret: 'hunter2' },
   { what: 'passwordEnv not a variable name', input: with_({ coordinators: [{ url: 'http://c:25000', user: 'u', passwordEnv: '$(cat /etc/shadow)' }] }), names: ['coordinators.0.passwordEnv'] },
   { what: 'both passwordFile and passwordEnv', input: with_({ coordinators: [{ url: 'http://c:25000', user: 'u', passwordFile: '/p', passwordEnv: 'P' }] }), names: ['coordinators', 'passwordFile', 'passwordEnv'] },
   // Not a warehouse at all

@@ -24,6 +24,7 @@ describe.each(SPEC_CASES.map((c) => [c.what, c] as const))('spec: %s', (_what, c
   test('rejected by parseWarehouseSpec, naming the field', () => {
     const message = rejection(() => parseWarehouseSpec(c.input));
     for (const n of c.names) expect(message).toContain(n);
+    if (c.secret) expect(message).not.toContain(c.secret);
   });
 
   test('rejected in a warehouses file (YAML), naming the file, the warehouse and the field', () => {
