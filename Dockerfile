@@ -20,11 +20,15 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 
-# Where the warehouses file (and a kubeconfig, outside a cluster) are mounted.
-RUN mkdir -p /etc/impala-autoscaler
+# `impala-autoscaler` on PATH (deploy/deployment.yaml runs it by name); the directory the warehouses file (and a
+# kubeconfig, outside a cluster) is mounted at; an unprivileged user with the uid/gid deploy/deployment.yaml sets.
+RUN ln -s /app/bin/impala-autoscaler.js /usr/local/bin/impala-autoscaler \
+ && mkdir -p /etc/impala-autoscaler \
+ && groupadd --system --gid 10001 impala-autoscaler \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin impala-autoscaler
 
-# The node image's unprivileged user (uid 1000); nothing in /app is writable by it.
-USER node
+# Nothing in /app is writable by it; Node and the Temporal SDK write temporary files under /tmp only.
+USER 10001:10001
 
 # /metrics, /healthz and /readyz of the worker.
 EXPOSE 9464

@@ -172,6 +172,13 @@ describe('Dockerfile', () => {
     expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
     // Nothing runs as root after the last USER.
     expect(instructions.slice(instructions.findIndex((l) => l === `USER ${users[users.length - 1]}`)).some((l) => /^RUN\s/.test(l))).toBe(false);
+    // The same user as deploy/deployment.yaml's securityContext, and the command name it runs.
+    const deployment = fs.readFileSync(path.join(REPO, 'deploy/deployment.yaml'), 'utf8');
+    const uid = /runAsUser:\s*(\d+)/.exec(deployment)![1];
+    const gid = /runAsGroup:\s*(\d+)/.exec(deployment)![1];
+    expect(users[users.length - 1]).toBe(`${uid}:${gid}`);
+    expect(deployment).toContain('command: ["impala-autoscaler", "worker"');
+    expect(instructions.join('\n')).toContain('ln -s /app/bin/impala-autoscaler.js /usr/local/bin/impala-autoscaler');
     expect(instructions).toContain('EXPOSE 9464');
     expect(instructions).toContain('ENTRYPOINT ["node", "bin/impala-autoscaler.js"]');
     expect(instructions).toContain('CMD ["worker", "--config", "/etc/impala-autoscaler/warehouses.yaml"]');
