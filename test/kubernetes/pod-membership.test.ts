@@ -4,9 +4,10 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
 import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
 import type { MemberGroup } from '../../src/sim/membership';
-import { eventually, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { eventually, EXTERNAL_KUBECONFIG_ENV, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 
-const cluster = useLocalCluster({ podReadyDelayMs: 1500 });
+const POD_DELETE_DELAY_MS = 1500;
+const cluster = useLocalCluster({ podReadyDelayMs: 1500, podDeleteDelayMs: POD_DELETE_DELAY_MS });
 
 test('a group is healthy once all its pods are Ready, quiescing while it is removed, then gone', async () => {
   const namespace = await cluster().createNamespace('membership');
@@ -50,6 +51,12 @@ test('a group is healthy once all its pods are Ready, quiescing while it is remo
 
   await Promise.all(pods.items.map((p) => hold(p.metadata!.name!, 'remove')));
   await eventually(() => membership.groups(), 30_000, (g) => JSON.stringify(g) === JSON.stringify([healthy[0]]));
+  const t1 = Date.now();
   await groups.delete(spec, 1);
+  if (!process.env[EXTERNAL_KUBECONFIG_ENV]) {
+    // KWOK's pod-delete delay stands in for a drain: the group quiesces that long, then goes.
+    await eventually(() => membership.groups(), 10_000, (g) => g.length === 1 && g[0].quiescing && !g[0].healthy);
+  }
   await eventually(() => membership.groups(), 30_000, (g) => g.length === 0);
+  if (!process.env[EXTERNAL_KUBECONFIG_ENV]) expect(Date.now() - t1).toBeGreaterThanOrEqual(POD_DELETE_DELAY_MS);
 });
