@@ -31,7 +31,8 @@ export function registerWorker(program: Command): void {
       .addOption(new Option('--log-format <format>', 'json lines, or pretty (auto: pretty on a terminal)').choices(['json', 'pretty', 'auto']).default('auto'))
       .option('--identity <name>', 'worker identity shown in the Temporal Web UI (default: pid@host)'),
   ).action(async (opts: WorkerFlags) => {
-    const { runWorker } = await import('./worker-run');
+    // require, not import(): bin/ runs the sources through tsx's CommonJS hook, which import() would bypass.
+    const { runWorker } = require('./worker-run') as typeof import('./worker-run');
     await runWorker(opts);
   });
 }

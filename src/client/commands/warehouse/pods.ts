@@ -27,8 +27,9 @@ export function registerPods(warehouse: Command): void {
       .option('--json', 'print one JSON array'),
   ).action(async (name: string, opts: CommonFlags & { kubeconfig?: string; k8sNamespace?: string }) => {
     // Loaded here, not at the top: the Kubernetes client takes seconds to load, and only this command needs it.
-    const { CoreV1Api } = await import('@kubernetes/client-node');
-    const { loadKubeConfigFrom } = await import('../../../activities/kubernetes/kubeconfig');
+    // require, not import(): bin/ runs the sources through tsx's CommonJS hook, which import() would bypass.
+    const { CoreV1Api } = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+    const { loadKubeConfigFrom } = require('../../../activities/kubernetes/kubeconfig') as typeof import('../../../activities/kubernetes/kubeconfig');
     const kc = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
     const namespace =
       opts.k8sNamespace ??
