@@ -16,6 +16,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
+import { parseWarehousesText } from '../../src/config/warehouses-file';
 import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
 import { eventually, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 
@@ -84,7 +85,17 @@ test('deploy/ holds only namespaced objects and a drain-safe executor template',
   expect(worker.spec!.template.spec!.securityContext?.runAsNonRoot).toBe(true);
   expect(c.resources?.requests).toBeDefined();
 
+  const config = objects.find((o) => o.kind === 'ConfigMap') as KubernetesObject & { data: Record<string, string> };
+  const [warehouse] = parseWarehousesText(config.data['warehouses.yaml'], 'deploy/configmap.yaml');
+  expect(warehouse).toMatchObject({ name: 'default', executorTemplate: 'impala-executor-000', executorsPerGroup: 2, groupSet: 'root.default' });
+
   const template = objects.find((o) => o.kind === 'StatefulSet') as V1StatefulSet;
+  // The template is group 000 of that warehouse, so the autoscaler adopts it.
+  expect(template.metadata?.labels).toMatchObject({
+    'app.kubernetes.io/managed-by': 'impala-autoscaler',
+    'impala.apache.org/warehouse': warehouse.name,
+    'impala.apache.org/executor-group': `${warehouse.groupSet}-group-000`,
+  });
   const pod = template.spec!.template.spec!;
   expect(pod.containers[0].lifecycle?.preStop?.exec?.command?.join(' ')).toContain('kill -s SIGRTMIN 1');
   const deadline = Number(/--shutdown_deadline_s=(\d+)/.exec(pod.containers[0].args!.join(' '))![1]);
