@@ -2,12 +2,15 @@
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord } from './messages';
 
+// The line that says why a tick acted (the seed's "needs… is true" lines, or an operator's message).
+const WHY = /^(needsScaleUp is true|needsScaleDown is true|needsSuspend is true|Resuming|Suspending|Scale up .* has failed|Resize|Pause|Unpause|Suspend requested|Resume requested)/;
+
 export function detailsTable(spec: WarehouseSpec, state: PolicyState, obs: Observation | null, decisions: DecisionRecord[]): string {
   const load = obs?.kind === 'known' ? `${obs.load.queued} queued, ${obs.load.running} running` : obs ? `unknown: ${obs.reason}` : 'not read yet';
   const recent = decisions
     .filter((d) => d.actions.length > 0)
     .slice(-5)
-    .map((d) => `| ${d.at} | ${d.actions.join(', ')} | ${d.reasons.find((r) => /^(needs|Resum|Suspend|Scale up .* failed|Resize|Pause|Unpause)/.test(r)) ?? ''} |`);
+    .map((d) => `| ${d.at} | ${d.actions.join(', ')} | ${d.reasons.find((r) => WHY.test(r)) ?? ''} |`);
   return [
     `**${spec.name}** (${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}`,
     '',
