@@ -1,0 +1,422 @@
+// npm run bench:scale -- --warehouses N [--duration-seconds 240] [--poll-seconds 20] [--workers 1|2|1,2] [--json]
+//
+// N warehouse workflows at a poll interval on a fresh dev server and 1 or 2 worker processes, each warehouse with its
+// own simulated load, measured for a bounded time after a warm-up; then the machine's ceiling: the bare loop (a no-op
+// local activity and a timer) at the same N on a fresh server and the same workers. Prints a markdown table (stderr
+// shows progress); with --json one object per worker count on stdout with exactly the keys of issue 8.
+//
+// Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls override the worker's options (without
+// them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the ceiling.
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { Command, InvalidArgumentError } from 'commander';
+import { parseWarehouseSpec } from '../src/config/warehouse-spec';
+import { startDevServer, type DevServer } from '../src/demo/temporal-dev-server';
+import { workflowIdFor } from '../src/policy/names';
+import { freePorts } from '../src/util/ports';
+import { warehouseWorkflow } from '../src/workflows/warehouse';
+import { bareLoopWorkflow } from './bare-loop-workflow';
+
+const int = (what: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be an integer ≥ ${min} (got "${v}")`);
+  return n;
+};
+
+const program = new Command('bench:scale')
+  .option('--warehouses <n>', 'warehouse workflows', int('--warehouses', 1), 500)
+  .option('--duration-seconds <s>', 'measured time, after the warm-up', int('--duration-seconds', 10), 240)
+  .option('--warmup-seconds <s>', 'warm-up after the last workflow started (default: max(60, 2 × poll))', int('--warmup-seconds', 0))
+  .option('--poll-seconds <s>', 'poll interval of every warehouse', int('--poll-seconds', 1), 20)
+  .option('--workers <list>', 'worker processes: 1, 2, or 1,2 for both in one run', (v: string) => {
+    const list = v.split(',').map(Number);
+    if (list.some((n) => n !== 1 && n !== 2)) throw new InvalidArgumentError(`--workers must be 1, 2 or 1,2 (got "${v}")`);
+    return list;
+  }, [1])
+  .option('--json', 'one JSON object per worker count on stdout (keys of issue 8)')
+  .option('--no-bare', 'skip the bare-loop ceiling')
+  .option('--max-cached-workflows <n>', 'worker option override', int('--max-cached-workflows', 0))
+  .option('--wft-slots <n>', 'maxConcurrentWorkflowTaskExecutions override', int('--wft-slots', 2))
+  .option('--la-slots <n>', 'maxConcurrentLocalActivityExecutions override', int('--la-slots', 1))
+  .option('--wft-polls <n>', 'maxConcurrentWorkflowTaskPolls override', int('--wft-polls', 2))
+  .option('--max-old-space-mb <n>', "worker processes' V8 heap limit (the SDK sizes its workflow cache from it)", int('--max-old-space-mb', 256))
+  .option('--start-parallelism <n>', 'workflow starts in flight at once', int('--start-parallelism', 1), 32);
+
+interface Opts {
+  warehouses: number;
+  durationSeconds: number;
+  warmupSeconds?: number;
+  pollSeconds: number;
+  workers: number[];
+  json?: boolean;
+  bare: boolean;
+  maxCachedWorkflows?: number;
+  wftSlots?: number;
+  laSlots?: number;
+  wftPolls?: number;
+  maxOldSpaceMb?: number;
+  startParallelism: number;
+}
+
+const progress = (line: string) => process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+interface WorkerReport {
+  lateness: number[];
+  laQueue: number[];
+  ticks: number;
+  ticksBy: Record<string, number>;
+  actionsBy: Record<string, number>;
+  counts: Record<string, number>;
+  wftScheduleToStart: number[];
+  gauges: Record<string, number>;
+  maxCachedWorkflows?: number;
+  heapLimitMb: number;
+}
+
+interface ProcSample {
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+const CLK_TCK = 100;
+function procSample(pid: number): ProcSample | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuSeconds, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The whole machine's busy CPU seconds (all processes, other engineers' included): context for the numbers. */
+function machineCpuSeconds(): number {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const idle = line[3] + line[4];
+  return (line.reduce((a, b) => a + b, 0) - idle) / CLK_TCK;
+}
+
+/** The dev server's pid: the process whose command line names our database file. */
+function serverPid(dbFile: string): number | undefined {
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(dbFile)) return Number(d);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+async function pool<T>(items: T[], parallel: number, fn: (item: T, i: number) => Promise<void>, label?: string): Promise<void> {
+  let next = 0;
+  let done = 0;
+  const every = Math.max(1, Math.ceil(items.length / 10));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+        done += 1;
+        if (label && (done % every === 0 || done === items.length)) progress(`${label}: ${done}/${items.length}`);
+      }
+    }),
+  );
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+
+export interface PhaseResult {
+  mode: 'warehouse' | 'bare';
+  workers: number;
+  warehouses: number;
+  durationSeconds: number;
+  lateness: { p50: number; p99: number; max: number };
+  laQueueP99: number;
+  ticksPerSecond: number;
+  wantedTicksPerSecond: number;
+  workerRssBytes: number;
+  workerCpuPercent: number;
+  serverCpuPercent: number;
+  machineCpuPercent: number;
+  eventsPerIdleTick: number;
+  historyBytesPerWarehouseHour: number;
+  historyEventsPerWarehouseHour: number;
+  workflowTasksPerSecond: number;
+  wftScheduleToStartP99: number;
+  stickyHits: number;
+  stickyMisses: number;
+  cacheSize: number;
+  maxCachedWorkflows?: number;
+  startSeconds: number;
+  maxHistoryLength: number;
+}
+
+async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bundles: Record<'warehouse' | 'bare', string>): Promise<PhaseResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-scale-${mode}-`));
+  const [port, uiPort] = await freePorts(2);
+  const dbFile = path.join(dir, 'temporal.db');
+  progress(`${mode}, ${workers} worker(s), ${o.warehouses} warehouses: starting the dev server (${dbFile})`);
+  let server: DevServer | undefined;
+  const children: ChildProcess[] = [];
+  const pollMs = o.pollSeconds * 1000;
+  try {
+    server = await startDevServer({ dbFile, port, uiPort, logFile: path.join(dir, 'server.log') });
+    const sPid = serverPid(dbFile);
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const taskQueue = `bench-${mode}`;
+    const overrides = {
+      ...(o.maxCachedWorkflows !== undefined && { maxCachedWorkflows: o.maxCachedWorkflows }),
+      ...(o.wftSlots !== undefined && { maxConcurrentWorkflowTaskExecutions: o.wftSlots }),
+      ...(o.laSlots !== undefined && { maxConcurrentLocalActivityExecutions: o.laSlots }),
+      ...(o.wftPolls !== undefined && { maxConcurrentWorkflowTaskPolls: o.wftPolls }),
+    };
+    const reports: WorkerReport[] = [];
+    const waiting = new Map<ChildProcess, (r: WorkerReport) => void>();
+    for (let i = 0; i < workers; i++) {
+      const child = fork(path.join(__dirname, 'scale-worker.ts'), [JSON.stringify({ address: server.address, taskQueue, mode, bundlePath: bundles[mode], pollMs, overrides })], {
+        execArgv: ['--require', 'tsx/cjs', ...(o.maxOldSpaceMb ? [`--max-old-space-size=${o.maxOldSpaceMb}`] : [])],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.on('message', (m: { type: string } & WorkerReport) => {
+          if (m.type === 'ready') resolve();
+          if (m.type === 'report') waiting.get(child)?.(m);
+        });
+        child.once('exit', (code) => reject(new Error(`worker ${i + 1} exited (${code}) before it was ready`)));
+      });
+    }
+
+    // Start N workflows, bounded parallelism, with progress.
+    const ids = Array.from({ length: o.warehouses }, (_, i) => `wh-${String(i).padStart(5, '0')}`);
+    const started = Date.now();
+    await pool(ids, o.startParallelism, async (name) => {
+      if (mode === 'bare') {
+        await client.workflow.start(bareLoopWorkflow, { taskQueue, workflowId: `bare-${name}`, args: [pollMs] });
+      } else {
+        const spec = parseWarehouseSpec({ name, namespace: 'impala', executorsPerGroup: 2, nodes: { min: 2, max: 6 }, pollIntervalSeconds: o.pollSeconds, autoSuspend: { enabled: false } });
+        await client.workflow.start(warehouseWorkflow, { taskQueue, workflowId: workflowIdFor(name), args: [{ spec }] });
+      }
+    }, `started (${mode})`);
+    const startSeconds = (Date.now() - started) / 1000;
+    const warmup = o.warmupSeconds ?? Math.max(60, 2 * o.pollSeconds);
+    progress(`${o.warehouses} started in ${startSeconds.toFixed(1)} s; warming up ${warmup} s`);
+    await new Promise((r) => setTimeout(r, warmup * 1000));
+
+    // History sample: the same workflows described at the start and the end of the window.
+    const workflowId = (name: string) => (mode === 'bare' ? `bare-${name}` : workflowIdFor(name));
+    const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 200)) === 0).slice(0, 200);
+    const describeAll = async () => {
+      const out = new Map<string, { runId: string; length: number; size: number }>();
+      await pool(sample, 16, async (name) => {
+        const d = await client.workflow.getHandle(workflowId(name)).describe();
+        out.set(name, { runId: d.runId, length: d.historyLength ?? 0, size: d.historySize ?? 0 });
+      });
+      return out;
+    };
+    const histBefore = await describeAll();
+
+    const pids = children.map((c) => c.pid!);
+    const cpu0 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
+    const server0 = sPid ? procSample(sPid)?.cpuSeconds ?? 0 : 0;
+    const machine0 = machineCpuSeconds();
+    for (const c of children) c.send({ type: 'mark' });
+    const t0 = Date.now();
+    let maxRss = 0;
+    progress(`measuring ${o.durationSeconds} s`);
+    const sampler = setInterval(() => {
+      const rss = pids.map((p) => procSample(p)?.rssBytes ?? 0);
+      maxRss = Math.max(maxRss, ...rss);
+    }, 2000);
+    const tick = setInterval(() => progress(`  ${Math.round((Date.now() - t0) / 1000)} / ${o.durationSeconds} s`), 60000);
+    await new Promise((r) => setTimeout(r, o.durationSeconds * 1000));
+    clearInterval(sampler);
+    clearInterval(tick);
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu1 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
+    const server1 = sPid ? procSample(sPid)?.cpuSeconds ?? 0 : 0;
+    const machine1 = machineCpuSeconds();
+    for (const p of pids) maxRss = Math.max(maxRss, procSample(p)?.rssBytes ?? 0);
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            waiting.set(c, (r) => {
+              reports.push(r);
+              resolve();
+            });
+            c.send({ type: 'report' });
+          }),
+      ),
+    );
+    const histAfter = await describeAll();
+
+    const ticksBy: Record<string, number> = {};
+    const actionsBy: Record<string, number> = {};
+    const sum = (k: string) => reports.reduce((a, r) => a + (r.counts[k] ?? 0), 0);
+    for (const r of reports) {
+      for (const [k, v] of Object.entries(r.ticksBy)) ticksBy[k] = (ticksBy[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.actionsBy)) actionsBy[k] = (actionsBy[k] ?? 0) + v;
+    }
+    let dEvents = 0;
+    let dBytes = 0;
+    let dTicks = 0;
+    let counted = 0;
+    let maxHistoryLength = 0;
+    for (const name of sample) {
+      const a = histBefore.get(name);
+      const b = histAfter.get(name);
+      if (!a || !b) continue;
+      maxHistoryLength = Math.max(maxHistoryLength, b.length);
+      const t = ticksBy[workflowId(name)] ?? 0;
+      if (a.runId !== b.runId || actionsBy[name] || t === 0) continue; // continued-as-new, or not idle, in the window
+      dEvents += b.length - a.length;
+      dBytes += b.size - a.size;
+      dTicks += t;
+      counted += 1;
+    }
+    const hours = seconds / 3600;
+    const lateness = reports.flatMap((r) => r.lateness).map((ms) => ms / 1000);
+    const ticks = reports.reduce((a, r) => a + r.ticks, 0);
+    const result: PhaseResult = {
+      mode,
+      workers,
+      warehouses: o.warehouses,
+      durationSeconds: Math.round(seconds),
+      lateness: { p50: quantile(lateness, 0.5), p99: quantile(lateness, 0.99), max: quantile(lateness, 1) },
+      laQueueP99: quantile(reports.flatMap((r) => r.laQueue), 0.99) / 1000,
+      ticksPerSecond: ticks / seconds,
+      wantedTicksPerSecond: o.warehouses / o.pollSeconds,
+      workerRssBytes: maxRss,
+      workerCpuPercent: (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i], 0)) / seconds,
+      serverCpuPercent: (100 * (server1 - server0)) / seconds,
+      machineCpuPercent: (100 * (machine1 - machine0)) / seconds,
+      eventsPerIdleTick: dTicks ? dEvents / dTicks : 0,
+      historyBytesPerWarehouseHour: counted ? dBytes / counted / hours : 0,
+      historyEventsPerWarehouseHour: counted ? dEvents / counted / hours : 0,
+      workflowTasksPerSecond: sum('temporal_workflow_task_execution_latency') / seconds,
+      wftScheduleToStartP99: quantile(reports.flatMap((r) => r.wftScheduleToStart), 0.99) / 1000,
+      stickyHits: sum('temporal_sticky_cache_hit'),
+      stickyMisses: sum('temporal_sticky_cache_miss'),
+      cacheSize: reports.reduce((a, r) => a + (r.gauges.temporal_sticky_cache_size ?? 0), 0),
+      maxCachedWorkflows: reports[0]?.maxCachedWorkflows,
+      startSeconds,
+      maxHistoryLength,
+    };
+    progress(
+      `${mode}: ${result.ticksPerSecond.toFixed(1)} of ${result.wantedTicksPerSecond.toFixed(1)} ticks/s, lateness p99 ${result.lateness.p99.toFixed(2)} s, ` +
+        `worker CPU ${result.workerCpuPercent.toFixed(0)} %, server CPU ${result.serverCpuPercent.toFixed(0)} %, machine ${result.machineCpuPercent.toFixed(0)} %`,
+    );
+    await connection.close();
+    return result;
+  } finally {
+    for (const c of children) {
+      if (c.exitCode === null) {
+        c.send({ type: 'stop' });
+        const gone = new Promise((r) => c.once('exit', r));
+        const t = setTimeout(() => c.kill('SIGKILL'), 15000);
+        await gone;
+        clearTimeout(t);
+      }
+    }
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function jsonOf(ours: PhaseResult, bare: PhaseResult | undefined) {
+  return {
+    warehouses: ours.warehouses,
+    workers: ours.workers,
+    durationSeconds: ours.durationSeconds,
+    lateness: ours.lateness,
+    ticksPerSecond: round(ours.ticksPerSecond),
+    wantedTicksPerSecond: round(ours.wantedTicksPerSecond),
+    bareLoopTicksPerSecond: bare ? round(bare.ticksPerSecond) : null,
+    workerRssBytes: ours.workerRssBytes,
+    eventsPerIdleTick: round(ours.eventsPerIdleTick),
+    historyBytesPerWarehouseHour: Math.round(ours.historyBytesPerWarehouseHour),
+    workflowTasksPerSecond: round(ours.workflowTasksPerSecond),
+  };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
+function table(rows: { ours: PhaseResult; bare?: PhaseResult }[]): string {
+  const head = ['warehouses', 'workers', 'run', 'ticks/s (wanted)', 'vs bare loop', 'lateness p50 / p99 / max (s)', 'LA queue p99 (s)', 'WFT sched→start p99 (s)', 'WFT/s', 'worker CPU', 'server CPU', 'machine CPU', 'worker RSS (max)', 'events/idle tick', 'history events / bytes per warehouse-hour', 'sticky hit / miss', 'cache (max)'];
+  const line = (r: PhaseResult, ratio: string) => [
+    String(r.warehouses),
+    String(r.workers),
+    r.mode === 'bare' ? 'bare loop' : 'warehouse',
+    `${r.ticksPerSecond.toFixed(1)} (${r.wantedTicksPerSecond.toFixed(1)})`,
+    ratio,
+    `${r.lateness.p50.toFixed(2)} / ${r.lateness.p99.toFixed(2)} / ${r.lateness.max.toFixed(2)}`,
+    r.laQueueP99.toFixed(2),
+    r.wftScheduleToStartP99.toFixed(2),
+    r.workflowTasksPerSecond.toFixed(1),
+    `${r.workerCpuPercent.toFixed(0)} %`,
+    `${r.serverCpuPercent.toFixed(0)} %`,
+    `${r.machineCpuPercent.toFixed(0)} %`,
+    mib(r.workerRssBytes),
+    r.eventsPerIdleTick.toFixed(2),
+    `${r.historyEventsPerWarehouseHour.toFixed(0)} / ${(r.historyBytesPerWarehouseHour / 1024).toFixed(1)} KiB`,
+    `${r.stickyHits} / ${r.stickyMisses}`,
+    `${r.cacheSize} (${r.maxCachedWorkflows ?? '?'})`,
+  ];
+  const out = [head, head.map(() => '---')];
+  for (const { ours, bare } of rows) {
+    out.push(line(ours, bare ? `${((100 * ours.ticksPerSecond) / bare.ticksPerSecond).toFixed(0)} %` : '-'));
+    if (bare) out.push(line(bare, '100 %'));
+  }
+  return out.map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+async function main(): Promise<void> {
+  program.parse(process.argv);
+  const o = program.opts<Opts>();
+  progress('bundling the workflows');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-bundles-'));
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+  const bundles = { warehouse: path.join(dir, 'warehouse.js'), bare: path.join(dir, 'bare.js') };
+  fs.writeFileSync(bundles.warehouse, (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows/warehouse'), logger: quiet })).code);
+  fs.writeFileSync(bundles.bare, (await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-loop-workflow'), logger: quiet })).code);
+  const rows: { ours: PhaseResult; bare?: PhaseResult }[] = [];
+  try {
+    for (const workers of o.workers) {
+      const ours = await runPhase(o, 'warehouse', workers, bundles);
+      const bare = o.bare ? await runPhase(o, 'bare', workers, bundles) : undefined;
+      rows.push({ ours, bare });
+      if (o.json) process.stdout.write(`${JSON.stringify(jsonOf(ours, bare))}\n`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const md = [
+    `### bench:scale — ${o.warehouses} warehouses, poll ${o.pollSeconds} s, ${o.durationSeconds} s measured (${os.cpus().length} cores)`,
+    '',
+    table(rows),
+    '',
+    'Lateness: tick start (the local activity) minus (previous tick end + poll interval). Machine CPU counts every process (other work on the machine too); 100 % = one core.',
+  ].join('\n');
+  if (o.json) process.stderr.write(`${md}\n`);
+  else process.stdout.write(`${md}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
