@@ -1,9 +1,10 @@
 // A real Temporal dev server for tests: the CLI built from its Go module (scripts/ensure-temporal.sh), started on a
 // free loopback port by TestWorkflowEnvironment and stopped by the test file that started it.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE } from '../../src/workflows/messages';
 
 export const REPO = path.resolve(__dirname, '../..');
@@ -63,4 +64,17 @@ export function useTemporalServer(): () => TestWorkflowEnvironment {
     if (!env) throw new Error('the Temporal dev server is not running (did beforeAll fail?)');
     return env;
   };
+}
+
+/**
+ * Replays the workflow's own history on the current code (determinism on what just ran) and, with
+ * RECORD_HISTORIES=1, saves it as a fixture for test/workflow/replay.test.ts, in the JSON that
+ * `temporal workflow show --output json` gives operators.
+ */
+export async function replayAndRecord(env: TestWorkflowEnvironment, handle: { workflowId: string; fetchHistory(): Promise<unknown> }, fixture: string): Promise<void> {
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), handle.workflowId);
+  if (!process.env.RECORD_HISTORIES) return;
+  const file = path.join(REPO, 'test/fixtures/histories', `${fixture}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env.address, '-w', handle.workflowId, '--output', 'json'], { maxBuffer: 64 << 20 }));
 }

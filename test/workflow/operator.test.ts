@@ -3,7 +3,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { LoadResult } from '../../src/activities/interfaces';
 import { pauseSignal, resizeSignal, resizeUpdate, resumeSignal, suspendSignal, unpauseSignal } from '../../src/workflows/warehouse';
-import { eventually, useTemporalServer } from '../support/temporal';
+import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
@@ -40,6 +40,7 @@ test('resize: a valid update is applied and returned; an invalid one is rejected
     expect((await h.status(handle)).spec).toEqual(before);
     await handle.signal(resizeSignal, { mode: 'conservative' });
     await eventually('the accepted signal', async () => (await h.status(handle)).spec.mode === 'conservative');
+    await replayAndRecord(env(), handle, 'resize-update-and-signal');
   } finally {
     await h.close([handle]);
   }
@@ -81,6 +82,7 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
     await handle.signal(unpauseSignal);
     // Unpaused with 2 queued and a 0 s scale-up delay: the next group comes at once.
     await eventually('scale-up after unpause', () => groups.calls.filter((c) => c.op === 'create').length > creates, 5000);
+    await replayAndRecord(env(), handle, 'operator-signals');
   } finally {
     await h.close([handle]);
   }

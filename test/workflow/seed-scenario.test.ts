@@ -1,13 +1,9 @@
 // The seed scenario end to end through the real workflow on a real Temporal dev server: 4 large queries on one
 // group → groups 001 and 002 added one after the other → queue drains → scale-down, busy groups last → suspend →
 // one more query resumes the warehouse at once. Also records the history for the replay test.
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { Worker } from '@temporalio/worker';
 import { MIB } from '../../src/policy/capacity';
 import { SeedWorld } from '../support/seed-world';
-import { eventually, temporalCliPath, useTemporalServer, workflowBundle } from '../support/temporal';
+import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
@@ -66,15 +62,7 @@ test('seed scenario: scale up one group at a time, drain, scale down, suspend, r
       expect({ group: d.group, busy: busy.map((q) => q.id) }).toEqual({ group: d.group, busy: [] });
     }
 
-    const history = await handle.fetchHistory();
-    // The workflow's determinism on this very history, and a fixture for later changes to be replayed against.
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
-    if (process.env.RECORD_HISTORIES) {
-      const file = path.resolve(__dirname, '../fixtures/histories/seed-scenario.json');
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      // The CLI's JSON is the format `temporal workflow show --output json` gives operators, and what historyFromJSON reads.
-      fs.writeFileSync(file, execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env().address, '-w', handle.workflowId, '--output', 'json'], { maxBuffer: 64 << 20 }));
-    }
+    await replayAndRecord(env(), handle, 'seed-scenario');
   } finally {
     await h.close([handle]);
   }
