@@ -24,7 +24,7 @@ export interface DemoOptions {
   keepRunning: boolean;
   dataDir: string;
   /** Groups on Kubernetes (a local control plane) instead of in-process. */
-  kubernetes?: { groups: ExecutorGroups; membership: (spec: WarehouseSpec) => Membership; describe: string };
+  kubernetes?: { namespace: string; executorTemplate: string; groups: ExecutorGroups; membership: (spec: WarehouseSpec) => Membership; describe: string };
   out?: (line: string) => void;
   status?: (line: string) => void;
 }
@@ -68,7 +68,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     cleanups.push(() => server.stop());
 
     const groups = o.kubernetes?.groups ?? new InProcessExecutorGroups({ readyAfterMs: 4000, drainMs: 1000 });
-    const base = parseWarehouseSpec({ ...DEMO_SPEC, coordinators: [] });
+    const onCluster = o.kubernetes ? { namespace: o.kubernetes.namespace, executorTemplate: o.kubernetes.executorTemplate } : {};
+    const base = parseWarehouseSpec({ ...DEMO_SPEC, ...onCluster, coordinators: [] });
     if (groups instanceof InProcessExecutorGroups) groups.seed(base.name, [0]);
     else await groups.create(base, 0);
     const membership = o.kubernetes ? o.kubernetes.membership(base) : new InProcessMembership(groups, base);
@@ -81,8 +82,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       executorMemoryMb: base.executorMemoryMb,
     });
     cleanups.push(() => coordinator.close());
-    const spec = parseWarehouseSpec({ ...DEMO_SPEC, coordinators: [{ url: coordinator.url }] });
-    out(`Impala coordinator simulator on ${coordinator.url}; executor groups ${o.kubernetes?.describe ?? 'in-process (ready 4 s after create)'}.`);
+    const spec = parseWarehouseSpec({ ...DEMO_SPEC, ...onCluster, coordinators: [{ url: coordinator.url }] });
+    out(`Impala coordinator simulator on ${coordinator.url}; executor groups ${o.kubernetes?.describe ?? 'are in-process (ready 4 s after create)'}.`);
     out(`Demo delays: poll ${spec.pollIntervalSeconds}s, scale-up ${spec.scaleUpDelaySeconds}s, scale-down ${spec.scaleDownDelaySeconds}s, auto-suspend ${spec.autoSuspend.timeoutSeconds}s (production: 20s, 20s, 600s, 300s).`);
 
     const nativeConnection = await NativeConnection.connect({ address: server.address });
@@ -99,12 +100,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const handle = await client.workflow.start(warehouseWorkflow, { taskQueue: 'impala-autoscaler', workflowId: workflowIdFor(spec.name), args: [{ spec }] });
     out(`Warehouse workflow ${handle.workflowId} started: ${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
 
-    const submit = async (n: number) => {
+    const submit = async (n: number, durationMs = QUERY.durationMs) => {
       for (let i = 0; i < n; i++) {
-        const res = await fetch(`${coordinator.url}/queries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...QUERY, sql: `SELECT /* demo ${i + 1} */ …` }) });
+        const res = await fetch(`${coordinator.url}/queries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ memMb: QUERY.memMb, durationMs, sql: `SELECT /* demo ${i + 1} */ …` }) });
         if (!res.ok) throw new Error(`submitting a query to ${coordinator.url}/queries failed: HTTP ${res.status} ${await res.text()}`);
       }
-      stamp(`Submitted ${n} queries of ${QUERY.memMb} MB per executor, ${QUERY.durationMs / 1000}s each.`);
+      stamp(`Submitted ${n} queries of ${QUERY.memMb} MB per executor, ${durationMs / 1000}s each.`);
     };
     const watch = statusWatcher(() => handle.query(statusQuery), o.status ?? defaultStatus());
     cleanups.push(() => watch.stop());
@@ -112,7 +113,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     await submit(4);
     // Suspended and every group gone (drained): the next query finds no executors and is queued, as in Impala.
     await watch.until('the warehouse to suspend', (s) => s.state.state === 'Suspended' && s.lastObservation?.kind === 'known' && s.lastObservation.groups.length === 0, 240000);
-    await submit(1);
+    await submit(1, 5000);
     await watch.until('the resumed warehouse to run the query', () => coordinator.cluster.queries().every((q) => q.state !== 'queued' && q.state !== 'running'), 120000);
     const lost = coordinator.cluster.queries().filter((q) => q.state !== 'finished');
     if (lost.length) throw new Error(`${lost.length} queries did not finish: ${lost.map((q) => `${q.id} ${q.state} (${q.reason})`).join('; ')}`);

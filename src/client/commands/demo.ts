@@ -1,20 +1,56 @@
-// `impala-autoscaler demo`: the seed scenario on a local Temporal dev server, end to end.
+// `impala-autoscaler demo`: the seed scenario on a local Temporal dev server, end to end; with --kubernetes the
+// executor groups are real StatefulSets on a local control plane whose pods KWOK makes Ready.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { formatSummary } from '../../demo/summary';
-import { runDemo } from '../../demo/run-demo';
+import { runDemo, type DemoOptions } from '../../demo/run-demo';
+
+interface Flags {
+  keepRunning: boolean;
+  dataDir: string;
+  json: boolean;
+  kubernetes: boolean;
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('Run the seed scenario: 4 large queries on 1 group → scale up → drain → scale down → suspend → resume')
-    .option('--keep-running', 'leave the dev server, simulator and worker up at the end (Ctrl-C stops them)', false)
+    .option('--kubernetes', 'executor groups as StatefulSets on a local Kubernetes control plane (built on first use)', false)
+    .option('--keep-running', 'leave the dev server, simulator, worker (and cluster) up at the end (Ctrl-C stops them)', false)
     .option('--data-dir <dir>', 'where the dev server keeps its database and log', path.resolve('.demo'))
     .option('--json', 'print the summary as one JSON object on stdout (decision lines go to stderr)', false)
-    .action(async (opts: { keepRunning: boolean; dataDir: string; json: boolean }) => {
-      const out = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : undefined;
-      const summary = await runDemo({ keepRunning: opts.keepRunning, dataDir: opts.dataDir, out });
-      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else for (const line of formatSummary(summary)) process.stdout.write(`${line}\n`);
+    .action(async (opts: Flags) => {
+      const out = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
+      const cluster = opts.kubernetes ? await startDemoCluster(out) : undefined;
+      try {
+        const summary = await runDemo({ keepRunning: opts.keepRunning, dataDir: opts.dataDir, out, kubernetes: cluster?.options });
+        if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else for (const line of formatSummary(summary)) out(line);
+      } finally {
+        await cluster?.stop();
+      }
     });
+}
+
+async function startDemoCluster(out: (line: string) => void): Promise<{ options: NonNullable<DemoOptions['kubernetes']>; stop(): Promise<void> }> {
+  // Loaded only for --kubernetes: the Kubernetes client is large and the plain demo does not need it.
+  const { startLocalCluster } = require('../../activities/kubernetes/local-cluster') as typeof import('../../activities/kubernetes/local-cluster');
+  const { KubernetesExecutorGroups } = require('../../activities/kubernetes/executor-groups') as typeof import('../../activities/kubernetes/executor-groups');
+  const { KubernetesPodMembership } = require('../../activities/kubernetes/pod-membership') as typeof import('../../activities/kubernetes/pod-membership');
+  out('Starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK) …');
+  const cluster = await startLocalCluster({ podReadyDelayMs: 3000, podDeleteDelayMs: 1000 });
+  const namespace = await cluster.createNamespace('impala-demo');
+  const kc = cluster.kubeConfig();
+  out(`Kubernetes API ${cluster.server}; see the pods with: KUBECONFIG=${cluster.kubeconfigPath} npx --no-install impala-autoscaler warehouse pods demo --k8s-namespace ${namespace}`);
+  return {
+    options: {
+      namespace,
+      executorTemplate: path.resolve(__dirname, '../../../deploy/executor-template.yaml'),
+      groups: new KubernetesExecutorGroups(kc),
+      membership: (spec) => new KubernetesPodMembership(kc, { name: spec.name, namespace }),
+      describe: `are StatefulSets in namespace ${namespace} (pods Ready 3 s after create)`,
+    },
+    stop: () => cluster.stop(),
+  };
 }
