@@ -17,8 +17,10 @@ const dnsLabel = (what: string, max: number) =>
 
 // StatefulSet names (the executor template) are DNS subdomains; a value with a '/' or a manifest extension is a file.
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** As src/activities/kubernetes/template.ts isManifestPath (kept here so that the spec stays free of Kubernetes imports). */
-const isManifestPathLike = (t: string) => t.includes('/') || /\.(ya?ml|json)$/i.test(t);
+/** An executorTemplate that names a manifest file, as opposed to a StatefulSet in the warehouse's namespace. */
+export function isManifestPath(executorTemplate: string): boolean {
+  return executorTemplate.includes('/') || /\.(ya?ml|json)$/i.test(executorTemplate);
+}
 
 const seconds = (what: string) =>
   z.number({ error: `${what} must be a number of seconds` }).int(`${what} must be a whole number of seconds`).min(0, `${what} must be ≥ 0`);
@@ -45,7 +47,7 @@ export const warehouseSpecSchema = z
     executorTemplate: z
       .string({ error: 'executorTemplate must be a string' })
       .min(1, 'executorTemplate must not be empty')
-      .refine((t) => isManifestPathLike(t) || (t.length <= 253 && DNS_SUBDOMAIN.test(t)), {
+      .refine((t) => isManifestPath(t) || (t.length <= 253 && DNS_SUBDOMAIN.test(t)), {
         message: 'executorTemplate must be the name of a StatefulSet (lower-case letters, digits, \'-\' and \'.\', at most 253) or a manifest file path (with a \'/\' or ending in .yaml, .yml or .json)',
       })
       .default('impala-executor-000'),

@@ -3,9 +3,10 @@
 // each naming the file, the warehouse (name, position and line) and the field — so nothing is started from a file
 // that is only partly right.
 import fs from 'node:fs';
+import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { WarehouseSpec } from '../policy/types';
-import { parseWarehouseSpec, SpecError } from './warehouse-spec';
+import { isManifestPath, parseWarehouseSpec, SpecError } from './warehouse-spec';
 
 export class ConfigError extends Error {
   constructor(readonly file: string, readonly problems: string[]) {
@@ -22,7 +23,12 @@ export function loadWarehousesFile(file: string): WarehouseSpec[] {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [`${file}: cannot read the warehouses file (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`]);
   }
-  return parseWarehousesText(text, file);
+  // A manifest path is the user's, relative to the file that names it, not to wherever the worker was started.
+  return parseWarehousesText(text, file).map((spec) =>
+    isManifestPath(spec.executorTemplate) && !path.isAbsolute(spec.executorTemplate)
+      ? { ...spec, executorTemplate: path.resolve(path.dirname(file), spec.executorTemplate) }
+      : spec,
+  );
 }
 
 export function parseWarehousesText(text: string, file: string): WarehouseSpec[] {

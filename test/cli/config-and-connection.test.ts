@@ -29,6 +29,18 @@ describe('warehouses file', () => {
     expect(minimal).toMatchObject({ name: 'analytics', executorsPerGroup: 2, pollIntervalSeconds: 20, queriesPerGroup: 12, groupSet: 'root.default', dryRun: false });
   });
 
+  test('a relative executor template manifest is resolved against the warehouses file, not the working directory', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wh-'));
+    try {
+      const file = path.join(dir, 'warehouses.yaml');
+      const entry = (name: string, t: string) => `  - {name: ${name}, namespace: n, size: XSMALL, nodes: {min: 2, max: 4}, executorTemplate: ${t}}`;
+      fs.writeFileSync(file, ['warehouses:', entry('rel', 'templates/executor.yaml'), entry('abs', '/etc/executor.yaml'), entry('sts', 'impala-executor-000')].join('\n'));
+      expect(loadWarehousesFile(file).map((s) => s.executorTemplate)).toEqual([path.join(dir, 'templates/executor.yaml'), '/etc/executor.yaml', 'impala-executor-000']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('JSON is read too', () => {
     const specs = parseWarehousesText(JSON.stringify({ warehouses: [{ name: 'a', namespace: 'n', size: 'XSMALL', nodes: { min: 2, max: 4 } }] }), 'wh.json');
     expect(specs[0]).toMatchObject({ name: 'a', executorsPerGroup: 2 });

@@ -9,10 +9,7 @@ import type { WarehouseSpec } from '../../policy/types';
 import { nonRetryable } from './errors';
 import { EXECUTOR_GROUP, groupLabels } from './labels';
 
-/** A manifest path, as opposed to the name of a StatefulSet in the warehouse's namespace. */
-export function isManifestPath(executorTemplate: string): boolean {
-  return executorTemplate.includes('/') || /\.(ya?ml|json)$/i.test(executorTemplate);
-}
+export { isManifestPath } from '../../config/warehouse-spec';
 
 export async function readTemplateFile(path: string): Promise<V1StatefulSet> {
   let text: string;
