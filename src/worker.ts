@@ -16,6 +16,11 @@ export interface WarehouseWorkerOptions {
   identity?: string;
   /** Where the workflow's per-tick reports go (src/observability/metrics.ts); by default they are dropped. */
   sinks?: InjectedSinks<AutoscalerSinks>;
+  /**
+   * How long a workflow task waits on this worker's sticky queue before any worker may take it (SDK default 10 s).
+   * After a worker dies without shutting down, each of its cached workflows stalls this long once.
+   */
+  stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
 }
 
 // Registered even without metrics, so that a worker never logs "unregistered external sink" once per tick.
@@ -30,5 +35,6 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     activities: createActivities(o.deps),
     sinks: o.sinks ?? DROP_REPORTS,
     ...(o.identity ? { identity: o.identity } : {}),
+    ...(o.stickyQueueScheduleToStartTimeout !== undefined ? { stickyQueueScheduleToStartTimeout: o.stickyQueueScheduleToStartTimeout } : {}),
   });
 }

@@ -1,0 +1,80 @@
+// One warehouse on the real local control plane for a chaos case: its own namespace, group 000 created before the
+// workflow starts (adopted on its first tick), the coordinator simulator whose executors are the warehouse's Ready
+// pods, and a recorder of every StatefulSet the API server creates for it.
+import path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
+import { KubernetesPodMembership } from '../../../src/activities/kubernetes/pod-membership';
+import { parseWarehouseSpec } from '../../../src/config/warehouse-spec';
+import type { WarehouseSpec } from '../../../src/policy/types';
+import { clusterOptionsFor } from '../../../src/sim/cluster';
+import { startCoordinator, type CoordinatorServer } from '../../../src/sim/coordinator';
+import type { TestCluster } from '../../support/local-cluster';
+import { StatefulSetRecorder, until } from './chaos';
+
+export const TEMPLATE = path.resolve(__dirname, '../../../deploy/executor-template.yaml');
+
+export interface World {
+  spec: WarehouseSpec;
+  kc: KubeConfig;
+  coordinator: CoordinatorServer;
+  recorder: StatefulSetRecorder;
+  groups: KubernetesExecutorGroups;
+  /** Submits n queries of durationMs to the simulated coordinator. */
+  submit(n: number, durationMs: number): void;
+  queued(): number;
+  /** Live (not deleting) groups, from the API server. */
+  live(): Promise<{ name: string; ready: boolean }[]>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(cluster: TestCluster, name: string, overrides: Record<string, unknown> = {}): Promise<World> {
+  const namespace = await cluster.createNamespace(name);
+  const kc = cluster.kubeConfig();
+  const base = {
+    name,
+    namespace,
+    executorTemplate: TEMPLATE,
+    executorsPerGroup: 2,
+    nodes: { min: 2, max: 6 },
+    mode: 'aggressive',
+    pollIntervalSeconds: 1,
+    scaleDownDelaySeconds: 2,
+    scaleUpTimeoutSeconds: 60,
+    autoSuspend: { enabled: true, timeoutSeconds: 2 },
+    ...overrides,
+  };
+  const membership = new KubernetesPodMembership(kc, { name, namespace });
+  const coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [{ url: 'http://127.0.0.1:1' }] }), membership) });
+  const spec = parseWarehouseSpec({ ...base, coordinators: [{ url: coordinator.url }] });
+  const recorder = new StatefulSetRecorder(kc, spec);
+  const groups = new KubernetesExecutorGroups(kc);
+  try {
+    await recorder.start();
+    await groups.create(spec, 0);
+    await until('group 000 healthy in the simulator', async () => {
+      const g = await coordinator.cluster.memberGroups();
+      return g.length === 1 && g[0].healthy;
+    }, 30_000);
+  } catch (err) {
+    recorder.stop();
+    await coordinator.close();
+    throw err;
+  }
+  return {
+    spec,
+    kc,
+    coordinator,
+    recorder,
+    groups,
+    submit: (n, durationMs) => {
+      for (let i = 0; i < n; i++) coordinator.cluster.submit({ durationMs, coordinator: coordinator.name });
+    },
+    queued: () => coordinator.cluster.queries().filter((q) => q.state === 'queued').length,
+    live: async () => (await recorder.snapshot()).filter((g) => !g.deleting).map((g) => ({ name: g.name, ready: g.ready })),
+    close: async () => {
+      recorder.stop();
+      await coordinator.close();
+    },
+  };
+}
