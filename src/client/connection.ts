@@ -22,7 +22,8 @@ export interface ConnectionFlags {
 export interface TemporalTarget {
   address: string;
   namespace: string;
-  tls?: TLSConfig;
+  /** `false`, not undefined, when TLS is off: given an API key and no TLS setting, the SDK would switch TLS on itself. */
+  tls: TLSConfig | false;
   apiKey?: string;
   connectTimeoutMs: number;
   /** For messages: address, namespace and whether TLS / an API key are used — never the key. */
@@ -70,7 +71,7 @@ export function resolveTarget(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   const tlsOn = flags.tls ?? (tlsEnv === 'true' || tlsEnv === '1' ? true : undefined);
   // As in the temporal CLI: TLS is on when any TLS setting or an API key is given, unless TEMPORAL_TLS=false.
   const wantTls = tlsEnv === 'false' && flags.tls === undefined ? false : Boolean(tlsOn || caPath || certPath || serverName || apiKey);
-  let tls: TLSConfig | undefined;
+  let tls: TLSConfig | false = false;
   if (wantTls) {
     tls = {};
     if (caPath) tls.serverRootCACertificate = readPem(caPath, '--tls-ca-path / TEMPORAL_TLS_CA');

@@ -3,6 +3,7 @@
 // ever interleave. Deterministic: no clock but workflow time, no I/O, no randomness.
 import {
   type ActivityOptions,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -15,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { applyResize, type Resize } from '../config/warehouse-spec';
+import { applyResize, parseWarehouseSpec, type Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
 import type { Action, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import { detailsTable } from './details';
@@ -61,7 +62,7 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
 const groups = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<never> {
-  let spec = input.spec;
+  let spec = validated(input.spec);
   let state = input.carried?.state ?? initialState();
   let decisions = input.carried?.decisions ?? [];
   let lastObservation = input.carried?.lastObservation ?? null;
@@ -162,6 +163,18 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
       });
     }
     await condition(() => wake, spec.pollIntervalSeconds * 1000);
+  }
+}
+
+/**
+ * A workflow started without our client (the `temporal` CLI, another SDK) gets the same checks as a config file:
+ * an invalid spec fails the workflow at once, before any name reaches Kubernetes.
+ */
+function validated(spec: WarehouseSpec): WarehouseSpec {
+  try {
+    return parseWarehouseSpec(spec, 'warehouse workflow input');
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSpec');
   }
 }
 

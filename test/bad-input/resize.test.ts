@@ -93,10 +93,8 @@ test('invalid resize signals: recorded as rejected with the field named, the spe
 });
 
 // A workflow started around our validation (`temporal workflow start --input …`, or a client that skipped it) with a
-// name Kubernetes would refuse. Today the workflow does not re-validate its input and runs with it (its activities
-// would send "../x" and "Kube System" to the Kubernetes API): `test.failing` until warehouseWorkflow validates
-// input.spec with parseWarehouseSpec and fails at once, naming the field (proposed in the issue-8 report).
-test.failing('a workflow started directly with an invalid spec fails at once, naming the field, and touches no group', async () => {
+// name Kubernetes would refuse: the workflow validates its own input and fails at once, naming the field.
+test('a workflow started directly with an invalid spec fails at once, naming the field, and touches no group', async () => {
   const bad = { ...testSpec({ name: 'direct' }), name: '../x', namespace: 'Kube System' } as WarehouseSpec;
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
   const h = new Harness(env(), groups, () => busy);

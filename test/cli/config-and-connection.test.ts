@@ -89,7 +89,7 @@ describe('connection settings', () => {
   };
 
   test('defaults, then TEMPORAL_* variables, then flags', () => {
-    expect(resolveTarget({}, {})).toMatchObject({ address: 'localhost:7233', namespace: 'default', tls: undefined, apiKey: undefined });
+    expect(resolveTarget({}, {})).toMatchObject({ address: 'localhost:7233', namespace: 'default', tls: false, apiKey: undefined });
     const env = { TEMPORAL_ADDRESS: 'temporal.example.com:7233', TEMPORAL_NAMESPACE: 'prod' };
     expect(resolveTarget({}, env)).toMatchObject({ address: 'temporal.example.com:7233', namespace: 'prod' });
     expect(resolveTarget({ address: '127.0.0.1:7999', namespace: 'dev' }, env)).toMatchObject({ address: '127.0.0.1:7999', namespace: 'dev' });
@@ -98,16 +98,18 @@ describe('connection settings', () => {
   test('TLS files from the variables the temporal CLI reads; the API key turns TLS on and is never described', () => {
     const env = { TEMPORAL_TLS_CA: pem('CA'), TEMPORAL_TLS_CERT: pem('CERT'), TEMPORAL_TLS_KEY: pem('KEY'), TEMPORAL_API_KEY: 'sekrit-key-123' };
     const t = resolveTarget({}, env);
-    expect(Buffer.from(t.tls!.serverRootCACertificate!).toString()).toContain('BEGIN CA');
-    expect(Buffer.from(t.tls!.clientCertPair!.crt).toString()).toContain('BEGIN CERT');
+    const tls = t.tls || {};
+    expect(Buffer.from(tls.serverRootCACertificate!).toString()).toContain('BEGIN CA');
+    expect(Buffer.from(tls.clientCertPair!.crt).toString()).toContain('BEGIN CERT');
     expect(t.apiKey).toBe('sekrit-key-123');
     expect(t.describe).toBe('localhost:7233 (namespace default, mTLS, API key set)');
     expect(JSON.stringify({ ...t, apiKey: undefined })).not.toContain('sekrit');
     // The newer environment-configuration names work as well.
     const t2 = resolveTarget({}, { TEMPORAL_TLS_SERVER_CA_CERT_PATH: pem('CA2'), TEMPORAL_TLS_CLIENT_CERT_PATH: pem('C2'), TEMPORAL_TLS_CLIENT_KEY_PATH: pem('K2') });
-    expect(Buffer.from(t2.tls!.clientCertPair!.key).toString()).toContain('BEGIN K2');
+    expect(Buffer.from((t2.tls || {}).clientCertPair!.key).toString()).toContain('BEGIN K2');
     expect(resolveTarget({ tls: true }, {}).tls).toEqual({});
-    expect(resolveTarget({}, { TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }).tls).toBeUndefined();
+    // Off means `false`, not undefined: given an API key and no TLS setting, the SDK would switch TLS on by itself.
+    expect(resolveTarget({}, { TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }).tls).toBe(false);
   });
 
   test('errors name the flag or variable to fix', () => {
