@@ -86,6 +86,15 @@ export function combine(
     }
   }
 
+  if (withPool.length === 0) {
+    // No coordinator lists the pool, yet its groups execute queries: the admission state was lost (a coordinator
+    // restarted), not an idle pool. Read as zero, it would advance the scale-down and suspend counters under load.
+    const executing = Object.values(runningByGroup).reduce((a, b) => a + b, 0);
+    if (executing > 0) {
+      return { ok: false, reason: `pool ${pool} is missing from every coordinator's /admission?json, yet ${executing} queries execute on its executor groups (${EXECUTING_METRIC}<group>): its queue and running queries cannot be read` };
+    }
+  }
+
   const groups = groupsFromBackends(freshest.backends, pool, target.executorsPerGroup, runningByGroup);
   for (const g of groups) runningByGroup[g.name] ??= 0;
 
