@@ -16,7 +16,6 @@ import { buildWorker, type BuiltWorker, WorkerPool, type WorkerProcess } from '.
 import { startWorld, type World } from './support/world';
 
 const SEED = chaosSeed();
-const cluster = useLocalCluster({ podReadyDelayMs: 1000 });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-processes-'));
 /** A dead worker's sticky queue holds a workflow task this long before another worker may take it (SDK default 10 s). */
 const STICKY_MS = 1000;
@@ -32,6 +31,17 @@ const pools: WorkerPool[] = [];
 const worlds: World[] = [];
 const handles: WorkflowHandle[] = [];
 
+// Before the cluster's hooks (jest runs afterAll hooks in order): workers and watches stop before the servers.
+afterAll(async () => {
+  for (const h of handles) await bounded(5000, () => h.terminate('chaos test over')).catch(() => undefined);
+  await Promise.all(pools.map((p) => p.close()));
+  await Promise.all(worlds.map((w) => w.close()));
+  await connection?.close();
+  await dev?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+const cluster = useLocalCluster({ podReadyDelayMs: 1000 });
+
 const startDev = () => startDevServer({ dbFile: path.join(dir, 'temporal.db'), port: devPorts[0], uiPort: devPorts[1], logFile: path.join(dir, 'temporal.log') });
 
 beforeAll(async () => {
@@ -41,14 +51,6 @@ beforeAll(async () => {
   client = new Client({ connection });
 }, 120_000);
 
-afterAll(async () => {
-  for (const h of handles) await bounded(5000, () => h.terminate('chaos test over')).catch(() => undefined);
-  await Promise.all(pools.map((p) => p.close()));
-  await Promise.all(worlds.map((w) => w.close()));
-  await connection?.close();
-  await dev?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-}, 60_000);
 
 function pool(prefix: string): WorkerPool {
   const p = new WorkerPool({
@@ -232,7 +234,7 @@ async function lastWorkflowTaskWorker(h: WorkflowHandle<typeof warehouseWorkflow
 test('two workers on one task queue, one killed mid-sequence: the other carries on within one tick', async () => {
   await chaosCase('two workers, one killed', SEED, async (say) => {
     const r = rng(SEED, 'duo');
-    const poll = 2;
+    const poll = 3;
     const w = await world('duo', { pollIntervalSeconds: poll, scaleDownDelaySeconds: 2, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
     const workers = pool('duo');
     const both = [await workers.start(), await workers.start()];

@@ -3,7 +3,7 @@
 // simulator over HTTP — and on the way it can:
 //   - answer a status instead (500, 503 or 429 with Retry-After, 409, 404, 403, 422) with a Kubernetes Status body;
 //   - reset the connection, before forwarding (the request never arrived) or after (it was applied, the answer lost);
-//   - stall every request for a while, then forward it;
+//   - stall a request for a while, then forward it;
 //   - rewrite a response body (a coordinator that forgot a pool);
 //   - go down (stop listening: connection refused) and come back on the same port.
 // Faults are rules matched in order by method and path, each used a bounded number of times; every request is logged.
@@ -13,7 +13,9 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type Fault =
   | { kind: 'status'; code: number; retryAfterSeconds?: number; message?: string }
-  | { kind: 'reset'; when: 'before' | 'after' };
+  | { kind: 'reset'; when: 'before' | 'after' }
+  /** Hold the request this long, then forward it (an API server that stops answering for a while). */
+  | { kind: 'stall'; ms: number };
 
 export interface FaultRule {
   method?: string;
@@ -37,8 +39,6 @@ export interface FaultProxy {
   port: number;
   readonly requests: ProxiedRequest[];
   inject(rule: FaultRule): void;
-  /** Requests arriving in the next ms are held until it ends, then forwarded. */
-  stall(ms: number): void;
   /** Rewrites the bodies of responses whose path matches (JSON in, JSON out). */
   rewrite(path: RegExp | undefined, fn?: (body: unknown) => unknown): void;
   /** Faults injected so far (statuses, resets, stalled requests). */
@@ -71,7 +71,6 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
   const rules: FaultRule[] = [];
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
-  let stallUntil = 0;
   let injected = 0;
   let rewriter: { path?: RegExp; fn: (body: unknown) => unknown } | undefined;
 
@@ -113,13 +112,12 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
     const entry: ProxiedRequest = { at: Date.now(), method, path, outcome: '' };
     requests.push(entry);
     let prefix = '';
-    if (Date.now() < stallUntil) {
-      const ms = stallUntil - Date.now();
-      injected += 1;
-      await new Promise((r) => setTimeout(r, ms));
-      prefix = `stalled ${ms} ms, `;
+    let fault = take(method, path);
+    if (fault?.kind === 'stall') {
+      await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));
+      prefix = `stalled ${fault.ms} ms, `;
+      fault = undefined;
     }
-    const fault = take(method, path);
     if (fault?.kind === 'status') {
       entry.outcome = `${prefix}status ${fault.code}`;
       const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fault.message ?? `injected by the chaos proxy: ${fault.code}`, reason: STATUS_REASON[fault.code] ?? 'Unknown', code: fault.code };
@@ -186,9 +184,6 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
     port,
     requests,
     inject: (rule) => void rules.push({ ...rule }),
-    stall: (ms) => {
-      stallUntil = Date.now() + ms;
-    },
     rewrite: (path, fn) => {
       rewriter = fn ? { path, fn } : undefined;
     },
