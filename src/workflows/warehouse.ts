@@ -54,7 +54,9 @@ const { observe } = proxyLocalActivities<Activities>({
 });
 
 const ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '60 seconds',
+  // One create or delete is a single API call: a worker killed mid-call, or an API server that stalls, costs at most
+  // this before the next attempt, instead of freezing the warehouse's loop for a minute.
+  startToCloseTimeout: '20 seconds',
   // Bounded: after this the loop records the failure and decides again from what it observes next tick.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6, nonRetryableErrorTypes: ['KubernetesError'] },
 };
