@@ -15,8 +15,8 @@ import { startCoordinator } from '../../src/sim/coordinator';
 import { createWarehouseWorker } from '../../src/worker';
 import { resizeUpdate, statusQuery, warehouseWorkflow, type DecisionRecord, type WarehouseStatus } from '../../src/workflows/warehouse';
 import { useLocalCluster } from '../support/local-cluster';
-import { useTemporalServer, workflowBundle } from '../support/temporal';
-import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, until } from './support/chaos';
+import { eventually, useTemporalServer, workflowBundle } from '../support/temporal';
+import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng } from './support/chaos';
 import { startFaultProxy, type Fault, type FaultProxy } from './support/fault-proxy';
 import { startWorld, type World } from './support/world';
 
@@ -64,7 +64,7 @@ async function world(name: string, overrides: Record<string, unknown>): Promise<
 const status = (h: Handle) => env().connection.withDeadline(Date.now() + 3000, () => h.query(statusQuery));
 
 async function settled(h: Handle, n: number, log: DecisionLog, timeoutMs = 30_000): Promise<WarehouseStatus> {
-  return until(`the warehouse settled at ${n} ready groups`, async () => {
+  return eventually(`the warehouse settled at ${n} ready groups`, async () => {
     const s = await status(h);
     log.add(s);
     return s.state.current === n && s.state.target === n && s.state.pending.length === 0 ? s : undefined;
@@ -128,7 +128,7 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
       const group = `impala-executor-${String(groups - 1).padStart(3, '0')}`;
       proxy.inject({ method: 'DELETE', path: ONE_STATEFULSET, fault, times });
       await resize({ nodes: { min: 2, max: 2 * (groups - 1) } });
-      await until(`${group} gone`, async () => !(await w.live()).some((g) => g.name === group), 60_000, 200);
+      await eventually(`${group} gone`, async () => !(await w.live()).some((g) => g.name === group), 60_000, 200);
       await settled(h, groups - 1, log, 60_000);
       groups -= 1;
       const deletes = calls('DELETE', from, ONE_STATEFULSET);
@@ -139,7 +139,7 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
       const group = `impala-executor-${String(nextIndex()).padStart(3, '0')}`;
       proxy.inject({ method: 'POST', path: STATEFULSETS, fault: { kind: 'status', code }, times: 1 });
       await resize({ nodes: { min: 2 * (groups + 1), max: 20 } });
-      const failure = await until(`the ${code} reported in the decision log`, async () => {
+      const failure = await eventually(`the ${code} reported in the decision log`, async () => {
         const s = await status(h);
         log.add(s);
         return s.decisions.find((d) => Date.parse(d.at) >= from - 1000 && d.reasons.some((x) => x.startsWith(`Failed to add executor group ${group}:`)));
@@ -244,7 +244,7 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
     const spec: WarehouseSpec = { ...w.spec, coordinators: proxies.map((p) => ({ url: p.url })) };
     // Two idle groups: the scale-down counter counts on every tick whose load is known.
     await w.groups.create(spec, 1);
-    await until('group 001 ready', async () => (await w.live()).filter((g) => g.ready).length === 2, 30_000);
+    await eventually('group 001 ready', async () => (await w.live()).filter((g) => g.ready).length === 2, 30_000);
     await runWorker('chaos-imp', new KubernetesExecutorGroups(w.kc));
     const h = await startWarehouse(spec, 'chaos-imp');
     const log = new DecisionLog();
@@ -257,7 +257,7 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
       await apply();
       const from = Date.now();
       const start = (await status(h)).state.tick;
-      await until(`${ticks} ticks with ${name}`, async () => {
+      await eventually(`${ticks} ticks with ${name}`, async () => {
         const s = await status(h);
         log.add(s);
         return s.state.tick >= start + ticks + 1;
@@ -267,7 +267,7 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
       windows.push({ name, from, to, expect: expectation });
       // One known tick after the fault, so that the next window starts from a counted tick.
       const healed = (await status(h)).state.tick;
-      await until('a tick after the fault', async () => (await status(h)).state.tick >= healed + 2, 30_000, 200);
+      await eventually('a tick after the fault', async () => (await status(h)).state.tick >= healed + 2, 30_000, 200);
     };
 
     await during('both coordinators down', 'unknown', () => Promise.all(proxies.map((p) => p.down())).then(() => undefined), () => Promise.all(proxies.map((p) => p.up())).then(() => undefined));
@@ -277,7 +277,7 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
     // Queries running: the pool is on the admission page. Then every coordinator "forgets" the pool while its
     // groups still execute those queries (a restarted coordinator): that is not an idle warehouse.
     w.submit(2, 600_000);
-    await until('2 queries running', async () => {
+    await eventually('2 queries running', async () => {
       const s = await status(h);
       return s.lastObservation?.kind === 'known' && s.lastObservation.load.running === 2;
     }, 30_000, 200);

@@ -11,7 +11,8 @@ import { workflowIdFor } from '../../src/policy/names';
 import { freePorts } from '../../src/util/ports';
 import { statusQuery, warehouseWorkflow, type WarehouseStatus } from '../../src/workflows/warehouse';
 import { useLocalCluster } from '../support/local-cluster';
-import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, sleep, until } from './support/chaos';
+import { eventually } from '../support/temporal';
+import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, sleep } from './support/chaos';
 import { buildWorker, type BuiltWorker, WorkerPool, type WorkerProcess } from './support/worker-process';
 import { startWorld, type World } from './support/world';
 
@@ -107,7 +108,7 @@ function collect(h: WorkflowHandle<typeof warehouseWorkflow>, log: DecisionLog):
 
 /** Waits for a status with a worker answering and the loop settled: no pending group, current = target = n. */
 async function settledStatus(h: WorkflowHandle<typeof warehouseWorkflow>, n: number, log: DecisionLog, timeoutMs: number): Promise<WarehouseStatus> {
-  return until(`the warehouse settled at ${n} ready groups`, async () => {
+  return eventually(`the warehouse settled at ${n} ready groups`, async () => {
     const s = await status(h);
     log.add(s);
     return s.state.current === n && s.state.target === n && s.state.pending.length === 0 ? s : undefined;
@@ -142,7 +143,7 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
         if (Date.now() > deadline) throw new Error(`only ${kills.length} of ${KILLS} kills before the deadline`);
         const ticksToWait = Math.floor(r.between(0, 3));
         const from = lastTick();
-        await until(`${ticksToWait} ticks on the new worker`, async () => stopKilling || lastTick() >= from + ticksToWait, Math.max(1000, deadline - Date.now()), 50);
+        await eventually(`${ticksToWait} ticks on the new worker`, async () => stopKilling || lastTick() >= from + ticksToWait, Math.max(1000, deadline - Date.now()), 50);
         await sleep(r.between(0, 1000));
         if (stopKilling) break;
         const at = Date.now();
@@ -157,7 +158,7 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
     killer.catch((err) => (killerFailed = err));
     const step = async (name: string, what: string, check: () => Promise<boolean>) => {
       phase = name;
-      await until(what, async () => {
+      await eventually(what, async () => {
         if (killerFailed) throw killerFailed;
         return check();
       }, Math.max(1000, deadline - Date.now()), 250);
@@ -243,14 +244,14 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
     const collector = collect(h, log);
     try {
       w.submit(30, 6000);
-      await until('the scale-up to start', async () => {
+      await eventually('the scale-up to start', async () => {
         const s = await status(h);
         log.add(s);
         return s.state.target > 1;
       }, 30_000, 100);
       // Between two ticks, at a random point of the sleep: the kill is of a worker, not of a tick in flight.
       const seen = log.ticks().length;
-      await until('the next tick', async () => log.ticks().length > seen, 10_000, 50);
+      await eventually('the next tick', async () => log.ticks().length > seen, 10_000, 50);
       await sleep(r.between(100, poll * 1000 - 600));
       const holder = await lastWorkflowTaskWorker(h);
       const victim = both.find((x) => x.name === holder) ?? both[0];
@@ -258,11 +259,11 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
       const killedAt = Date.now();
       await victim.kill9();
       say(`killed ${victim.name} (it completed the last workflow task); ${survivor.name} remains`);
-      await until('3 ready groups and an empty queue', async () => {
+      await eventually('3 ready groups and an empty queue', async () => {
         const live = await w.live();
         return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
       }, 60_000, 250);
-      await until('back to 1 group', async () => (await w.live()).length === 1, 60_000, 250);
+      await eventually('back to 1 group', async () => (await w.live()).length === 1, 60_000, 250);
       const final = await settledStatus(h, 1, log, 30_000);
       await collector.stop();
       checkCounters(log);
@@ -311,12 +312,12 @@ test('the Temporal dev server stopped and restarted on its database file mid-seq
     const log = new DecisionLog();
     try {
       w.submit(30, 3000);
-      await until('3 ready groups and an empty queue', async () => {
+      await eventually('3 ready groups and an empty queue', async () => {
         const live = await w.live();
         return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
       }, 60_000, 250);
       const at = 2 + Math.floor(r.between(0, 4));
-      const before = await until(`the scale-down delay at ${at} of ${downTicks} ticks`, async () => {
+      const before = await eventually(`the scale-down delay at ${at} of ${downTicks} ticks`, async () => {
         const s = await status(h);
         log.add(s);
         return s.state.counters.down >= at ? s : undefined;
@@ -327,13 +328,13 @@ test('the Temporal dev server stopped and restarted on its database file mid-seq
       await sleep(downForMs);
       dev = await startDev();
       say(`server down ${Date.now() - t0} ms (scale-down counter ${before.state.counters.down}, tick ${before.state.tick})`);
-      const after = await until('a tick after the restart', async () => {
+      const after = await eventually('a tick after the restart', async () => {
         const s = await status(h);
         log.add(s);
         return s.state.tick > before.state.tick ? s : undefined;
       }, 60_000, 200);
       say(`first status after the restart: tick ${after.state.tick}, scale-down counter ${after.state.counters.down}, ${Date.now() - t0} ms after the stop`);
-      await until('back to 1 group', async () => {
+      await eventually('back to 1 group', async () => {
         log.add(await status(h));
         return (await w.live()).length === 1;
       }, 60_000, 300);

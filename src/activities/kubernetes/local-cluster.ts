@@ -331,25 +331,17 @@ function apiserverArgs(stateDir: string, pki: Pki, port: number, etcdPort: numbe
 }
 
 function kcmArgs(kubeconfig: string, pki: Pki): string[] {
-  return [
-    '--kubeconfig', kubeconfig,
-    '--authentication-kubeconfig', kubeconfig,
-    '--authorization-kubeconfig', kubeconfig,
-    '--bind-address', '127.0.0.1',
-    // Port 0 disables the health/metrics server, whose default fixed port would clash between parallel clusters.
-    '--secure-port', '0',
-    '--leader-elect=false',
-    '--service-account-private-key-file', pki.serviceAccountKey,
-    '--root-ca-file', pki.caCert,
-  ];
+  return [...schedulerArgs(kubeconfig), '--service-account-private-key-file', pki.serviceAccountKey, '--root-ca-file', pki.caCert];
 }
 
+/** What the scheduler needs, and the controller manager too. */
 function schedulerArgs(kubeconfig: string): string[] {
   return [
     '--kubeconfig', kubeconfig,
     '--authentication-kubeconfig', kubeconfig,
     '--authorization-kubeconfig', kubeconfig,
     '--bind-address', '127.0.0.1',
+    // Port 0 disables the health/metrics server, whose default fixed port would clash between parallel clusters.
     '--secure-port', '0',
     '--leader-elect=false',
   ];

@@ -76,22 +76,6 @@ export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Polls until check returns something other than undefined/false; bounded by timeoutMs. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
 /**
  * Every StatefulSet of one warehouse the API server ever had, by uid: a watch records ADDED events, and each
  * `snapshot()` lists too (a watch can miss events while it reconnects; a listing cannot miss one that still exists).

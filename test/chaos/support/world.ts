@@ -10,7 +10,8 @@ import type { WarehouseSpec } from '../../../src/policy/types';
 import { clusterOptionsFor } from '../../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../../src/sim/coordinator';
 import type { TestCluster } from '../../support/local-cluster';
-import { StatefulSetRecorder, until } from './chaos';
+import { eventually } from '../../support/temporal';
+import { StatefulSetRecorder } from './chaos';
 
 export const TEMPLATE = path.resolve(__dirname, '../../../deploy/executor-template.yaml');
 
@@ -52,7 +53,7 @@ export async function startWorld(cluster: TestCluster, name: string, overrides: 
   try {
     await recorder.start();
     await groups.create(spec, 0);
-    await until('group 000 healthy in the simulator', async () => {
+    await eventually('group 000 healthy in the simulator', async () => {
       const g = await coordinator.cluster.memberGroups();
       return g.length === 1 && g[0].healthy;
     }, 30_000);
