@@ -30,3 +30,13 @@ export function holds(spec: WarehouseSpec, groups: number, running: number, memR
     memory: groups * spec.executorsPerGroup * spec.executorMemoryMb * MIB >= memReservedBytes,
   };
 }
+
+/**
+ * The groups the load needed at one instant: the fewest that hold what runs (by slots and by memory) plus those its
+ * queue fills. What the seasonal history records, so that a forecast is load, not the groups that happened to exist.
+ */
+export function groupsForLoad(spec: WarehouseSpec, load: { running: number; memReservedBytes: number; queued: number; queuedQueryMemBytes: number[] }): number {
+  const bySlots = Math.ceil(load.running / spec.queriesPerGroup);
+  const byMemory = Math.ceil(load.memReservedBytes / (spec.executorsPerGroup * spec.executorMemoryMb * MIB));
+  return Math.max(bySlots, byMemory) + groupsNeeded(spec, load.queued, load.queuedQueryMemBytes);
+}

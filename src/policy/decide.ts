@@ -1,7 +1,8 @@
 // The scaling decision of DESIGN.md §2 "One tick of the control loop", as a pure function
 // (spec, state, observation) → (state, actions, reasons). No I/O, no clock, no randomness: the workflow and the
 // what-if simulator run this same code. Reasons use the seed system's wording exactly.
-import { groupsNeeded, holds } from './capacity';
+import { groupsForLoad, groupsNeeded, holds } from './capacity';
+import { forecast, record, slotLabel, type Forecast } from './history';
 import { limitsOf, type Limits } from './modes';
 import { groupName } from './names';
 import type { Action, Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
@@ -16,6 +17,8 @@ export function initialState(): PolicyState {
 class Tick {
   readonly reasons: string[] = [];
   readonly actions: Action[] = [];
+  /** What history forecasts for the slot one start-up and one poll ahead, when that slot has not begun. */
+  coming?: Forecast;
   constructor(
     readonly spec: WarehouseSpec,
     readonly limits: Limits,
@@ -68,7 +71,7 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {
-    known(t, obs.load, obs.groups, prev);
+    known(t, obs.load, obs.groups, prev, obs.atMs);
   }
   t.say(`Impala-autoscaler sleeping for ${spec.pollIntervalSeconds}s`);
   return { state: s, actions: t.actions, reasons: t.reasons };
@@ -86,7 +89,7 @@ function unknownLoad(t: Tick, reason: string): void {
   if (t.s.intent !== 'none') t.say(`Operator ${t.s.intent} waits for a known load reading.`);
 }
 
-function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
+function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState, atMs: number | undefined): void {
   const { spec, limits, s } = t;
   const live = groups.filter((g) => !g.deleting);
   const ready = live.filter((g) => g.ready);
@@ -100,9 +103,11 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
   s.target = live.length;
   s.pending = notReady.map((g) => ({ name: g.name, sinceTick: prev.pending.find((p) => p.name === g.name)?.sinceTick ?? s.tick }));
   s.state = 'Running';
+  learnHistory(t, load, ready, prev, atMs);
 
   if (operator(t, load, live, groups)) return;
   if (scaleUpInProgress(t, notReady)) return;
+  if (prewarm(t, live, groups)) return;
   if (live.length === 0) return suspended(t, load, groups);
   if (live.length < limits.minGroups) {
     t.say(`needsScaleUp is true as current executor groups ${live.length} is below the minimum ${limits.minGroups}.`);
@@ -116,6 +121,46 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
   if (s.current > limits.floorGroups) return scaleDown(t, load, ready);
   s.counters.down = 0;
   suspendCheck(t, load, live);
+}
+
+/**
+ * Keeps the seasonal history and the observed start-up time, and looks one start-up and one poll ahead. Recorded in
+ * every mode (a resize to a pre-warming mode then has history at once); used only by modes that pre-warm.
+ */
+function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: PolicyState, atMs: number | undefined): void {
+  const { s, spec, limits } = t;
+  for (const g of ready) {
+    const was = prev.pending.find((p) => p.name === g.name);
+    if (was) s.startupTicks = s.tick - was.sinceTick;
+  }
+  if (atMs === undefined) return;
+  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load)));
+  if (!limits.prewarm || s.startupTicks === undefined) return;
+  const ahead = forecast(s.history, atMs + (s.startupTicks + 1) * spec.pollIntervalSeconds * 1000);
+  if (ahead) t.coming = { ...ahead, groups: Math.min(limits.maxGroups, ahead.groups) };
+}
+
+/**
+ * Adds, one start-up ahead, the groups history forecasts beyond those that exist — also to a suspended warehouse:
+ * a recurring burst (dashboards refreshed at 08:00) is exactly what pre-warming is for. A wrong forecast costs the
+ * groups until the normal scale-down and suspend rules release them, once the forecast slot has begun.
+ */
+function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]): boolean {
+  const { s, spec, coming } = t;
+  if (!coming || coming.groups <= live.length) return false;
+  s.counters.up = s.counters.down = s.counters.suspend = 0;
+  t.say(`Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`);
+  t.add(coming.groups - live.length, groups);
+  pendingLine(t);
+  if (!spec.dryRun) s.state = 'ScalingUp';
+  return true;
+}
+
+/** Groups history says are needed within a start-up are not released: a line saying so, or undefined. */
+function heldByHistory(t: Tick, groups: number): string | undefined {
+  const { coming } = t;
+  if (!coming || coming.groups < groups) return undefined;
+  return `history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}`;
 }
 
 /** Operator messages take effect on the tick they wake; pause holds the size whatever the load. */
@@ -250,6 +295,12 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     );
     return;
   }
+  const held = heldByHistory(t, s.current);
+  if (held) {
+    s.counters.down = 0;
+    t.say(`needsScaleDown is false as ${held}.`);
+    return;
+  }
   t.say(`needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${load.running} running queries.`);
   if (limits.release === 'surplus') {
     const peak = s.counters.down === 0 ? undefined : s.downPeak;
@@ -286,7 +337,7 @@ function releasable(t: Tick, peak: { running: number; memReservedBytes: number }
   const { s, limits, spec } = t;
   if (limits.release === 'one') return 1;
   let keep = s.current - 1;
-  while (keep - 1 >= limits.floorGroups) {
+  while (keep - 1 >= Math.max(limits.floorGroups, t.coming?.groups ?? 0)) {
     const fit = holds(spec, keep - 1, peak.running, peak.memReservedBytes);
     if (!fit.slots || !fit.memory) break;
     keep -= 1;
@@ -303,6 +354,12 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
         ? `needsScaleDown/needsSuspend is false as there are ${load.running} queries running on ${s.current} executor groups (minimum ${limits.floorGroups}).`
         : `needsScaleDown/needsSuspend is false as executor groups are at the minimum ${limits.floorGroups} and auto-suspend is disabled.`,
     );
+    return;
+  }
+  const held = heldByHistory(t, 1);
+  if (held) {
+    s.counters.suspend = 0;
+    t.say(`needsSuspend is false as ${held}.`);
     return;
   }
   t.say('needsSuspend is true as there are no queries running or queued.');

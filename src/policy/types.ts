@@ -1,5 +1,6 @@
 // Plain-JSON types shared by the policy, the workflow, the activities and the simulators.
 // Everything here crosses Temporal payloads and continue-as-new: no Map, Set, Date or class instances.
+import type { SeasonalHistory } from './history';
 
 export type Mode = 'conservative' | 'balanced' | 'aggressive';
 export type Size = 'XSMALL' | 'SMALL' | 'MEDIUM' | 'LARGE';
@@ -66,7 +67,11 @@ export interface Load {
 }
 
 export type Observation =
-  | { kind: 'known'; load: Load; groups: GroupObservation[] }
+  /**
+   * `atMs`: the tick's time, epoch ms — workflow time in the workflow, simulated time in the what-if simulator. Only
+   * the seasonal history (pre-warming) uses it; without it none is kept and the decision is the same as with it.
+   */
+  | { kind: 'known'; load: Load; groups: GroupObservation[]; atMs?: number }
   /** A failed or malformed read: the tick changes nothing. `groups` is set when the cluster could still be listed. */
   | { kind: 'unknown'; reason: string; groups?: GroupObservation[] };
 
@@ -112,6 +117,10 @@ export interface PolicyState {
    * mode scales down to what held this peak, not just the load of the last tick.
    */
   downPeak?: { running: number; memReservedBytes: number };
+  /** Peak groups the load needed per slot of the week (src/policy/history.ts), for modes that pre-warm. */
+  history?: SeasonalHistory;
+  /** Ticks the last group took from create to ready, as observed: how far ahead pre-warming adds groups. */
+  startupTicks?: number;
 }
 
 export type Action =

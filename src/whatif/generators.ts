@@ -127,6 +127,17 @@ export interface NamedTrace {
   trace: TraceQuery[];
 }
 
+/**
+ * Days of the recurring traces (diurnal, bursty BI): a week and a day, so that pre-warming has yesterday's history
+ * from day 2 and last week's on day 8. Their first day alone — no history yet — is `firstDay`.
+ */
+export const RECURRING_DAYS = 8;
+
+/** The queries arriving on the trace's first day (ids stay 0…n−1: a trace is sorted by arrival). */
+export function firstDay(trace: TraceQuery[]): TraceQuery[] {
+  return trace.filter((q) => q.arrivalS < DAY);
+}
+
 /** The benchmark's traces, from minutes to days, all from one seed. */
 export function benchmarkTraces(seed: string, executorMemoryMb: number, quick = false): NamedTrace[] {
   const m = { seed, executorMemoryMb };
@@ -134,8 +145,8 @@ export function benchmarkTraces(seed: string, executorMemoryMb: number, quick = 
   return [
     { name: 'steady-15m', description: 'steady Poisson, 0.2 q/s, 15 minutes', trace: steady({ ...m, spanS: 900, ratePerS: 0.2 }) },
     { name: 'steady', description: 'steady Poisson, 0.4 q/s, 6 hours', trace: steady({ ...m, spanS: 6 * HOUR * scale, ratePerS: 0.4 }) },
-    { name: 'diurnal', description: 'business-hours peak 0.6 q/s, near-idle nights, 2 days', trace: diurnal({ ...m, spanS: 2 * DAY * scale, peakRatePerS: 0.6 }) },
-    { name: 'bursty-bi', description: '~150 BI refreshes on the hour 06–22h over 0.02 q/s, 1 day', trace: bursty({ ...m, spanS: DAY * scale, burst: 150, backgroundRatePerS: 0.02 }) },
+    { name: 'diurnal', description: 'business-hours peak 0.6 q/s, near-idle nights, 8 days', trace: diurnal({ ...m, spanS: RECURRING_DAYS * DAY * scale, peakRatePerS: 0.6 }) },
+    { name: 'bursty-bi', description: '~150 BI refreshes on the hour 06–22h over 0.02 q/s, 8 days', trace: bursty({ ...m, spanS: RECURRING_DAYS * DAY * scale, burst: 150, backgroundRatePerS: 0.02 }) },
     { name: 'spiky', description: 'spikes of 20–100 queries every ~40 min over 0.03 q/s, 8 hours', trace: spiky({ ...m, spanS: 8 * HOUR * scale, spikeEveryS: 2400, backgroundRatePerS: 0.03 }) },
     { name: 'long-tail', description: 'Pareto durations (8 s to 4 h), 0.15 q/s, 1 day', trace: longTail({ ...m, spanS: DAY * scale, ratePerS: 0.15 }) },
   ];

@@ -140,7 +140,8 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
       (err: unknown): Observation => ({ kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` }),
     );
     lastObservation = observation;
-    const decision = decide(spec, state, observation);
+    // Workflow time (deterministic on replay): the policy's seasonal history is kept by the tick's time.
+    const decision = decide(spec, state, observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation);
     // Assigned before any await: a handler that runs while the actions are carried out updates the new state.
     state = decision.state;
     for (const line of decision.reasons) log.info(line, { warehouse: spec.name, tick: state.tick });

@@ -99,7 +99,7 @@ describe('unknown load during each counter: nothing changes, no action', () => {
 
   test.each([
     { counter: 'up', sp: spec(), from: state({ current: 1 }), known: obs({ queued: 3, groups: ready(0) }), action: add(1) },
-    { counter: 'down', sp: spec(), from: state({ current: 3, counters: { down: 29 } }), known: obs({ groups: ready(0, 1, 2) }), action: rm(2, 'scale-down') },
+    { counter: 'down', sp: spec({ mode: 'conservative', scaleDownDelaySeconds: 600 }), from: state({ current: 3, counters: { down: 29 } }), known: obs({ groups: ready(0, 1, 2) }), action: rm(2, 'scale-down') },
     { counter: 'suspend', sp: spec(), from: state({ current: 1, counters: { suspend: 14 } }), known: obs({ groups: ready(0) }), action: rm(0, 'suspend') },
   ])('an unknown tick between two known ones neither advances nor resets the $counter counter', ({ sp, from, known, action }) => {
     const ds = run(sp, from, [known, unknown(), unknown(), known]);

@@ -3,34 +3,36 @@ import { add, checkRow, counters, g, GiB, obs, ready, rm, run, spec, state, type
 
 const downTrue = (fewer: number, running = 0) => `needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${running} running queries.`;
 const idle3 = obs({ groups: ready(0, 1, 2) });
+/** The seed's scale-down: one idle group per 600 s delay (balanced until issue 7 item 5; conservative's rule). */
+const oneAtATime = spec({ mode: 'conservative', scaleDownDelaySeconds: 600 });
 
 describe('scale down: one group fewer holds the load (slots and memory) for the scale-down delay → remove the highest-numbered idle group', () => {
   const rows: Row[] = [
     {
-      name: 'balanced (600 s = 30 ticks): first tick counts',
-      spec: spec(), from: state({ current: 3 }), obs: idle3,
+      name: 'one group per delay (the seed\'s rule; conservative with 600 s = 30 ticks): first tick counts',
+      spec: oneAtATime, from: state({ current: 3 }), obs: idle3,
       actions: [], lines: [downTrue(2), 'enoughConsecutive Down calls false as current 0 target 30'], counters: counters({ down: 1 }), target: 3, state: 'Running',
     },
     {
-      name: 'balanced: one tick before the delay waits',
-      spec: spec(), from: state({ current: 3, counters: { down: 29 } }), obs: idle3,
+      name: 'one group per delay: one tick before the delay waits',
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 29 } }), obs: idle3,
       actions: [], lines: ['enoughConsecutive Down calls false as current 29 target 30'], counters: counters({ down: 30 }),
     },
     {
-      name: 'balanced: exactly at the delay removes 002',
-      spec: spec(), from: state({ current: 3, counters: { down: 30 } }), obs: idle3,
+      name: 'one group per delay: exactly at the delay removes 002',
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 30 } }), obs: idle3,
       actions: [rm(2, 'scale-down')],
       lines: [downTrue(2), 'Impala autoscaler will attempt to remove executor group.', 'Removing executor group: impala-executor-002', 'Scale down from 3 to 2 Executor Groups.'],
       absent: ['enoughConsecutive Down'], counters: counters(), current: 3, target: 2, state: 'ScalingDown',
     },
     {
-      name: 'aggressive (300 s = 15 ticks): one tick before waits',
-      spec: spec({ mode: 'aggressive' }), from: state({ current: 2, counters: { down: 14 } }), obs: obs({ groups: ready(0, 1) }),
-      actions: [], lines: [downTrue(1), 'enoughConsecutive Down calls false as current 14 target 15'], counters: counters({ down: 15 }),
+      name: 'aggressive (60 s = 3 ticks): one tick before waits',
+      spec: spec({ mode: 'aggressive' }), from: state({ current: 2, counters: { down: 2 } }), obs: obs({ groups: ready(0, 1) }),
+      actions: [], lines: [downTrue(1), 'enoughConsecutive Down calls false as current 2 target 3'], counters: counters({ down: 3 }),
     },
     {
-      name: 'aggressive: at 15 ticks removes 001',
-      spec: spec({ mode: 'aggressive' }), from: state({ current: 2, counters: { down: 15 } }), obs: obs({ groups: ready(0, 1) }),
+      name: 'aggressive: at 3 ticks removes 001',
+      spec: spec({ mode: 'aggressive' }), from: state({ current: 2, counters: { down: 3 } }), obs: obs({ groups: ready(0, 1) }),
       actions: [rm(1, 'scale-down')], lines: ['Scale down from 2 to 1 Executor Groups.'], counters: counters(), target: 1,
     },
     {
@@ -50,32 +52,32 @@ describe('scale down: one group fewer holds the load (slots and memory) for the 
     },
     {
       name: 'slots: 2 groups × 12 would not hold 25 running → false, counter resets',
-      spec: spec(), from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 25, groups: [g(0, { running: 12 }), g(1, { running: 12 }), g(2, { running: 1 })] }),
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 25, groups: [g(0, { running: 12 }), g(1, { running: 12 }), g(2, { running: 1 })] }),
       actions: [], lines: ['needsScaleDown is false as 2 executor groups would not hold 25 running queries.'], absent: ['enoughConsecutive Down'], counters: counters(),
     },
     {
       name: 'slots boundary: 2 groups × 12 hold exactly 24 running → true, counts',
-      spec: spec(), from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 24, groups: [g(0, { running: 12 }), g(1, { running: 11 }), g(2, { running: 1 })] }),
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 24, groups: [g(0, { running: 12 }), g(1, { running: 11 }), g(2, { running: 1 })] }),
       actions: [], lines: [downTrue(2, 24), 'enoughConsecutive Down calls false as current 10 target 30'], counters: counters({ down: 11 }),
     },
     {
       name: 'memory: 2 groups × 2 executors × 16 GiB = 64 GiB would not hold 64 GiB + 1 byte reserved → false, counter resets',
-      spec: spec(), from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 3, memReservedBytes: 64 * GiB + 1, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2, { running: 1 })] }),
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 3, memReservedBytes: 64 * GiB + 1, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2, { running: 1 })] }),
       actions: [], lines: [`needsScaleDown is false as 2 executor groups would not hold the ${64 * GiB + 1} bytes reserved by running queries.`], counters: counters(),
     },
     {
       name: 'memory boundary: exactly 64 GiB reserved fits 2 groups → true',
-      spec: spec(), from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 3, memReservedBytes: 64 * GiB, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2, { running: 1 })] }),
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 10 } }), obs: obs({ running: 3, memReservedBytes: 64 * GiB, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2, { running: 1 })] }),
       actions: [], lines: [downTrue(2, 3)], counters: counters({ down: 11 }),
     },
     {
       name: 'drain-safe: 002 is busy → removes 001, the highest-numbered idle group',
-      spec: spec(), from: state({ current: 3, counters: { down: 30 } }), obs: obs({ running: 1, groups: [g(0), g(1), g(2, { running: 1 })] }),
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 30 } }), obs: obs({ running: 1, groups: [g(0), g(1), g(2, { running: 1 })] }),
       actions: [rm(1, 'scale-down')], lines: ['Removing executor group: impala-executor-001', 'Scale down from 3 to 2 Executor Groups.'], counters: counters(), target: 2,
     },
     {
       name: 'drain-safe: every group busy → waits, the counter is kept (delay already served)',
-      spec: spec(), from: state({ current: 3, counters: { down: 30 } }), obs: obs({ running: 3, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2, { running: 1 })] }),
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 30 } }), obs: obs({ running: 3, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2, { running: 1 })] }),
       actions: [], lines: [downTrue(2, 3), 'Every executor group has running queries; waiting for one to go idle before removing it.'], counters: counters({ down: 30 }), target: 3, state: 'Running',
     },
     {
@@ -90,7 +92,7 @@ describe('scale down: one group fewer holds the load (slots and memory) for the 
     },
     {
       name: 'a queue resets the down counter',
-      spec: spec(), from: state({ current: 3, counters: { down: 29 } }), obs: obs({ queued: 1, running: 36, groups: ready(0, 1, 2) }),
+      spec: oneAtATime, from: state({ current: 3, counters: { down: 29 } }), obs: obs({ queued: 1, running: 36, groups: ready(0, 1, 2) }),
       actions: [], absent: ['needsScaleDown is true'], counters: counters({ up: 1 }),
     },
   ];
@@ -99,14 +101,14 @@ describe('scale down: one group fewer holds the load (slots and memory) for the 
   test('all busy at the delay, then 002 goes idle: removed on that tick, no new delay', () => {
     const busy = obs({ running: 3, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2, { running: 1 })] });
     const idle2 = obs({ running: 2, groups: [g(0, { running: 1 }), g(1, { running: 1 }), g(2)] });
-    const [w1, w2, done] = run(spec(), state({ current: 3, counters: { down: 30 } }), [busy, busy, idle2]);
+    const [w1, w2, done] = run(oneAtATime, state({ current: 3, counters: { down: 30 } }), [busy, busy, idle2]);
     expect([w1!.actions, w2!.actions]).toEqual([[], []]);
     expect(w2!.state.counters.down).toBe(30);
     expect(done!.actions).toEqual([rm(2, 'scale-down')]);
   });
 
   test('the removed group drains: next tick counts it out and starts a new delay', () => {
-    const removed = run(spec(), state({ current: 3, counters: { down: 30 } }), [idle3, obs({ groups: [g(0), g(1), g(2, { deleting: true })] })]);
+    const removed = run(oneAtATime, state({ current: 3, counters: { down: 30 } }), [idle3, obs({ groups: [g(0), g(1), g(2, { deleting: true })] })]);
     expect(removed[1]!.reasons).toContain('CurrentExecutorGroups updated from 3 to 2');
     expect(removed[1]!.reasons).toContain('enoughConsecutive Down calls false as current 0 target 30');
     expect(removed[1]!.state).toMatchObject({ current: 2, target: 2, counters: counters({ down: 1 }) });

@@ -58,8 +58,8 @@ describe('scale up: the mode delay (consecutive ticks with a queue = ceil(delay 
       actions: [add(1)], counters: counters(),
     },
     {
-      name: 'scaleUpDelaySeconds 0 makes balanced add on the first tick (step stays +1)',
-      spec: spec({ mode: 'balanced', scaleUpDelaySeconds: 0 }), from: state({ current: 1 }), obs: obs({ queued: 30, groups: ready(0) }),
+      name: 'scaleUpDelaySeconds 0 makes conservative add on the first tick (step stays +1)',
+      spec: spec({ mode: 'conservative', scaleUpDelaySeconds: 0 }), from: state({ current: 1 }), obs: obs({ queued: 30, groups: ready(0) }),
       actions: [add(1)], counters: counters(),
     },
     {
@@ -147,9 +147,9 @@ describe('scale up: the step (aggressive by queued slots and by queued memory; o
       actions: [add(1)], target: 2,
     },
     {
-      name: 'balanced step is +1 whatever the queue (30 queued)',
-      spec: spec({ mode: 'balanced', groups: [1, 8] }), from: state({ current: 1, counters: { up: 1 } }), obs: obs({ queued: 30, groups: ready(0), queuedMem: Array(30).fill(10 * GiB) }),
-      actions: [add(1)], target: 2,
+      name: 'balanced step is what the queue needs, after one tick (30 queued → 3 groups of 12)',
+      spec: spec({ mode: 'balanced', groups: [1, 8] }), from: state({ current: 1, counters: { up: 1 } }), obs: obs({ queued: 30, groups: ready(0) }),
+      actions: [add(1), add(2), add(3)], target: 4,
     },
     {
       name: 'conservative step is +1 whatever the queue (30 queued)',

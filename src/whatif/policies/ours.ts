@@ -1,5 +1,6 @@
 // Our policy in the simulator: the very `decide()` the warehouse workflow runs, fed an observation built from the
-// admission model exactly as the workflow's activities build it from Impala and Kubernetes.
+// admission model exactly as the workflow's activities build it from Impala and Kubernetes, stamped with the simulated
+// time as the workflow stamps it with workflow time (simulated time 0 is 1970-01-01 00:00 UTC, a Thursday).
 import { decide, initialState } from '../../policy/decide';
 import { groupName, impalaGroupName } from '../../policy/names';
 import type { GroupObservation, Observation, PolicyState, WarehouseSpec } from '../../policy/types';
@@ -28,6 +29,7 @@ export function observationOf(view: SimView): Observation {
       warnings: [],
     },
     groups,
+    atMs: view.nowMs,
   };
 }
 
