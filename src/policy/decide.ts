@@ -30,7 +30,7 @@ class Tick {
   }
 
   /** Groups are numbered from 000; a name still in use (even by a group being deleted) is never reused. */
-  add(n: number, taken: GroupObservation[]): string[] {
+  add(n: number, taken: GroupObservation[], why?: 'prewarm'): string[] {
     const used = new Set(taken.map((g) => g.index));
     const names: string[] = [];
     for (let i = 0; names.length < n; i++) {
@@ -42,7 +42,7 @@ class Tick {
         this.say(`Dry run: would add new executor group: ${group}`);
       } else {
         this.say(`Adding new executor group: ${group}`);
-        this.actions.push({ type: 'add', group, index: i });
+        this.actions.push(why ? { type: 'add', group, index: i, why } : { type: 'add', group, index: i });
         this.s.pending.push({ name: group, sinceTick: this.s.tick });
       }
     }
@@ -150,7 +150,7 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
   if (!coming || coming.groups <= live.length) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
   t.say(`Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`);
-  t.add(coming.groups - live.length, groups);
+  t.add(coming.groups - live.length, groups, 'prewarm');
   pendingLine(t);
   if (!spec.dryRun) s.state = 'ScalingUp';
   return true;

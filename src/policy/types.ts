@@ -124,7 +124,8 @@ export interface PolicyState {
 }
 
 export type Action =
-  | { type: 'add'; group: string; index: number }
+  /** `why` is set only for groups added ahead of a forecast load (pre-warming). */
+  | { type: 'add'; group: string; index: number; why?: 'prewarm' }
   | { type: 'remove'; group: string; index: number; why: 'scale-down' | 'suspend' | 'rollback' | 'above-max' };
 
 export interface Decision {

@@ -10,6 +10,7 @@ export interface ChartSeries {
 const W = 960;
 const H = 360;
 const M = { left: 56, right: 56, top: 36, bottom: 40 };
+const PREWARM = '#ff7f00';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function fmtTime(s: number, span: number): string {
@@ -19,7 +20,8 @@ function fmtTime(s: number, span: number): string {
 }
 
 /**
- * `main` gives queued and running (left axis, queries) and groups (right axis); `groups` adds more policies' group
+ * `main` gives queued and running (left axis, queries), groups (right axis) and its pre-warmings (ticks on the time
+ * axis); `groups` adds more policies' group
  * counts for comparison (dashed, right axis).
  */
 export function timelineSvg(title: string, main: ChartSeries, groups: ChartSeries[] = []): string {
@@ -75,18 +77,33 @@ export function timelineSvg(title: string, main: ChartSeries, groups: ChartSerie
   groups.forEach((g, i) => {
     parts.push(`<polyline fill="none" stroke="${palette[i % palette.length]}" stroke-width="1.2" stroke-dasharray="4 3" points="${line(g.points, (p) => yG(p.groups))}"/>`);
   });
+  // Pre-warming: a tick on the time axis where the main policy added groups ahead of a forecast load.
+  const warmed = pts.filter((p) => p.prewarmed > 0);
+  if (warmed.length > 0) {
+    const ticks = warmed.map((p) => `M${x(p.t).toFixed(1)},${M.top + ph} v-10`).join(' ');
+    parts.push(`<path d="${ticks}" stroke="${PREWARM}" stroke-width="1.5"/>`);
+  }
   // Legend.
   const legend: [string, string, string][] = [
     ['#9ecae1', 'running', ''],
     ['#d62728', 'queued', ''],
     ['#111', `groups (${main.label})`, ''],
     ...groups.map((g, i): [string, string, string] => [palette[i % palette.length], `groups (${g.label})`, '4 3']),
+    ...(warmed.length > 0 ? [[PREWARM, 'pre-warm', ''] as [string, string, string]] : []),
   ];
-  let lx = M.left + 260;
+  // Right of the title, wrapping onto a second row.
+  const legendLeft = M.left + 260;
+  let lx = legendLeft;
+  let ly = 12;
   for (const [color, label, dash] of legend) {
-    parts.push(`<line x1="${lx}" y1="16" x2="${lx + 18}" y2="16" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
-    parts.push(`<text x="${lx + 22}" y="20">${esc(label)}</text>`);
-    lx += 30 + label.length * 6;
+    const width = 30 + label.length * 6;
+    if (lx + width > W && lx > legendLeft) {
+      lx = legendLeft;
+      ly += 14;
+    }
+    parts.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 18}" y2="${ly}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    parts.push(`<text x="${lx + 22}" y="${ly + 4}">${esc(label)}</text>`);
+    lx += width;
   }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

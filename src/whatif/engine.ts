@@ -26,6 +26,8 @@ export interface TimelinePoint {
   running: number;
   groups: number;
   ready: number;
+  /** Groups added in the bucket ahead of a forecast load (pre-warming). */
+  prewarmed: number;
 }
 
 export interface GroupLife {
@@ -52,6 +54,8 @@ export interface SimResult {
   scaleActions: number;
   groupsAdded: number;
   groupsRemoved: number;
+  /** Groups added ahead of a forecast load (pre-warming). */
+  groupsPrewarmed: number;
   /** Ticks that took the warehouse to zero groups. */
   suspends: number;
   /** Ticks that added groups to a warehouse with none. */
@@ -115,6 +119,8 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
   let membershipDirty = false;
   let scaleActions = 0;
   let added = 0;
+  let prewarmed = 0;
+  let prewarmedNow = 0;
   let removed = 0;
   let suspends = 0;
   let resumes = 0;
@@ -130,7 +136,7 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
     const b = Math.floor(now / bucketMs);
     let p = timeline.get(b);
     if (!p) {
-      p = { t: (b * bucketMs) / 1000, queued: 0, running: 0, groups: 0, ready: 0 };
+      p = { t: (b * bucketMs) / 1000, queued: 0, running: 0, groups: 0, ready: 0, prewarmed: 0 };
       timeline.set(b, p);
     }
     let live = 0;
@@ -144,6 +150,8 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
     p.running = Math.max(p.running, runningNow);
     p.groups = Math.max(p.groups, live);
     p.ready = Math.max(p.ready, ready);
+    p.prewarmed += prewarmedNow;
+    prewarmedNow = 0;
   };
 
   const onEvents = (evs: ModelEvent[]) => {
@@ -240,6 +248,8 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
     }
     const liveAfter = [...groups.values()].filter((g) => !g.deleting).length;
     scaleActions += 1;
+    prewarmed += cmd.prewarm ?? 0;
+    prewarmedNow += cmd.prewarm ?? 0;
     if (liveBefore === 0 && liveAfter > 0) resumes += 1;
     if (liveBefore > 0 && liveAfter === 0) suspends += 1;
     peak = Math.max(peak, liveAfter);
@@ -308,6 +318,7 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
     scaleActions,
     groupsAdded: added,
     groupsRemoved: removed,
+    groupsPrewarmed: prewarmed,
     suspends,
     resumes,
     peakGroups: peak,

@@ -35,6 +35,8 @@ export interface Command {
   add: number[];
   /** Indices of groups to remove (drain-safe: they finish what they run). */
   remove: number[];
+  /** How many of `add` are ahead of a forecast load (pre-warming), for the results and the chart. */
+  prewarm?: number;
 }
 
 export interface SimPolicy {

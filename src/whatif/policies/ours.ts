@@ -55,6 +55,8 @@ export class OursPolicy implements SimPolicy {
     this.lastReasons = d.reasons;
     const cmd: Command = { add: [], remove: [] };
     for (const a of d.actions) (a.type === 'add' ? cmd.add : cmd.remove).push(a.index);
+    const prewarm = d.actions.filter((a) => a.type === 'add' && a.why === 'prewarm').length;
+    if (prewarm > 0) cmd.prewarm = prewarm;
     return cmd;
   }
 
