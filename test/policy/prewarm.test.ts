@@ -11,6 +11,8 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 /** Monday 2024-01-08 00:00 UTC. */
 const MONDAY = Date.UTC(2024, 0, 8);
+/** An add that pre-warming made (the action says so, for the simulator's figures and the workflow's record). */
+const warmAdd = (index: number) => ({ ...add(index), why: 'prewarm' as const });
 const at = (o: Observation, atMs: number): Observation => (o.kind === 'known' ? { ...o, atMs } : o);
 
 /** History where the slot starting at `peakAtMs` − 1 day needed `groups`, the other slots of that day 1; last slot recorded: 20:45 the day before. */
@@ -93,7 +95,7 @@ describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s
   test('81 s before the slot: nothing; 80 s before: adds the 2 groups history says 09:00 needs', () => {
     expectDecision(decide(aggressive, warm, at(idle1, nine - 81_000)), { actions: [], absent: ['Pre-warming'] });
     expectDecision(decide(aggressive, warm, at(idle1, nine - 80_000)), {
-      actions: [add(1), add(2)],
+      actions: [warmAdd(1), warmAdd(2)],
       lines: [
         'Pre-warming: history shows 3 groups needed at 09:00 on Monday; adding 2 executor groups.',
         'Adding new executor group: impala-executor-001',
@@ -134,7 +136,7 @@ describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s
 
   test('a suspended warehouse is resumed ahead of a recurring burst; the suspend timeout is held in the window', () => {
     const suspended = decide(aggressive, { ...warm, current: 0 }, at(obs({ groups: [] }), nine - 80_000));
-    expect(suspended.actions).toEqual([add(0), add(1), add(2)]);
+    expect(suspended.actions).toEqual([warmAdd(0), warmAdd(1), warmAdd(2)]);
     expect(suspended.reasons).toContain('Pre-warming: history shows 3 groups needed at 09:00 on Monday; adding 3 executor groups.');
     const lone = decide(aggressive, { ...warm, history: record(dayBefore(nine, 1), nine - 3 * MIN, 1), counters: counters({ suspend: 15 }) }, at(idle1, nine - 20_000));
     expectDecision(lone, { actions: [], lines: ['needsSuspend is false as history shows 1 groups needed at 09:00 on Monday.'], counters: counters() });
@@ -152,7 +154,7 @@ describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s
 
   test('the forecast is capped at the maximum', () => {
     const d = decide(spec({ mode: 'aggressive', groups: [0, 2] }), { ...warm, history: record(dayBefore(nine, 9), nine - 3 * MIN, 1) }, at(idle1, nine - 80_000));
-    expect(d.actions).toEqual([add(1)]);
+    expect(d.actions).toEqual([warmAdd(1)]);
     expect(d.reasons).toContain('Pre-warming: history shows 2 groups needed at 09:00 on Monday; adding 1 executor groups.');
   });
 
