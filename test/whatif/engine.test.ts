@@ -75,6 +75,24 @@ describe('our policy (the workflow decide()) in the simulator', () => {
   });
 });
 
+describe('pre-warming in the simulator (simulated time 0 is Thursday 00:00 UTC)', () => {
+  test('a burst at 09:00 two days running: reactive on day 1, pre-warmed on day 2 so that its queries do not wait', () => {
+    const spec = simSpec({ maxGroups: 4, mode: 'aggressive' });
+    const nine = 9 * 3600;
+    const day = 86400;
+    const burst = (t: number): [number, number][] => [[t, 30], [t, 30], [t, 30], [t, 30]];
+    const r = simulate(trace([...burst(nine), ...burst(day + nine)]), spec, new OursPolicy(spec), opts);
+    // Day 1 as before: resume with one group (ready at 60 s: one query runs), then +3 (ready at 120 s); the first
+    // group's slot frees at 90 s for a second one. Day 2: four groups added at 08:58:40 (start-up 3 ticks + one poll
+    // ahead), ready at 08:59:40: its four queries wait 0.
+    expect(r.groupsPrewarmed).toBe(4);
+    expect(r.wait.mean).toBe((60 + 90 + 2 * 120) / 8);
+    const warmed = r.timeline.filter((p) => p.prewarmed > 0);
+    expect(warmed.map((p) => p.prewarmed)).toEqual([4]);
+    expect(warmed[0].t).toBeLessThanOrEqual(day + nine - 80);
+  });
+});
+
 describe('determinism', () => {
   test('the same seed gives the same trace, and the same trace the same result', () => {
     const a = benchmarkTraces('x', 16384, true);
