@@ -3,7 +3,8 @@
 // until the slot begins, and leaves a wrong forecast to the normal scale-down and suspend rules.
 import { decide } from '../../src/policy/decide';
 import { forecast, record, SLOTS_PER_WEEK, slotLabel, type SeasonalHistory } from '../../src/policy/history';
-import type { Observation } from '../../src/policy/types';
+import { groupName } from '../../src/policy/names';
+import type { Action, Observation } from '../../src/policy/types';
 import { add, counters, expectDecision, g, obs, ready, rm, run, spec, state } from './helpers';
 
 const MIN = 60_000;
@@ -12,7 +13,7 @@ const DAY = 24 * HOUR;
 /** Monday 2024-01-08 00:00 UTC. */
 const MONDAY = Date.UTC(2024, 0, 8);
 /** An add that pre-warming made (the action says so, for the simulator's figures and the workflow's record). */
-const warmAdd = (index: number) => ({ ...add(index), why: 'prewarm' as const });
+const warmAdd = (index: number): Action => ({ type: 'add', group: groupName(index), index, why: 'prewarm' });
 const at = (o: Observation, atMs: number): Observation => (o.kind === 'known' ? { ...o, atMs } : o);
 
 /** History where the slot starting at `peakAtMs` − 1 day needed `groups`, the other slots of that day 1; last slot recorded: 20:45 the day before. */
