@@ -67,7 +67,7 @@ class Tick {
 export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation): Decision {
   const s: PolicyState = structuredCloneState(prev);
   s.tick = prev.tick + 1;
-  const t = new Tick(spec, limitsOf(spec), s);
+  const t = new Tick(spec, limitsOf(spec, s.presets ?? 'current'), s);
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {

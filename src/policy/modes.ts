@@ -35,6 +35,19 @@ export const MODE_PRESETS: Record<Mode, ModePreset> = {
   conservative: { scaleUpDelaySeconds: 60, scaleDownDelaySeconds: 1200, step: 'one', release: 'one', prewarm: false },
 };
 
+/**
+ * The presets of the first release (DESIGN.md §2's table, no pre-warming). A workflow run started on that release
+ * keeps them until it continues as new (the workflow's `patched(PRESETS_PATCH)`), so that its history replays on
+ * this code and its decisions do not change under it mid-run.
+ */
+export const FIRST_PRESETS: Record<Mode, ModePreset> = {
+  aggressive: { scaleUpDelaySeconds: 0, scaleDownDelaySeconds: 300, step: 'queue', release: 'surplus', prewarm: false },
+  balanced: { scaleUpDelaySeconds: 20, scaleDownDelaySeconds: 600, step: 'one', release: 'one', prewarm: false },
+  conservative: MODE_PRESETS.conservative,
+};
+
+export type PresetsGeneration = 'first' | 'current';
+
 export interface Limits {
   minGroups: number;
   maxGroups: number;
@@ -51,8 +64,8 @@ export interface Limits {
 
 const ticks = (seconds: number, poll: number) => Math.ceil(seconds / poll);
 
-export function limitsOf(spec: WarehouseSpec): Limits {
-  const preset = MODE_PRESETS[spec.mode];
+export function limitsOf(spec: WarehouseSpec, generation: PresetsGeneration = 'current'): Limits {
+  const preset = (generation === 'first' ? FIRST_PRESETS : MODE_PRESETS)[spec.mode];
   const poll = spec.pollIntervalSeconds;
   const minGroups = spec.nodes.min / spec.executorsPerGroup;
   return {

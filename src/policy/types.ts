@@ -121,6 +121,8 @@ export interface PolicyState {
   history?: SeasonalHistory;
   /** Ticks the last group took from create to ready, as observed: how far ahead pre-warming adds groups. */
   startupTicks?: number;
+  /** Set on a workflow run started before the current presets: it decides with the first ones (src/policy/modes.ts). */
+  presets?: 'first';
 }
 
 export type Action =

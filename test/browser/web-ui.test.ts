@@ -130,7 +130,7 @@ test('the Web UI lists the warehouse and shows its scaling history: activity sum
     const detailsText = await details.innerText();
     expect(detailsText).toMatch(/webui\s*\(impala\)\s*—\s*Suspended/);
     expect(detailsText).toMatch(/executor groups\s+target\s+load\s+mode\s+nodes/);
-    expect(detailsText).toMatch(/0\s+0\s+0 queued, 0 running\s+balanced\s+2–6 × 2\/group/);
+    expect(detailsText).toMatch(/0\s+0\s+0 queued, 0 running\s+conservative\s+2–6 × 2\/group/);
     await shot(page, 'web-ui-user-metadata.png');
 
     mark('metadata');

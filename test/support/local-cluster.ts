@@ -83,7 +83,7 @@ export function testWarehouse(namespace: string, overrides: Partial<WarehouseSpe
     queriesPerGroup: 12,
     executorMemoryMb: 16384,
     groupSet: 'root.default',
-    mode: 'balanced',
+    mode: 'conservative',
     autoSuspend: { enabled: true, timeoutSeconds: 300 },
     pollIntervalSeconds: 20,
     scaleUpTimeoutSeconds: 900,

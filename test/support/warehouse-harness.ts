@@ -11,13 +11,15 @@ import { createWarehouseWorker } from '../../src/worker';
 import { statusQuery, type WarehouseStatus, warehouseWorkflow, type WarehouseWorkflowInput } from '../../src/workflows/warehouse';
 import { workflowBundle } from './temporal';
 
+// Conservative with its delays shortened is the seed's rule (+1 group per decision, one idle group released per delay):
+// the workflow tests follow the seed's log line by line.
 export function testSpec(overrides: Partial<WarehouseSpecInput> = {}): WarehouseSpec {
   return parseWarehouseSpec({
     name: 'seed',
     namespace: 'impala',
     executorsPerGroup: 2,
     nodes: { min: 2, max: 6 },
-    mode: 'balanced',
+    mode: 'conservative',
     pollIntervalSeconds: 1,
     scaleUpDelaySeconds: 1,
     scaleDownDelaySeconds: 2,
