@@ -18,8 +18,9 @@ interface Args {
   mode: 'warehouse' | 'bare';
   bundlePath: string;
   pollMs: number;
+  maxCachedWorkflows: number;
   /** Worker option overrides (experiments); none: the production worker exactly. */
-  overrides: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskPolls'>>;
+  overrides: Partial<Pick<WorkerOptions, 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskPolls'>>;
 }
 
 const args = JSON.parse(process.argv[2]) as Args;
@@ -117,10 +118,11 @@ async function main(): Promise<void> {
           tickEnded();
         },
       },
+      maxCachedWorkflows: args.maxCachedWorkflows,
       ...args.overrides,
     });
   } else if (Object.keys(args.overrides).length === 0) {
-    worker = await createWarehouseWorker({ connection, taskQueue: args.taskQueue, workflowBundle: bundle, deps: { loadReader, executorGroups: groups } });
+    worker = await createWarehouseWorker({ connection, taskQueue: args.taskQueue, workflowBundle: bundle, deps: { loadReader, executorGroups: groups }, maxCachedWorkflows: args.maxCachedWorkflows });
   } else {
     // As createWarehouseWorker, plus the options under test.
     worker = await Worker.create({
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
       workflowBundle: bundle,
       activities: createActivities({ loadReader, executorGroups: groups }),
       sinks: { metrics: { tick: { fn: () => undefined } } },
+      maxCachedWorkflows: args.maxCachedWorkflows,
       ...args.overrides,
     });
   }

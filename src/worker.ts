@@ -1,17 +1,31 @@
 // The worker process: runs warehouse workflows and their activities on one task queue. More workers on the same
 // queue share the warehouses (Temporal's task queues balance them).
-import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type InjectedSinks,
+  type WorkflowBundleWithSourceMap,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import type { AutoscalerSinks } from './workflows/sinks';
 
 export const TASK_QUEUE = 'impala-autoscaler';
+
+const WORKFLOWS = require.resolve('./workflows');
+
+/** The warehouse workflows bundled as the worker runs them (prebuild once for many workers: tests, benchmarks). */
+export function bundleWarehouseWorkflows(logger?: Parameters<typeof bundleWorkflowCode>[0]['logger']): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS, ...(logger ? { logger } : {}) });
+}
 
 export interface WarehouseWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests build one per file); by default the workflows are bundled from source. */
+  /** A bundle from bundleWarehouseWorkflows(); by default the workflows are bundled from source at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
   /** Where the workflow's per-tick reports go (src/observability/metrics.ts); by default they are dropped. */
@@ -21,6 +35,11 @@ export interface WarehouseWorkerOptions {
    * After a worker dies without shutting down, each of its cached workflows stalls this long once.
    */
   stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
+  /**
+   * Warehouse workflows kept in memory between ticks (SDK default: sized from the heap limit). Set it at least to the
+   * warehouses this worker serves: a warehouse evicted from the cache replays its whole history on its next tick.
+   */
+  maxCachedWorkflows?: number;
 }
 
 // Registered even without metrics, so that a worker never logs "unregistered external sink" once per tick.
@@ -31,10 +50,11 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     connection: o.connection,
     namespace: o.namespace ?? 'default',
     taskQueue: o.taskQueue ?? TASK_QUEUE,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS }),
     activities: createActivities(o.deps),
     sinks: o.sinks ?? DROP_REPORTS,
     ...(o.identity ? { identity: o.identity } : {}),
     ...(o.stickyQueueScheduleToStartTimeout !== undefined ? { stickyQueueScheduleToStartTimeout: o.stickyQueueScheduleToStartTimeout } : {}),
+    ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
   });
 }

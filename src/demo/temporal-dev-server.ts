@@ -19,9 +19,19 @@ export function temporalCli(): string {
   return (process.env.TEMPORAL_CLI_PATH = out.trim().split('\n').pop()!);
 }
 
-export async function startDevServer(o: { dbFile: string; port: number; uiPort: number; logFile: string }): Promise<DevServer> {
+export interface DevServerOptions {
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  logFile: string;
+  /** `PRAGMA=VALUE` statements for the server's SQLite database (e.g. `synchronous=OFF` for benchmarks). */
+  sqlitePragmas?: string[];
+}
+
+export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--db-filename', o.dbFile, '--ip', '127.0.0.1', '--port', String(o.port), '--ui-port', String(o.uiPort), '--log-level', 'warn'];
+  for (const pragma of o.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const log = fs.openSync(o.logFile, 'a');
   const child: ChildProcess = spawn(temporalCli(), args, { stdio: ['ignore', log, log] });
