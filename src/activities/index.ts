@@ -1,4 +1,7 @@
-// The activities the warehouse workflow calls: thin adapters over a LoadReader and an ExecutorGroups.
+// The activities the warehouse workflow calls: thin adapters over a LoadReader and an ExecutorGroups, and the spec's
+// validation (zod lives here, in the worker's own context, not once per cached workflow: see src/workflows/spec-rules.ts).
+import { ApplicationFailure } from '@temporalio/common';
+import { parseWarehouseSpec } from '../config/warehouse-spec';
 import { impalaGroupName } from '../policy/names';
 import type { Observation, WarehouseSpec } from '../policy/types';
 import type { ExecutorGroups, LoadReader } from './interfaces';
@@ -10,6 +13,17 @@ export interface ActivityDeps {
 
 export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
   return {
+    /**
+     * Local activity, once at a warehouse's first run: the spec with defaults filled in, or the workflow fails with
+     * `InvalidSpec` naming each bad field (a workflow started without our client gets the configuration file's checks).
+     */
+    async validateSpec(spec: unknown): Promise<WarehouseSpec> {
+      try {
+        return parseWarehouseSpec(spec, 'warehouse workflow input');
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSpec');
+      }
+    },
     /** Local activity, once per tick: the pool's load and the warehouse's groups, or why they are unknown. */
     async observe(spec: WarehouseSpec): Promise<Observation> {
       let listed;

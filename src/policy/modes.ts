@@ -37,7 +37,7 @@ export const MODE_PRESETS: Record<Mode, ModePreset> = {
 
 /**
  * The presets of the first release (DESIGN.md §2's table, no pre-warming). A workflow run started on that release
- * keeps them until it continues as new (the workflow's `patched(PRESETS_PATCH)`), so that its history replays on
+ * keeps them until it continues as new (the workflow's `patched(RELEASE_2_PATCH)`), so that its history replays on
  * this code and its decisions do not change under it mid-run.
  */
 export const FIRST_PRESETS: Record<Mode, ModePreset> = {

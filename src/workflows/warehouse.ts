@@ -17,11 +17,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { applyResize, parseWarehouseSpec, type Resize } from '../config/warehouse-spec';
+import type { Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
 import type { Action, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import { detailsTable } from './details';
 import { reportTick } from './sinks';
+import { specRules } from './spec-rules';
 import {
   DECISIONS_KEPT,
   type DecisionRecord,
@@ -41,11 +42,13 @@ import {
 export * from './messages';
 
 /**
- * Marks runs that decide with the current mode presets (pre-warming, the delays measured by bench:policy). A run
- * started before them replays without the marker and keeps the first presets until it continues as new; remove this
- * gate (deprecatePatch, then nothing) once no such run is left.
+ * Marks runs started on the second release: they validate their input in the validateSpec local activity (zod stays
+ * out of the workflow, see spec-rules.ts) and decide with the current mode presets (pre-warming, the delays measured
+ * by bench:policy). A run started on the first release replays without the marker: it validates in workflow code and
+ * keeps the first presets until it continues as new. Remove the gate (deprecatePatch, then nothing) once no such run
+ * is left.
  */
-export const PRESETS_PATCH = 'presets-prewarm';
+export const RELEASE_2_PATCH = 'release-2';
 
 export interface WarehouseWorkflowInput {
   spec: WarehouseSpec;
@@ -54,6 +57,12 @@ export interface WarehouseWorkflowInput {
   /** Test-only: continue-as-new after this many ticks instead of waiting for the server's suggestion. */
   continueAsNewAfterTicks?: number;
 }
+
+const { validateSpec } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  // Pure: only an overloaded or restarting worker fails it, and that must not fail the warehouse.
+  retry: { nonRetryableErrorTypes: ['InvalidSpec'] },
+});
 
 const { observe } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -72,8 +81,10 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
 const groups = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<never> {
-  let spec = validated(input.spec);
-  let state = presetsOfThisRun(input.carried?.state ?? initialState());
+  const release2 = patched(RELEASE_2_PATCH);
+  // A carried spec was validated by the run that continued as new.
+  let spec = input.carried ? input.spec : release2 ? await validatedInActivity(input.spec) : validatedHere(input.spec);
+  let state = presetsOfThisRun(input.carried?.state ?? initialState(), release2);
   let decisions = input.carried?.decisions ?? [];
   let lastObservation = input.carried?.lastObservation ?? null;
   const run = input.carried?.run ?? 1;
@@ -92,15 +103,15 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   setHandler(
     resizeUpdate,
     (resize: Resize) => {
-      spec = applyResize(spec, resize);
+      spec = specRules().applyResize(spec, resize);
       operatorNote(`Resize accepted: ${JSON.stringify(resize)}`, 'resize');
       return spec;
     },
-    { validator: (resize: Resize) => void applyResize(spec, resize) },
+    { validator: (resize: Resize) => void specRules().applyResize(spec, resize) },
   );
   setHandler(resizeSignal, (resize: Resize) => {
     try {
-      spec = applyResize(spec, resize);
+      spec = specRules().applyResize(spec, resize);
       operatorNote(`Resize accepted: ${JSON.stringify(resize)}`, 'resize');
     } catch (err) {
       operatorNote(`Resize rejected: ${(err as Error).message}; nothing changed.`, 'resize rejected');
@@ -177,19 +188,25 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   }
 }
 
-function presetsOfThisRun(state: PolicyState): PolicyState {
-  if (!patched(PRESETS_PATCH)) return { ...state, presets: 'first' };
+function presetsOfThisRun(state: PolicyState, release2: boolean): PolicyState {
+  if (!release2) return { ...state, presets: 'first' };
   const { presets: _first, ...current } = state;
   return current;
 }
 
-/**
- * A workflow started without our client (the `temporal` CLI, another SDK) gets the same checks as a config file:
- * an invalid spec fails the workflow at once, before any name reaches Kubernetes.
- */
-function validated(spec: WarehouseSpec): WarehouseSpec {
+async function validatedInActivity(spec: WarehouseSpec): Promise<WarehouseSpec> {
   try {
-    return parseWarehouseSpec(spec, 'warehouse workflow input');
+    return await validateSpec(spec);
+  } catch (err) {
+    const cause = (err as { cause?: Error }).cause;
+    throw cause instanceof ApplicationFailure ? ApplicationFailure.nonRetryable(cause.message, cause.type ?? 'InvalidSpec') : err;
+  }
+}
+
+/** How first-release runs validated (and still do when they replay): the same rules, in workflow code. */
+function validatedHere(spec: WarehouseSpec): WarehouseSpec {
+  try {
+    return specRules().parseWarehouseSpec(spec, 'warehouse workflow input');
   } catch (err) {
     throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSpec');
   }

@@ -3,7 +3,7 @@
 // the history, the spec and the decision log unchanged, no executor group created or removed. A valid update
 // afterwards shows that the same path does write when the change is good. Plus a workflow started directly (by the
 // `temporal` CLI or a client that skipped our validation) with an invalid spec.
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { LoadResult } from '../../src/activities/interfaces';
 import { workflowIdFor } from '../../src/policy/names';
 import type { WarehouseSpec } from '../../src/policy/types';
@@ -104,11 +104,11 @@ test('a workflow started directly with an invalid spec fails at once, naming the
     const outcome = await Promise.race([
       handle.result().then(
         () => 'completed',
-        (e: unknown) => (e instanceof WorkflowFailedError ? `failed: ${e.cause?.message}` : `error: ${String(e)}`),
+        (e: unknown) => (e instanceof WorkflowFailedError ? `failed: ${(e.cause as ApplicationFailure | undefined)?.type}: ${e.cause?.message}` : `error: ${String(e)}`),
       ),
       new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5000)),
     ]);
-    expect(outcome).toMatch(/^failed: .*name/);
+    expect(outcome).toMatch(/^failed: InvalidSpec: warehouse workflow input: .*name/);
     expect(groups.calls).toEqual([]);
   } finally {
     await h.close([handle]);
