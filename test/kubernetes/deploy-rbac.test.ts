@@ -18,7 +18,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
 import { parseWarehousesText } from '../../src/config/warehouses-file';
 import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
-import { eventually, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { eventually } from '../support/eventually';
+import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 
 const DEPLOY = join(__dirname, '../../deploy');
 const cluster = useLocalCluster({ podReadyDelayMs: 500 });
@@ -55,7 +56,7 @@ beforeAll(async () => {
   for (const obj of objects) await api.create(obj);
 
   const core = admin.makeApiClient(CoreV1Api);
-  await eventually(() => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+  await eventually(`the default ServiceAccount of namespace ${namespace}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace }), 30_000, 100);
   const tokenRequest = await core.createNamespacedServiceAccountToken({
     name: 'impala-autoscaler',
     namespace,
@@ -107,21 +108,21 @@ test('with its own token, the worker manages executor groups in its namespace an
   const groups = new KubernetesExecutorGroups(asWorker);
   const membership = new KubernetesPodMembership(asWorker, spec, { minIntervalMs: 0 });
 
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 1 && l[0].ready);
+  await eventually('group 000 (the template) ready, the only group', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
   expect(await groups.list(spec)).toEqual([{ name: 'impala-executor-000', index: 0, ready: true, deleting: false }]);
 
   await groups.create(spec, 1);
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 2 && l.every((g) => g.ready));
-  await eventually(() => membership.groups(), 30_000, (g) => g.length === 2 && g.every((m) => m.healthy));
+  await eventually('groups 000 and 001 ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
+  await eventually('groups 000 and 001 healthy in the pod membership', () => membership.groups(), 30_000, 100, (g) => g.length === 2 && g.every((m) => m.healthy));
   const created = await asWorker.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name: 'impala-executor-001', namespace });
   expect(created.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-001:2');
   expect(created.spec?.template.spec?.containers[0].lifecycle?.preStop).toBeDefined();
 
   // Suspend removes every group, the template's group 000 included; resume recreates 000 from the captured spec.
   await Promise.all([groups.delete(spec, 1), groups.delete(spec, 0)]);
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 0);
+  await eventually('every group gone, group 000 included', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
   await groups.create(spec, 0);
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 1 && l[0].ready);
+  await eventually('group 000 recreated from the captured template and ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
 });
 
 test('the worker is forbidden in another namespace, on Secrets and on Deployments', async () => {

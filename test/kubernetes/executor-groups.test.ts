@@ -6,7 +6,8 @@ import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { eventually, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { eventually } from '../support/eventually';
+import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 
 const POD_READY_DELAY_MS = 1500;
 const cluster = useLocalCluster({ podReadyDelayMs: POD_READY_DELAY_MS });
@@ -58,7 +59,7 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
   await groups.create(spec, 1);
   expect(await groups.list(spec)).toEqual([{ name: 'impala-executor-001', index: 1, ready: false, deleting: false }]);
 
-  await eventually(() => groups.list(spec), 30_000, (l) => l[0]?.ready === true);
+  await eventually('group 001 ready', () => groups.list(spec), 30_000, 100, (l) => l[0]?.ready === true);
   const readyAfterMs = Date.now() - t0;
   process.stderr.write(`executor group impala-executor-001 (2 pods) Ready ${readyAfterMs} ms after create\n`);
   expect(readyAfterMs).toBeGreaterThanOrEqual(POD_READY_DELAY_MS);
@@ -85,8 +86,8 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
   // Foreground deletion: listed as deleting until its pods are gone, or already gone on a fast machine.
   expect(afterDelete.every((g) => g.deleting)).toBe(true);
   const t1 = Date.now();
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 0);
-  await eventually(() => groupPods(namespace, 'root.default-group-001'), 30_000, (p) => p.length === 0);
+  await eventually('group 001 gone from the list', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
+  await eventually('the pods of group 001 gone', () => groupPods(namespace, 'root.default-group-001'), 30_000, 100, (p) => p.length === 0);
   process.stderr.write(`executor group impala-executor-001 gone with its pods ${Date.now() - t1} ms after delete\n`);
 });
 
@@ -99,13 +100,13 @@ test('create and delete repeated and retried concurrently make one group and rem
   await groups.create(spec, 2);
   const sets = await apps.listNamespacedStatefulSet({ namespace, labelSelector: 'impala.apache.org/warehouse=wh' });
   expect(sets.items.map((s) => s.metadata?.name)).toEqual(['impala-executor-002']);
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 1 && l[0].ready);
+  await eventually('group 002 ready, the only group', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
   const uid = sets.items[0].metadata?.uid;
   const again = await apps.readNamespacedStatefulSet({ name: 'impala-executor-002', namespace });
   expect(again.metadata?.uid).toBe(uid);
 
   await Promise.all([groups.delete(spec, 2), other.delete(spec, 2), groups.delete(spec, 2)]);
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 0);
+  await eventually('group 002 gone', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
   await groups.delete(spec, 2);
   await groups.delete(spec, 7);
   expect(await groups.list(spec)).toEqual([]);
@@ -132,7 +133,7 @@ test('creating a group whose previous incarnation is still being deleted is a re
   await apps.patchNamespacedStatefulSet(
     { name: 'impala-executor-003', namespace, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
   );
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 0);
+  await eventually('group 003 gone once its finalizer is removed', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
 });
 
 test('a foreign StatefulSet with a group name is neither adopted, overwritten nor deleted', async () => {
@@ -187,11 +188,11 @@ test('the template StatefulSet is captured at the first list, so groups are crea
     '--shutdown_deadline_s=3600',
   ]);
   expect(copy.spec?.selector.matchLabels?.['impala.apache.org/executor-group']).toBe('root.default-group-002');
-  await eventually(() => restarted.list(spec), 30_000, (l) => l.length === 2 && l.every((g) => g.ready));
+  await eventually('groups 001 and 002 ready', () => restarted.list(spec), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
 
   // With neither the template nor any group left, the error says what to do.
   await Promise.all([restarted.delete(spec, 1), restarted.delete(spec, 2)]);
-  await eventually(() => restarted.list(spec), 30_000, (l) => l.length === 0);
+  await eventually('groups 001 and 002 gone', () => restarted.list(spec), 30_000, 100, (l) => l.length === 0);
   await expectNonRetryable(
     new KubernetesExecutorGroups(cluster().kubeConfig()).create(spec, 1),
     'executor template StatefulSet impala-executor-000',
@@ -212,9 +213,9 @@ test('a template from a manifest file; the flag is appended when the template ha
   const sts = await apps.readNamespacedStatefulSet({ name: 'impala-executor-004', namespace });
   expect(sts.metadata?.namespace).toBe(namespace);
   expect(sts.spec?.template.spec?.containers[0].args).toEqual(['--is_executor=true', '--executor_groups=root.default-group-004:1']);
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 1 && l[0].ready);
+  await eventually('group 004 ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
   await groups.delete(spec, 4);
-  await eventually(() => groups.list(spec), 30_000, (l) => l.length === 0);
+  await eventually('group 004 gone', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
 });
 
 test('API refusals that a retry cannot fix are non-retryable failures naming the object', async () => {

@@ -10,6 +10,7 @@ import {
   type LocalClusterOptions,
 } from '../../src/activities/kubernetes/local-cluster';
 import type { WarehouseSpec } from '../../src/policy/types';
+import { eventually } from './eventually';
 
 export const EXTERNAL_KUBECONFIG_ENV = 'IMPALA_AUTOSCALER_TEST_KUBECONFIG';
 
@@ -45,31 +46,10 @@ function externalCluster(kubeconfigPath: string): TestCluster {
     createNamespace: async (prefix = 'test') => {
       const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
       await core.createNamespace({ body: { metadata: { name } } });
-      await eventually(() => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 30_000);
+      await eventually(`the default ServiceAccount of namespace ${name}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 30_000, 100);
       return name;
     },
   };
-}
-
-/** Retries `fn` until it returns without throwing and `accept` holds; rethrows the last failure at the deadline. */
-export async function eventually<T>(
-  fn: () => Promise<T>,
-  timeoutMs = 30_000,
-  accept: (value: T) => boolean = () => true,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (accept(value)) return value;
-      last = new Error(`condition not met; last value: ${JSON.stringify(value)}`);
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export function testWarehouse(namespace: string, overrides: Partial<WarehouseSpec> = {}): WarehouseSpec {

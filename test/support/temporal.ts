@@ -36,21 +36,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
-/** Polls `check` until it returns a value other than undefined/false, or fails naming what it waited for. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { eventually } from './eventually';
 
 /** One dev server for the calling test file: started before its tests, stopped after them (also when they fail). */
 export function useTemporalServer(): () => TestWorkflowEnvironment {
