@@ -56,6 +56,7 @@ const cases: CliCase[] = [
   // Flags: wrong types, out of range
   { what: 'worker: --metrics-port out of range', args: ['worker', '--metrics-port', '70000'], names: ['--metrics-port', '70000'], connect: false },
   { what: 'worker: --log-level not a level', args: ['worker', '--log-level', 'loud'], names: ['--log-level', 'loud'], connect: false },
+  { what: 'worker: --max-cached-workflows not a positive whole number', args: ['worker', '--max-cached-workflows', '0'], names: ['--max-cached-workflows', '"0"'], connect: false },
   { what: 'worker: --connect-timeout not a number', args: ['worker', '--connect-timeout', 'soon'], names: ['--connect-timeout', 'soon'], connect: false },
   { what: 'list: --address not host:port', args: ['warehouse', 'list', '--address', 'not an address'], names: ['not an address', '--address'], connect: false },
   { what: 'history: --limit 0', args: ['warehouse', 'history', TARGET, '--limit', '0'], names: ['--limit', '"0"'] },

@@ -27,6 +27,7 @@ export interface WorkerFlags extends ConnectionFlags {
   logLevel: Level;
   logFormat: 'json' | 'pretty' | 'auto';
   identity?: string;
+  maxCachedWorkflows?: number;
 }
 
 export async function runWorker(opts: WorkerFlags): Promise<void> {
@@ -63,6 +64,7 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
       deps: { loadReader: new ImpalaLoadReader(), executorGroups: new KubernetesExecutorGroups(kubeConfig) },
       sinks: metrics.sinks(),
       ...(opts.identity ? { identity: opts.identity } : {}),
+      ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     });
     const http = await startObservabilityServer({
       registry: metrics.registry,

@@ -16,6 +16,12 @@ const port = (v: string): number => {
   return n;
 };
 
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a whole number ≥ 1 (got "${v}")`);
+  return n;
+};
+
 export function registerWorker(program: Command): void {
   addConnectionOptions(
     program
@@ -29,7 +35,8 @@ export function registerWorker(program: Command): void {
       .option('--metrics-host <address>', 'address to bind the metrics port to', '0.0.0.0')
       .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LEVELS).default('info'))
       .addOption(new Option('--log-format <format>', 'json lines, or pretty (auto: pretty on a terminal)').choices(['json', 'pretty', 'auto']).default('auto'))
-      .option('--identity <name>', 'worker identity shown in the Temporal Web UI (default: pid@host)'),
+      .option('--identity <name>', 'worker identity shown in the Temporal Web UI (default: pid@host)')
+      .option('--max-cached-workflows <n>', 'warehouses kept in memory between ticks; at least the warehouses this worker serves (default: sized from the heap)', positive),
   ).action(async (opts: WorkerFlags) => {
     // require, not import(): bin/ runs the sources through tsx's CommonJS hook, which import() would bypass.
     const { runWorker } = require('./worker-run') as typeof import('./worker-run');
