@@ -20,6 +20,7 @@ import type { Activities } from '../activities';
 import type { Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
 import type { Action, Observation, PolicyState, WarehouseSpec } from '../policy/types';
+import { Alarm } from './alarm';
 import { detailsTable } from './details';
 import { reportTick } from './sinks';
 import { specRules } from './spec-rules';
@@ -88,7 +89,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   let decisions = input.carried?.decisions ?? [];
   let lastObservation = input.carried?.lastObservation ?? null;
   const run = input.carried?.run ?? 1;
-  let wake = false;
+  const alarm = new Alarm();
   let ticksThisRun = 0;
 
   const record = (r: Omit<DecisionRecord, 'at' | 'tick' | 'current' | 'target' | 'state'>) => {
@@ -97,7 +98,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   const operatorNote = (line: string, action: string) => {
     log.info(line, { warehouse: spec.name, tick: state.tick });
     record({ queued: null, running: null, reasons: [line], actions: [action] });
-    wake = true;
+    alarm.ring();
   };
 
   setHandler(
@@ -135,6 +136,20 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   });
   setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run }));
 
+  // A steady tick (it says exactly what the previous tick said: an idle warehouse) is logged as one line, not the
+  // whole decision again: the logs still show every tick, at a sixth of the lines for an idle fleet (and of the
+  // worker's logging CPU); the decision log (status, history) keeps every line of every tick.
+  let said = { text: '', since: 0 };
+  const logDecision = (reasons: string[]) => {
+    const text = reasons.join('\n');
+    if (text === said.text) {
+      log.info(`Same decision as tick ${said.since} (${reasons[0]}).`, { warehouse: spec.name, tick: state.tick });
+      return;
+    }
+    said = { text, since: state.tick };
+    for (const line of reasons) log.info(line, { warehouse: spec.name, tick: state.tick });
+  };
+
   let published = '';
   const publish = () => {
     const attrs = { state: state.state, current: state.current, target: state.target };
@@ -154,17 +169,20 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
 
   for (;;) {
     // Reset before the tick, not after: a message that arrives while the tick runs still wakes the next one at once.
-    wake = false;
-    const observation = await observe(spec).catch(
-      (err: unknown): Observation => ({ kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` }),
-    );
+    alarm.reset();
+    let observation: Observation;
+    try {
+      observation = await observe(spec);
+    } catch (err) {
+      observation = { kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` };
+    }
     lastObservation = observation;
     // Workflow time (deterministic on replay): the policy's seasonal history is kept by the tick's time.
     const decision = decide(spec, state, observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation);
     // Assigned before any await: a handler that runs while the actions are carried out updates the new state.
     state = decision.state;
-    for (const line of decision.reasons) log.info(line, { warehouse: spec.name, tick: state.tick });
-    const outcomes = await act(spec, decision.actions);
+    logDecision(decision.reasons);
+    const outcomes = decision.actions.length ? await act(spec, decision.actions) : { done: [], failures: [] };
     record({
       queued: observation.kind === 'known' ? observation.load.queued : null,
       running: observation.kind === 'known' ? observation.load.running : null,
@@ -184,7 +202,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
         continueAsNewAfterTicks: input.continueAsNewAfterTicks,
       });
     }
-    await condition(() => wake, spec.pollIntervalSeconds * 1000);
+    await alarm.sleep(spec.pollIntervalSeconds * 1000);
   }
 }
 

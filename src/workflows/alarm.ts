@@ -1,0 +1,35 @@
+// The loop's sleep between ticks, cut short by an operator's message. It issues the same commands as
+// `condition(() => rung, ms)` — one timer, cancelled only when a message wakes the loop early — but its wake-up
+// condition is armed once and kept across ticks. `condition` with a timeout cancels its losing branch on every tick,
+// and each cancellation builds a CancelledFailure with a source-mapped stack: at thousands of warehouses on one
+// worker that was a measurable share of the workflow thread (bench:scale profiles).
+import { CancellationScope, condition, sleep } from '@temporalio/workflow';
+
+export class Alarm {
+  private rung = false;
+  private armed?: Promise<void>;
+
+  /** From a signal or update handler: the loop runs its next tick now. */
+  ring(): void {
+    this.rung = true;
+  }
+
+  /** At the start of a tick: a ring from before it has been served; one during it wakes the next sleep at once. */
+  reset(): void {
+    if (!this.rung) return;
+    this.rung = false;
+    this.armed = undefined;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    this.armed ??= condition(() => this.rung);
+    const timer = new CancellationScope();
+    const timedOut = timer.run(() => sleep(ms)).then(
+      () => true,
+      // Cancelled below, after a ring: nothing to report.
+      () => false,
+    );
+    const woken = await Promise.race([timedOut.then(() => false), this.armed.then(() => true)]);
+    if (woken) timer.cancel();
+  }
+}
