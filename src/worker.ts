@@ -13,11 +13,12 @@ import type { AutoscalerSinks } from './workflows/sinks';
 
 export const TASK_QUEUE = 'impala-autoscaler';
 
-const WORKFLOWS = require.resolve('./workflows');
+// Resolved only when bundling from source: a worker started from a prebuilt bundle may run where the sources are not.
+const workflowsPath = () => require.resolve('./workflows');
 
 /** The warehouse workflows bundled as the worker runs them (prebuild once for many workers: tests, benchmarks). */
 export function bundleWarehouseWorkflows(logger?: Parameters<typeof bundleWorkflowCode>[0]['logger']): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS, ...(logger ? { logger } : {}) });
+  return bundleWorkflowCode({ workflowsPath: workflowsPath(), ...(logger ? { logger } : {}) });
 }
 
 export interface WarehouseWorkerOptions {
@@ -50,7 +51,7 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     connection: o.connection,
     namespace: o.namespace ?? 'default',
     taskQueue: o.taskQueue ?? TASK_QUEUE,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(o.deps),
     sinks: o.sinks ?? DROP_REPORTS,
     ...(o.identity ? { identity: o.identity } : {}),

@@ -83,8 +83,10 @@ const groups = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<never> {
   const release2 = patched(RELEASE_2_PATCH);
-  // A carried spec was validated by the run that continued as new.
-  let spec = input.carried ? input.spec : release2 ? await validatedInActivity(input.spec) : validatedHere(input.spec);
+  // A carried spec was validated by the run that continued as new; a new run's is checked below, once the handlers
+  // are registered (an update sent with the start must find its handler in the first activation).
+  const checkInActivity = release2 && !input.carried;
+  let spec = input.carried || checkInActivity ? input.spec : validatedHere(input.spec);
   let state = presetsOfThisRun(input.carried?.state ?? initialState(), release2);
   let decisions = input.carried?.decisions ?? [];
   let lastObservation = input.carried?.lastObservation ?? null;
@@ -135,6 +137,12 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     operatorNote('Unpause requested by the operator: scaling resumes.', 'unpause');
   });
   setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run }));
+
+  if (checkInActivity) {
+    const checked = await validatedInActivity(input.spec);
+    // A resize accepted meanwhile has already checked the whole spec (applyResize parses it): keep it.
+    if (spec === input.spec) spec = checked;
+  }
 
   // A steady tick (it says exactly what the previous tick said: an idle warehouse) is logged as one line, not the
   // whole decision again: the logs still show every tick, at a sixth of the lines for an idle fleet (and of the
