@@ -13,10 +13,10 @@ import { workflowIdFor } from '../../src/policy/names';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { startCoordinator } from '../../src/sim/coordinator';
 import { createWarehouseWorker } from '../../src/worker';
-import { resizeUpdate, statusQuery, warehouseWorkflow, type DecisionRecord, type WarehouseStatus } from '../../src/workflows/warehouse';
+import { resizeUpdate, statusQuery, warehouseWorkflow, type DecisionRecord } from '../../src/workflows/warehouse';
 import { useLocalCluster } from '../support/local-cluster';
 import { eventually, useTemporalServer, workflowBundle } from '../support/temporal';
-import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng } from './support/chaos';
+import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt } from './support/chaos';
 import { startFaultProxy, type Fault, type FaultProxy } from './support/fault-proxy';
 import { startWorld, type World } from './support/world';
 
@@ -63,13 +63,7 @@ async function world(name: string, overrides: Record<string, unknown>): Promise<
 
 const status = (h: Handle) => env().connection.withDeadline(Date.now() + 3000, () => h.query(statusQuery));
 
-async function settled(h: Handle, n: number, log: DecisionLog, timeoutMs = 30_000): Promise<WarehouseStatus> {
-  return eventually(`the warehouse settled at ${n} ready groups`, async () => {
-    const s = await status(h);
-    log.add(s);
-    return s.state.current === n && s.state.target === n && s.state.pending.length === 0 ? s : undefined;
-  }, timeoutMs, 200);
-}
+const settled = (h: Handle, n: number, log: DecisionLog, timeoutMs = 30_000) => settledAt(() => status(h), n, log, timeoutMs, 200);
 
 /** A KubeConfig for the API server behind the proxy (plain HTTP to the proxy, no credentials: it adds them). */
 function proxiedKubeConfig(proxy: FaultProxy): KubeConfig {

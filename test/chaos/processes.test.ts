@@ -12,7 +12,7 @@ import { freePorts } from '../../src/util/ports';
 import { statusQuery, warehouseWorkflow, type WarehouseStatus } from '../../src/workflows/warehouse';
 import { useLocalCluster } from '../support/local-cluster';
 import { eventually } from '../support/temporal';
-import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, sleep } from './support/chaos';
+import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt, sleep } from './support/chaos';
 import { buildWorker, type BuiltWorker, WorkerPool, type WorkerProcess } from './support/worker-process';
 import { startWorld, type World } from './support/world';
 
@@ -106,13 +106,18 @@ function collect(h: WorkflowHandle<typeof warehouseWorkflow>, log: DecisionLog):
   };
 }
 
-/** Waits for a status with a worker answering and the loop settled: no pending group, current = target = n. */
-async function settledStatus(h: WorkflowHandle<typeof warehouseWorkflow>, n: number, log: DecisionLog, timeoutMs: number): Promise<WarehouseStatus> {
-  return eventually(`the warehouse settled at ${n} ready groups`, async () => {
-    const s = await status(h);
-    log.add(s);
-    return s.state.current === n && s.state.target === n && s.state.pending.length === 0 ? s : undefined;
-  }, timeoutMs, 300);
+const settledStatus = (h: WorkflowHandle<typeof warehouseWorkflow>, n: number, log: DecisionLog, timeoutMs: number) => settledAt(() => status(h), n, log, timeoutMs, 300);
+
+/**
+ * Every StatefulSet ever created against every add the workflow decided, plus 000 (created before it started): a
+ * creation beyond that is a duplicate, a decided add not created was lost to a fault.
+ */
+async function creationsAgainstDecisions(w: World, log: DecisionLog, final: WarehouseStatus) {
+  const listed = await w.recorder.snapshot();
+  const creations = w.recorder.creations();
+  const decided = log.addsDecided();
+  const expected = { ...decided, 'impala-executor-000': (decided['impala-executor-000'] ?? 0) + 1 };
+  return { listed, orphans: orphansBetween(listed, final), creations, decided, expected, duplicates: duplicatesOver(creations, expected) };
 }
 
 function checkCounters(log: DecisionLog): void {
@@ -186,19 +191,13 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
       await collector.stop();
 
       checkCounters(log);
-      const listed = await w.recorder.snapshot();
-      const orphans = orphansBetween(listed, final);
-      const creations = w.recorder.creations();
-      // Every StatefulSet ever created is one add the workflow decided (plus 000, created before it started); the
-      // decision log is complete (checkCounters: ticks 1..N without a gap).
-      const decided = log.addsDecided();
-      const allowed = { ...decided, 'impala-executor-000': (decided['impala-executor-000'] ?? 0) + 1 };
-      const duplicates = duplicatesOver(creations, allowed);
+      // The decision log is complete (checkCounters: ticks 1..N without a gap).
+      const { listed, orphans, creations, decided, expected, duplicates } = await creationsAgainstDecisions(w, log, final);
       say(`creations ${JSON.stringify(creations)}; adds decided ${JSON.stringify(decided)}; orphans: ${orphans.detail}`);
       say(`kills: ${kills.map((k) => `${k.phase}${k.inFlight ? `(in ${k.inFlight})` : ''}`).join(', ')}`);
       expect(listed.filter((g) => !g.deleting).map((g) => g.name)).toEqual(['impala-executor-000']);
       // And every decided add was carried out: none lost to a kill.
-      expect(creations).toEqual(allowed);
+      expect(creations).toEqual(expected);
       expect(log.ticks().length).toBeGreaterThan(10);
       const downs = kills.map((k) => k.downMs).sort((a, b) => a - b);
       const byPhase = kills.reduce<Record<string, number>>((m, k) => ((m[k.phase] = (m[k.phase] ?? 0) + 1), m), {});
@@ -274,11 +273,7 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
       if (!before || !after) throw new Error(`no ticks around the kill at ${new Date(killedAt).toISOString()}: ${JSON.stringify(ticks)}`);
       const gapMs = after.at - before.at;
       const lastHolder = await lastWorkflowTaskWorker(h);
-      const listed = await w.recorder.snapshot();
-      const orphans = orphansBetween(listed, final);
-      const creations = w.recorder.creations();
-      const decided = log.addsDecided();
-      const expected = { ...decided, 'impala-executor-000': (decided['impala-executor-000'] ?? 0) + 1 };
+      const { orphans, creations, expected, duplicates } = await creationsAgainstDecisions(w, log, final);
       say(`ticks ${before.tick} → ${after.tick} ${gapMs} ms apart across the kill (poll ${poll} s, sticky timeout ${STICKY_MS} ms); last workflow task by ${lastHolder}`);
       expect(after.tick).toBe(before.tick + 1);
       // Due poll seconds after the last one; at most one tick late.
@@ -289,7 +284,7 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
         faults: 1,
         restarts: 0,
         groupsCreated: w.recorder.total() - 1,
-        duplicates: duplicatesOver(creations, expected),
+        duplicates,
         orphans: orphans.count,
         extra: `tick gap across the kill ${gapMs} ms (poll ${poll * 1000} ms, sticky timeout ${STICKY_MS} ms)`,
       };
@@ -344,17 +339,13 @@ test('the Temporal dev server stopped and restarted on its database file mid-seq
       const kept = before.decisions.filter((d) => final.decisions.some((x) => x.tick === d.tick && x.at === d.at)).length;
       if (final.decisions.length < 50) expect(kept).toBe(before.decisions.length);
       expect(after.state.counters.down === before.state.counters.down + (after.state.tick - before.state.tick) || after.state.target === 1).toBe(true);
-      const listed = await w.recorder.snapshot();
-      const orphans = orphansBetween(listed, final);
-      const creations = w.recorder.creations();
-      const decided = log.addsDecided();
-      const expected = { ...decided, 'impala-executor-000': (decided['impala-executor-000'] ?? 0) + 1 };
+      const { orphans, creations, expected, duplicates } = await creationsAgainstDecisions(w, log, final);
       expect(creations).toEqual(expected);
       return {
         faults: 1,
         restarts: 1,
         groupsCreated: w.recorder.total() - 1,
-        duplicates: duplicatesOver(creations, expected),
+        duplicates,
         orphans: orphans.count,
         extra: `server down ${downForMs} ms at scale-down counter ${before.state.counters.down}/${downTicks}; ticks ${log.ticks().length} continuous`,
       };

@@ -15,7 +15,7 @@ import { parseWarehouseSpec } from '../../src/config/warehouse-spec';
 import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { freePorts } from '../../src/util/ports';
-import { useLocalCluster } from '../support/local-cluster';
+import { fastLoopWarehouse, useLocalCluster } from '../support/local-cluster';
 import { eventually, startTemporal } from '../support/temporal';
 import { background, cli, cliJson, type Background } from './support';
 
@@ -63,18 +63,7 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   const namespace = await cluster().createNamespace('cliw');
   const kc = cluster().kubeConfig();
   const membership = new KubernetesPodMembership(kc, { name: 'wk', namespace });
-  const base = {
-    name: 'wk',
-    namespace,
-    executorTemplate: path.resolve(__dirname, '../../deploy/executor-template.yaml'),
-    executorsPerGroup: 2,
-    nodes: { min: 2, max: 6 },
-    mode: 'aggressive',
-    pollIntervalSeconds: 1,
-    scaleDownDelaySeconds: 2,
-    scaleUpTimeoutSeconds: 60,
-    autoSuspend: { enabled: false, timeoutSeconds: 300 },
-  };
+  const base = fastLoopWarehouse('wk', namespace);
   coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [] }), membership) });
   const spec = { ...base, coordinators: [{ url: coordinator.url }] };
   await new KubernetesExecutorGroups(kc).create(parseWarehouseSpec(spec), 0);

@@ -13,7 +13,7 @@ import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordina
 import { createWarehouseWorker } from '../../src/worker';
 import { statusQuery, warehouseWorkflow } from '../../src/workflows/warehouse';
 import { eventually } from '../support/eventually';
-import { useLocalCluster } from '../support/local-cluster';
+import { fastLoopWarehouse, useLocalCluster } from '../support/local-cluster';
 import { startTemporal, workflowBundle } from '../support/temporal';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 1500 });
@@ -40,18 +40,7 @@ test('a queue scales the warehouse from 1 to 3 groups of real pods, and back to 
   const kc = cluster().kubeConfig();
   const groups = new KubernetesExecutorGroups(kc);
   const membership = new KubernetesPodMembership(kc, { name: 'e2e', namespace });
-  const base = {
-    name: 'e2e',
-    namespace,
-    executorTemplate: `${__dirname}/../../deploy/executor-template.yaml`,
-    executorsPerGroup: 2,
-    nodes: { min: 2, max: 6 },
-    mode: 'aggressive' as const,
-    pollIntervalSeconds: 1,
-    scaleDownDelaySeconds: 2,
-    scaleUpTimeoutSeconds: 60,
-    autoSuspend: { enabled: false, timeoutSeconds: 300 },
-  };
+  const base = fastLoopWarehouse('e2e', namespace);
   // The coordinator's URL is known only once it listens; the spec needs it.
   coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [{ url: 'http://127.0.0.1:1' }] }), membership) });
   const spec = parseWarehouseSpec({ ...base, coordinators: [{ url: coordinator.url }] });

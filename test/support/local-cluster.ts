@@ -2,6 +2,7 @@
 // stopped in afterAll, also when a test fails. Set IMPALA_AUTOSCALER_TEST_KUBECONFIG (e.g. to the path printed by
 // `npm run cluster:up`) to run the tests against an already running cluster instead; each file still works in
 // namespaces of its own.
+import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import {
   loadKubeConfig,
@@ -9,6 +10,7 @@ import {
   type LocalCluster,
   type LocalClusterOptions,
 } from '../../src/activities/kubernetes/local-cluster';
+import type { WarehouseSpecInput } from '../../src/config/warehouse-spec';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { eventually } from './eventually';
 
@@ -49,6 +51,27 @@ function externalCluster(kubeconfigPath: string): TestCluster {
       await eventually(`the default ServiceAccount of namespace ${name}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 30_000, 100);
       return name;
     },
+  };
+}
+
+/**
+ * A warehouse whose whole loop (workflow → StatefulSet → KWOK pods → simulator) runs in seconds on the local control
+ * plane: the shipped executor template, 1–3 groups of 2, aggressive, 1 s poll, 2 s scale-down. In input form (before
+ * parseWarehouseSpec): the tests add the coordinator's URL once the simulator listens.
+ */
+export function fastLoopWarehouse(name: string, namespace: string, overrides: Partial<WarehouseSpecInput> = {}) {
+  return {
+    name,
+    namespace,
+    executorTemplate: path.resolve(__dirname, '../../deploy/executor-template.yaml'),
+    executorsPerGroup: 2,
+    nodes: { min: 2, max: 6 },
+    mode: 'aggressive' as const,
+    pollIntervalSeconds: 1,
+    scaleDownDelaySeconds: 2,
+    scaleUpTimeoutSeconds: 60,
+    autoSuspend: { enabled: false, timeoutSeconds: 300 },
+    ...overrides,
   };
 }
 

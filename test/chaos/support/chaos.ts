@@ -7,6 +7,7 @@ import type { ListedGroup } from '../../../src/activities/interfaces';
 import { warehouseSelector } from '../../../src/activities/kubernetes/labels';
 import type { WarehouseSpec } from '../../../src/policy/types';
 import type { DecisionRecord, WarehouseStatus } from '../../../src/workflows/messages';
+import { eventually } from '../../support/eventually';
 
 /** $CHAOS_SEED, else a fresh one; printed in the summary line and in every failure. */
 export function chaosSeed(): number {
@@ -235,4 +236,13 @@ function counters(d: DecisionRecord): Record<string, number> {
     if (m) out[m[1]] = Number(m[2]);
   }
   return out;
+}
+
+/** Polls `read` until the loop has settled at `n` ready groups (no pending group, current = target = n); every status read goes into `log`. */
+export function settledAt(read: () => Promise<WarehouseStatus>, n: number, log: DecisionLog, timeoutMs: number, everyMs: number): Promise<WarehouseStatus> {
+  return eventually(`the warehouse settled at ${n} ready groups`, async () => {
+    const s = await read();
+    log.add(s);
+    return s.state.current === n && s.state.target === n && s.state.pending.length === 0 ? s : undefined;
+  }, timeoutMs, everyMs);
 }

@@ -1,7 +1,6 @@
 // One warehouse on the real local control plane for a chaos case: its own namespace, group 000 created before the
 // workflow starts (adopted on its first tick), the coordinator simulator whose executors are the warehouse's Ready
 // pods, and a recorder of every StatefulSet the API server creates for it.
-import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
 import { KubernetesPodMembership } from '../../../src/activities/kubernetes/pod-membership';
@@ -9,11 +8,10 @@ import { parseWarehouseSpec } from '../../../src/config/warehouse-spec';
 import type { WarehouseSpec } from '../../../src/policy/types';
 import { clusterOptionsFor } from '../../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../../src/sim/coordinator';
-import type { TestCluster } from '../../support/local-cluster';
+import { fastLoopWarehouse, type TestCluster } from '../../support/local-cluster';
 import { eventually } from '../../support/temporal';
 import { StatefulSetRecorder } from './chaos';
 
-export const TEMPLATE = path.resolve(__dirname, '../../../deploy/executor-template.yaml');
 
 export interface World {
   spec: WarehouseSpec;
@@ -32,19 +30,7 @@ export interface World {
 export async function startWorld(cluster: TestCluster, name: string, overrides: Record<string, unknown> = {}): Promise<World> {
   const namespace = await cluster.createNamespace(name);
   const kc = cluster.kubeConfig();
-  const base = {
-    name,
-    namespace,
-    executorTemplate: TEMPLATE,
-    executorsPerGroup: 2,
-    nodes: { min: 2, max: 6 },
-    mode: 'aggressive',
-    pollIntervalSeconds: 1,
-    scaleDownDelaySeconds: 2,
-    scaleUpTimeoutSeconds: 60,
-    autoSuspend: { enabled: true, timeoutSeconds: 2 },
-    ...overrides,
-  };
+  const base = { ...fastLoopWarehouse(name, namespace, { autoSuspend: { enabled: true, timeoutSeconds: 2 } }), ...overrides };
   const membership = new KubernetesPodMembership(kc, { name, namespace });
   const coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [{ url: 'http://127.0.0.1:1' }] }), membership) });
   const spec = parseWarehouseSpec({ ...base, coordinators: [{ url: coordinator.url }] });
