@@ -5,7 +5,8 @@
 //   npx tsx bench/policy.ts [--quick] [--seed S] [--startup-seconds 60] [--out DIR]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { seconds } from '../src/client/arguments';
 import type { Mode, WarehouseSpec } from '../src/policy/types';
 import { timelineSvg } from '../src/whatif/chart';
 import type { SimResult } from '../src/whatif/engine';
@@ -18,11 +19,7 @@ const cli = new Command('bench:policy')
   .description('every generated trace × every policy in the what-if simulator; writes bench/results/')
   .option('--quick', 'traces a quarter as long', false)
   .option('--seed <seed>', 'trace generator seed', 'impala-autoscaler')
-  .option('--startup-seconds <s>', 'time from creating a group to its being ready', (v: string) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a number of seconds ≥ 0 (got '${v}')`);
-    return n;
-  }, 60)
+  .option('--startup-seconds <s>', 'time from creating a group to its being ready', seconds('--startup-seconds', 0), 60)
   .option('--out <dir>', 'where to write policy.md and the charts', join(__dirname, 'results'))
   .parse();
 const { quick, seed, startupSeconds: startup, out: outDir } = cli.opts<{ quick: boolean; seed: string; startupSeconds: number; out: string }>();

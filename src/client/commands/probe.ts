@@ -1,6 +1,7 @@
 // `impala-autoscaler probe`: read a live warehouse's coordinators once and print what the autoscaler would see, so a
 // platform engineer can check URL, credentials and CA before starting a warehouse. Exit 2 when the load is unknown.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from '../arguments';
 import { formatBytes } from '../../activities/impala/pretty-bytes';
 import { DEFAULT_TIMEOUT_MS, ImpalaLoadReader, type DetailedResult } from '../../activities/impala/load-reader';
 import type { CoordinatorSpec } from '../../policy/types';
@@ -28,11 +29,6 @@ export interface ProbeJson {
   coordinators: { url: string; ok: boolean; error?: string }[];
 }
 
-const positiveInt = (what: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer (got "${value}")`);
-  return n;
-};
 
 export function registerProbe(program: Command): void {
   program

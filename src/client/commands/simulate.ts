@@ -2,6 +2,7 @@
 // (src/whatif/), and reports queue waits and executor-group-seconds. Deterministic: same input, same output.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { seconds } from '../arguments';
 import { MODES } from '../../config/warehouse-spec';
 import type { Mode } from '../../policy/types';
 import { timelineSvg } from '../../whatif/chart';
@@ -10,11 +11,6 @@ import { isPolicyName, POLICY_NAMES, runPolicy, type PolicyName } from '../../wh
 import { loadSimSpec } from '../../whatif/spec-file';
 import { parseTraceCsv } from '../../sim/trace';
 
-const seconds = (what: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${what} must be a number ≥ ${min} (got '${v}')`);
-  return n;
-};
 
 export interface SimulateOptions {
   trace: string;

@@ -3,6 +3,7 @@
 // command starts faster.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { TASK_QUEUE } from '../../worker';
+import { positiveInt } from '../arguments';
 import { addConnectionOptions } from '../connection';
 import type { WorkerFlags } from './worker-run';
 
@@ -13,12 +14,6 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
 const port = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`must be a port number 0–65535 (got "${v}")`);
-  return n;
-};
-
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a whole number ≥ 1 (got "${v}")`);
   return n;
 };
 
@@ -36,7 +31,7 @@ export function registerWorker(program: Command): void {
       .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LEVELS).default('info'))
       .addOption(new Option('--log-format <format>', 'json lines, or pretty (auto: pretty on a terminal)').choices(['json', 'pretty', 'auto']).default('auto'))
       .option('--identity <name>', 'worker identity shown in the Temporal Web UI (default: pid@host)')
-      .option('--max-cached-workflows <n>', 'warehouses kept in memory between ticks; at least the warehouses this worker serves (default: sized from the heap)', positive),
+      .option('--max-cached-workflows <n>', 'warehouses kept in memory between ticks; at least the warehouses this worker serves (default: sized from the heap)', positiveInt('--max-cached-workflows')),
   ).action(async (opts: WorkerFlags) => {
     // require, not import(): bin/ runs the sources through tsx's CommonJS hook, which import() would bypass.
     const { runWorker } = require('./worker-run') as typeof import('./worker-run');
