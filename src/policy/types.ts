@@ -123,6 +123,12 @@ export interface PolicyState {
   startupTicks?: number;
   /** Set on a workflow run started before the current presets: it decides with the first ones (src/policy/modes.ts). */
   presets?: 'first';
+  /**
+   * Set on a workflow run started before the current rules (the workflow's RELEASE_3_PATCH): it decides as the
+   * second release did until it continues as new, so that its history replays and its decisions do not change
+   * mid-run. Every rule added since checks `currentRules(state)` (src/policy/rules.ts).
+   */
+  rules?: 'release-2';
 }
 
 export type Action =

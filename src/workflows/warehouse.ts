@@ -51,6 +51,12 @@ export * from './messages';
  */
 export const RELEASE_2_PATCH = 'release-2';
 
+/**
+ * Marks runs started on the third release, which decide with its rules (src/policy/rules.ts). A run started earlier
+ * replays without the marker and keeps the second release's rules (`PolicyState.rules`) until it continues as new.
+ */
+export const RELEASE_3_PATCH = 'release-3';
+
 export interface WarehouseWorkflowInput {
   spec: WarehouseSpec;
   /** Set by continue-as-new: everything the next run needs to carry on exactly where this one stopped. */
@@ -83,11 +89,12 @@ const groups = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<never> {
   const release2 = patched(RELEASE_2_PATCH);
+  const release3 = patched(RELEASE_3_PATCH);
   // A carried spec was validated by the run that continued as new; a new run's is checked below, once the handlers
   // are registered (an update sent with the start must find its handler in the first activation).
   const checkInActivity = release2 && !input.carried;
   let spec = input.carried || checkInActivity ? input.spec : validatedHere(input.spec);
-  let state = presetsOfThisRun(input.carried?.state ?? initialState(), release2);
+  let state = rulesOfThisRun(input.carried?.state ?? initialState(), release2, release3);
   let decisions = input.carried?.decisions ?? [];
   let lastObservation = input.carried?.lastObservation ?? null;
   const run = input.carried?.run ?? 1;
@@ -214,10 +221,10 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   }
 }
 
-function presetsOfThisRun(state: PolicyState, release2: boolean): PolicyState {
-  if (!release2) return { ...state, presets: 'first' };
-  const { presets: _first, ...current } = state;
-  return current;
+/** A run decides with the presets and rules of the release that started it (the patch markers in its history). */
+function rulesOfThisRun(state: PolicyState, release2: boolean, release3: boolean): PolicyState {
+  const { presets: _first, rules: _rules, ...current } = state;
+  return { ...current, ...(release2 ? {} : { presets: 'first' as const }), ...(release3 ? {} : { rules: 'release-2' as const }) };
 }
 
 async function validatedInActivity(spec: WarehouseSpec): Promise<WarehouseSpec> {

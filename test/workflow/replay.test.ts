@@ -1,7 +1,8 @@
 // Determinism guard: histories recorded from real runs (test/fixtures/histories, written by the workflow tests
 // with RECORD_HISTORIES=1) must replay on the current workflow code. A change that breaks determinism fails here.
-// `release-1-*` were recorded by the first release, before the current presets: runs like them are still running
-// somewhere, so they must replay for as long as the workflow's RELEASE_2_PATCH gate exists (never re-record them).
+// `release-1-*` and `release-2-*` were recorded by the first and second releases: runs like them are still running
+// somewhere, so they must replay for as long as the workflow's RELEASE_2_PATCH / RELEASE_3_PATCH gates exist (never
+// re-record them). The unprefixed ones are the current release's, re-recorded when its decisions change.
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
