@@ -237,7 +237,8 @@ function scaleUpInProgress(t: Tick, load: Load, notReady: GroupObservation[]): b
 function timedScaleUp(t: Tick, load: Load, pending: GroupObservation[]): boolean {
   const { s, limits, spec } = t;
   const whys = pending.map((g) => ({ g, why: notCapacityWhy(spec, load, g) }));
-  for (const { g, why } of whys) if (why) t.say(`Executor group ${g.name} is not ready yet: ${why}.`);
+  // Kubernetes' reason, when it gives one; Impala's disagreement was said with the groups (degraded.ts classify).
+  for (const { g, why } of whys) if (why && !g.ready) t.say(`Executor group ${g.name} is not ready yet: ${why}.`);
   if (s.counters.inScaleUp < limits.scaleUpTimeoutTicks) {
     t.say(`enoughConsecutive InScaleUp calls false as current ${s.counters.inScaleUp} target ${limits.scaleUpTimeoutTicks}`);
     s.counters.inScaleUp += 1;

@@ -23,7 +23,8 @@ export interface GroupsView {
 
 /** Why a group is not capacity, for the decision log and `warehouse status`; undefined when nobody says. */
 export function notCapacityWhy(spec: WarehouseSpec, load: Load, g: GroupObservation): string | undefined {
-  if (!g.ready) return g.problem;
+  // Quoted inside a sentence of ours: its own final period would double ours.
+  if (!g.ready) return g.problem?.replace(/\.$/, '');
   const h = impalaView(spec, load, g);
   return h === 'healthy' ? undefined : `Ready in Kubernetes but not healthy in Impala: ${impalaDetail(spec, g, h)}`;
 }
@@ -55,7 +56,9 @@ export function classify(t: Tick, load: Load, live: GroupObservation[], prev: Po
     const why = notCapacityWhy(spec, load, g);
     const readyAt = seen.get(g.name);
     if (readyAt !== undefined) {
-      t.say(`Executor group ${g.name} is degraded: ${why ?? 'not Ready in Kubernetes'} (was ready at tick ${readyAt}); not counted as capacity.`);
+      // Impala's details were said just above; Kubernetes' are said here.
+      const short = g.ready ? 'Ready in Kubernetes but not healthy in Impala' : (why ?? 'not Ready in Kubernetes');
+      t.say(`Executor group ${g.name} is degraded: ${short} (was ready at tick ${readyAt}); not counted as capacity.`);
       notes.push({ name: g.name, why: `degraded since tick ${readyAt + 1}: ${why ?? 'not Ready in Kubernetes'}` });
     } else if (why !== undefined) {
       notes.push({ name: g.name, why: `not ready yet: ${why}` });
@@ -99,7 +102,8 @@ export function replaceDegraded(t: Tick, view: GroupsView, groups: GroupObservat
       t.say(`Degraded executor group ${r.name} ${busyText(t, r)}; removing it once idle (replaced by ${by}).`);
     } else {
       t.say(`Degraded executor group ${r.name} runs no queries; removing it (replaced by ${by}).`);
-      t.remove([r], 'replace');
+      // One replaced on an earlier tick is no longer in the target; one replaced just now still is.
+      t.remove([r], 'replace', !view.retiring.includes(r));
     }
   }
 }

@@ -68,7 +68,8 @@ export class Tick {
     return names;
   }
 
-  remove(groups: GroupObservation[], why: Extract<Action, { type: 'remove' }>['why']): void {
+  /** `inTarget`: the groups are counted in `s.target` (every group is, but a degraded one already replaced). */
+  remove(groups: GroupObservation[], why: Extract<Action, { type: 'remove' }>['why'], inTarget = true): void {
     const fresh = groups.filter((g) => !this.removed.has(g.name));
     for (const g of fresh) {
       this.removed.add(g.name);
@@ -80,11 +81,6 @@ export class Tick {
       this.actions.push({ type: 'remove', group: g.name, index: g.index, why });
       this.s.pending = this.s.pending.filter((p) => p.name !== g.name);
     }
-    if (!this.spec.dryRun) this.s.target -= fresh.length;
-  }
-
-  /** Removed earlier this tick. */
-  gone(g: GroupObservation): boolean {
-    return this.removed.has(g.name);
+    if (!this.spec.dryRun && inTarget) this.s.target -= fresh.length;
   }
 }
