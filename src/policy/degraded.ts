@@ -47,7 +47,9 @@ export function classify(t: Tick, load: Load, live: GroupObservation[], prev: Po
   for (const g of ready) seen.set(g.name, s.tick);
   const notReady = live.filter((g) => !capacity(g));
   const wasReady = notReady.filter((g) => seen.has(g.name));
-  const replacing = (prev.replacing ?? []).filter((r) => wasReady.some((g) => g.name === r.name) && live.some((g) => g.name === r.by));
+  // A replaced group stays replaced whatever becomes of its replacement (scaled down as surplus, or rolled back): it
+  // goes once idle, and the minimum and the queue bring what capacity is needed — not another replacement.
+  const replacing = (prev.replacing ?? []).filter((r) => wasReady.some((g) => g.name === r.name));
   const seenNow = live.filter((g) => seen.has(g.name)).map((g) => ({ name: g.name, tick: seen.get(g.name)! }));
   setOrDelete(s, 'seenReady', seenNow);
   setOrDelete(s, 'replacing', replacing);

@@ -3,14 +3,14 @@
 // a queue (or the minimum, or a resume) logs the reason instead of retrying, and a group that becomes ready clears it.
 import { afterActions, backoffSeconds, backoffSecondsLeft, MAX_BACKOFF_SECONDS } from '../../src/policy/backoff';
 import { decide } from '../../src/policy/decide';
-import type { Action, PolicyState } from '../../src/policy/types';
+import type { Action } from '../../src/policy/types';
 import { tickReport } from '../../src/workflows/sinks';
 import { detailsTable } from '../../src/workflows/details';
 import { add, checkRow, counters, g, obs, ready, spec, state, type Row } from './helpers';
 
 const QUOTA = 'statefulsets.apps "impala-executor-001" is forbidden: exceeded quota: executors, requested: requests.cpu=4, used: requests.cpu=8, limited: requests.cpu=8';
 const failedAdd = (index: number, error = QUOTA): { action: Action; error: string } => ({ action: add(index), error });
-const backingOff = (o: Partial<PolicyState> = {}) =>
+const backingOff = (o: Parameters<typeof state>[0] = {}) =>
   state({ tick: 20, current: 1, scaleUpBackoff: { failures: 2, untilTick: 22, reason: `creating impala-executor-001 failed: ${QUOTA}` }, ...o });
 
 describe('backoffSeconds: one poll, doubling, capped at 15 minutes', () => {

@@ -125,9 +125,13 @@ describe('a group that loses readiness is degraded, not a pending scale-up', () 
     expect(of001(61)).toEqual([rm(1, 'replace')]);
   });
 
-  test('a replacement whose group no longer exists (rolled back) is dropped: the degraded group is replaced again', () => {
-    const d = decide(spec(), state({ tick: 40, current: 1, target: 2, seenReady: seen(10), replacing: [{ name: 'impala-executor-001', by: 'impala-executor-002' }] }), obs({ groups: [g(0), crashed(), g(2, { ready: false, deleting: true })] }));
-    expect(d.actions).toEqual([addReplacement(3), rm(1, 'replace')]);
+  test('a replaced group stays replaced when its replacement goes (scaled down as surplus): removed once idle, not replaced again', () => {
+    const replaced = state({ tick: 40, current: 2, target: 2, seenReady: seen(10), replacing: [{ name: 'impala-executor-001', by: 'impala-executor-002' }] });
+    const busy = decide(spec(), replaced, obs({ running: 1, groups: [g(0), crashed({ running: 1 }), g(2, { deleting: true })] }));
+    expect(busy.actions).toEqual([]);
+    expect(busy.state.replacing).toEqual(replaced.replacing);
+    const idle = decide(spec(), busy.state, obs({ groups: [g(0), crashed()] }));
+    expect(idle.actions).toEqual([rm(1, 'replace')]);
   });
 });
 
