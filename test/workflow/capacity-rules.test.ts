@@ -39,14 +39,14 @@ test('a group that loses readiness while running a query: scale-up goes on, it i
     const onCrashed = released ? 0 : 1;
     return {
       ok: true,
-      load: { queued: newReady > 0 ? 0 : 3, running: onCrashed, memReservedBytes: 0, healthyGroups: 0, runningByGroup: { 'root.default-group-001': onCrashed }, warnings: [] },
+      load: { queued: newReady > 0 ? 0 : 3, running: onCrashed, memReservedBytes: 0, queuedQueryMemBytes: [], healthyGroups: 0, runningByGroup: { 'root.default-group-001': onCrashed }, warnings: [] },
     };
   };
   const h = new Harness(env(), groups, load);
   await h.startWorker();
   const handle = await h.start(spec);
   try {
-    await eventually('groups 000 and 001 seen ready', async () => (await h.status(handle)).state.seenReady?.length === 2);
+    await eventually('groups 000 and 001 ready', async () => (await h.status(handle)).state.current === 2);
     const crashedAt = Date.now();
     groups.crashed.add(1);
 
