@@ -129,7 +129,7 @@ function impalaDetail(spec: WarehouseSpec, g: GroupObservation, h: Exclude<Impal
   const name = impalaGroupName(spec.groupSet, g.index);
   const size = spec.executorsPerGroup;
   if (!h || h.executors < size) return `${h?.executors ?? 0} of ${size} executors registered as ${name} (check the pods' --executor_groups flag and the statestore)`;
-  if (h.blacklisted > 0) return `${h.blacklisted} of ${h.executors} executors of ${name} blacklisted (Impala blacklists an executor whose RPCs fail; see that executor's log)`;
+  if (h.blacklisted) return `${h.blacklisted} of ${h.executors} executors of ${name} blacklisted (Impala blacklists an executor whose RPCs fail; see that executor's log)`;
   if (h.quiescing) return `${name} is quiescing (an executor is shutting down)`;
   return `${h.active} of ${size} executors of ${name} active`;
 }

@@ -68,8 +68,9 @@ export interface ImpalaGroupHealth {
   executors: number;
   /** Executors neither quiescing nor blacklisted. */
   active: number;
-  blacklisted: number;
-  quiescing: boolean;
+  /** Written only when some are (this is in every tick's history): blacklisted executors, a quiescing one. */
+  blacklisted?: number;
+  quiescing?: true;
   /** Enough active executors for the group's configured size: Impala admits queries to it. */
   healthy: boolean;
 }

@@ -6,7 +6,7 @@ import { serveFixture, type FixtureServer } from './fixture-server';
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 /** Impala's view of a group of 2 executors, all active. */
-const healthy2 = { executors: 2, active: 2, blacklisted: 0, quiescing: false, healthy: true };
+const healthy2 = { executors: 2, active: 2, healthy: true };
 const servers: FixtureServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -103,7 +103,7 @@ describe('ImpalaLoadReader on fixtures', () => {
     ]);
     expect(result.view.load.impalaGroups).toEqual({
       'root.default-group-001': healthy2,
-      'root.default-group-002': { executors: 2, active: 0, blacklisted: 0, quiescing: true, healthy: false },
+      'root.default-group-002': { executors: 2, active: 0, quiescing: true, healthy: false },
     });
   });
 
@@ -113,7 +113,7 @@ describe('ImpalaLoadReader on fixtures', () => {
     expect(result.view.load.healthyGroups).toBe(1);
     expect(result.view.groups[1]).toMatchObject({ name: 'root.default-group-002', executors: 2, activeExecutors: 1, blacklisted: 1, healthy: false });
     expect(result.view.load.warnings).toEqual(['group root.default-group-002: 1 executor(s) blacklisted by Impala']);
-    expect(result.view.load.impalaGroups!['root.default-group-002']).toEqual({ executors: 2, active: 1, blacklisted: 1, quiescing: false, healthy: false });
+    expect(result.view.load.impalaGroups!['root.default-group-002']).toEqual({ executors: 2, active: 1, blacklisted: 1, healthy: false });
   });
 
   test('pool absent: zero load (not an error); healthy groups counted from /backends with a warning', async () => {

@@ -87,7 +87,7 @@ export function obs(o: LoadInput): Observation {
 
 function impalaView(byIndex: Record<number, Partial<ImpalaGroupHealth>>): Record<string, ImpalaGroupHealth> {
   return Object.fromEntries(
-    Object.entries(byIndex).map(([i, h]) => [impalaGroupName('root.default', Number(i)), { executors: PER_GROUP, active: PER_GROUP, blacklisted: 0, quiescing: false, healthy: true, ...h }]),
+    Object.entries(byIndex).map(([i, h]) => [impalaGroupName('root.default', Number(i)), { executors: PER_GROUP, active: PER_GROUP, healthy: true, ...h }]),
   );
 }
 

@@ -42,7 +42,7 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
       memReservedBytes: pool.memReservedBytes,
       queuedMem: summarize([10 * GB, 10 * GB, 10 * GB]),
       runningMem: summarize([10 * GB]),
-      impalaGroups: { 'root.default-group-001': { executors: 2, active: 2, blacklisted: 0, quiescing: false, healthy: true } },
+      impalaGroups: { 'root.default-group-001': { executors: 2, active: 2, healthy: true } },
       healthyGroups: 1,
       runningByGroup: { 'root.default-group-001': 1 },
       warnings: [],
@@ -139,7 +139,7 @@ describe('coordinator simulator with in-process executor groups', () => {
     const c = await coordinator({ port: 0, ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)), membershipPollMs: 60_000 });
     await groups.create(spec, 1);
     await c.cluster.refreshMembership();
-    const healthy = { executors: 2, active: 2, blacklisted: 0, quiescing: false, healthy: true };
+    const healthy = { executors: 2, active: 2, healthy: true };
     const starting = await reader.readDetailed(target(c.url));
     if (!starting.ok) throw new Error(starting.reason);
     expect(starting.view.load.impalaGroups).toEqual({ 'root.default-group-000': healthy });
@@ -150,7 +150,7 @@ describe('coordinator simulator with in-process executor groups', () => {
     await groups.delete(spec, 0);
     await c.cluster.refreshMembership();
     const leaving = await reader.readDetailed(target(c.url));
-    expect(leaving.ok && leaving.view.load.impalaGroups!['root.default-group-000']).toEqual({ executors: 2, active: 0, blacklisted: 0, quiescing: true, healthy: false });
+    expect(leaving.ok && leaving.view.load.impalaGroups!['root.default-group-000']).toEqual({ executors: 2, active: 0, quiescing: true, healthy: false });
   });
 
   test('a group created by the autoscaler joins when ready and admits the queue; a deleted one quiesces, then leaves', async () => {

@@ -165,7 +165,13 @@ export function combine(
 }
 
 function impalaHealth(g: GroupView): ImpalaGroupHealth {
-  return { executors: g.executors, active: g.activeExecutors, blacklisted: g.blacklisted, quiescing: g.quiescing, healthy: g.healthy };
+  return {
+    executors: g.executors,
+    active: g.activeExecutors,
+    healthy: g.healthy,
+    ...(g.blacklisted > 0 ? { blacklisted: g.blacklisted } : {}),
+    ...(g.quiescing ? { quiescing: true as const } : {}),
+  };
 }
 
 function groupsFromBackends(
