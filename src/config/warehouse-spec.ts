@@ -1,6 +1,7 @@
 // The warehouse spec of DESIGN.md §2: parsed from YAML or JSON, validated, defaults filled in.
 // Pure (no I/O), so the workflow can validate a resize with the same rules as the configuration file.
 import { z } from 'zod';
+import { DEFAULT_DEGRADED_REPLACE_SECONDS } from '../policy/modes';
 import type { Mode, Size, WarehouseSpec } from '../policy/types';
 
 export const GROUP_SIZES: Record<Size, number> = { XSMALL: 2, SMALL: 10, MEDIUM: 20, LARGE: 40 };
@@ -77,6 +78,11 @@ export const warehouseSpecSchema = z
       .default({ enabled: true, timeoutSeconds: 300 }),
     pollIntervalSeconds: z.number().int().min(1, 'pollIntervalSeconds must be ≥ 1').max(3600).default(20),
     scaleUpTimeoutSeconds: z.number().int().min(1, 'scaleUpTimeoutSeconds must be ≥ 1').default(900),
+    degradedReplaceSeconds: z
+      .number({ error: 'degradedReplaceSeconds must be a number of seconds' })
+      .int('degradedReplaceSeconds must be a whole number of seconds')
+      .min(1, 'degradedReplaceSeconds must be ≥ 1')
+      .default(DEFAULT_DEGRADED_REPLACE_SECONDS),
     dryRun: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {

@@ -12,6 +12,8 @@ export class AutoscalerMetrics {
   private readonly suspend: Counter<'warehouse'>;
   private readonly resume: Counter<'warehouse'>;
   private readonly loadReadFailures: Counter<'warehouse'>;
+  private readonly scaleUpFailures: Counter<'warehouse'>;
+  private readonly scaleUpBackoff: Gauge<'warehouse'>;
   private readonly groups: Gauge<'warehouse'>;
   private readonly target: Gauge<'warehouse'>;
   private readonly queued: Gauge<'warehouse'>;
@@ -27,6 +29,11 @@ export class AutoscalerMetrics {
     this.suspend = counter('impala_autoscaler_suspend_calls_total', 'Times a warehouse was suspended (every executor group removed)');
     this.resume = counter('impala_autoscaler_resume_calls_total', 'Times a suspended warehouse was resumed');
     this.loadReadFailures = counter('impala_autoscaler_load_read_failures_total', "Ticks whose load reading failed (load unknown: the tick changed nothing)");
+    this.scaleUpFailures = counter(
+      'impala_autoscaler_scale_up_failures_total',
+      'Failed scale-ups: creates the Kubernetes API refused (e.g. exceeded quota) and groups not ready by scaleUpTimeoutSeconds (the reason is in the decision log and warehouse status)',
+    );
+    this.scaleUpBackoff = gauge('impala_autoscaler_scale_up_backoff_seconds', 'Seconds before the next scale-up may be tried after failed ones (0: not backing off)');
     this.groups = gauge('impala_autoscaler_executor_groups', 'Executor groups ready at the last tick');
     this.target = gauge('impala_autoscaler_target_executor_groups', 'Executor groups wanted (ready + being created)');
     this.queued = gauge('impala_autoscaler_queries_queued', "Queries queued in the warehouse's group set at the last known reading");
@@ -42,8 +49,10 @@ export class AutoscalerMetrics {
     if (r.suspends) this.suspend.inc(l, r.suspends);
     if (r.resumes) this.resume.inc(l, r.resumes);
     if (r.loadUnknown) this.loadReadFailures.inc(l);
+    if (r.scaleUpFailures) this.scaleUpFailures.inc(l, r.scaleUpFailures);
     // Counters appear with 0 from a warehouse's first tick, so that rate() and alerts see the series at once.
-    for (const c of [this.scaleUp, this.scaleDown, this.suspend, this.resume, this.loadReadFailures]) c.inc(l, 0);
+    for (const c of [this.scaleUp, this.scaleDown, this.suspend, this.resume, this.loadReadFailures, this.scaleUpFailures]) c.inc(l, 0);
+    this.scaleUpBackoff.set(l, r.scaleUpBackoffSeconds);
     this.groups.set(l, r.current);
     this.target.set(l, r.target);
     if (r.queued !== null) this.queued.set(l, r.queued);

@@ -1,7 +1,8 @@
 // How many groups a set of queries needs, by admission slots and by per-executor memory, as Impala admits them:
 // a query needs its per-executor memory free on every executor of one group, so groups are bins of
 // `queriesPerGroup` slots and `executorMemoryMb` of memory.
-import type { WarehouseSpec } from './types';
+import { expand, queriesIn, queuedMems } from './mem-summary';
+import type { Load, WarehouseSpec } from './types';
 
 export const MIB = 1024 * 1024;
 
@@ -32,11 +33,26 @@ export function holds(spec: WarehouseSpec, groups: number, running: number, memR
 }
 
 /**
- * The groups the load needed at one instant: the fewest that hold what runs (by slots and by memory) plus those its
- * queue fills. What the seasonal history records, so that a forecast is load, not the groups that happened to exist.
+ * The fewest groups that hold the running queries as Impala admitted them, each needing its per-executor memory on
+ * every executor of one group (bin-packed like a queue); undefined when the observation does not carry the running
+ * queries' memory (earlier releases' histories, a coordinator without running_queries). Queries the lists miss (the
+ * pool-wide count ahead of them) take a slot each.
  */
-export function groupsForLoad(spec: WarehouseSpec, load: { running: number; memReservedBytes: number; queued: number; queuedQueryMemBytes: number[] }): number {
+export function runningGroupsNeeded(spec: WarehouseSpec, load: Pick<Load, 'running' | 'runningMem'>): number | undefined {
+  if (!load.runningMem) return undefined;
+  return groupsNeeded(spec, Math.max(load.running, queriesIn(load.runningMem)), expand(load.runningMem));
+}
+
+type LoadFigures = Pick<Load, 'running' | 'memReservedBytes' | 'queued' | 'queuedQueryMemBytes' | 'queuedMem' | 'runningMem'>;
+
+/**
+ * The groups the load needed at one instant: the fewest that hold what runs (by slots and by memory — with
+ * `perExecutor`, also by the running queries' per-executor memory) plus those its queue fills. What the seasonal
+ * history records, so that a forecast is load, not the groups that happened to exist.
+ */
+export function groupsForLoad(spec: WarehouseSpec, load: LoadFigures, perExecutor = false): number {
   const bySlots = Math.ceil(load.running / spec.queriesPerGroup);
   const byMemory = Math.ceil(load.memReservedBytes / (spec.executorsPerGroup * spec.executorMemoryMb * MIB));
-  return Math.max(bySlots, byMemory) + groupsNeeded(spec, load.queued, load.queuedQueryMemBytes);
+  const byExecutor = (perExecutor && runningGroupsNeeded(spec, load)) || 0;
+  return Math.max(bySlots, byMemory, byExecutor) + groupsNeeded(spec, load.queued, queuedMems(load));
 }

@@ -1,11 +1,14 @@
 // The scaling decision of DESIGN.md §2 "One tick of the control loop", as a pure function
 // (spec, state, observation) → (state, actions, reasons). No I/O, no clock, no randomness: the workflow and the
 // what-if simulator run this same code. Reasons use the seed system's wording exactly.
-import { groupsForLoad, groupsNeeded, holds } from './capacity';
-import { forecast, record, slotLabel, type Forecast } from './history';
-import { limitsOf, type Limits } from './modes';
-import { groupName } from './names';
-import type { Action, Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
+import { backingOff, backoffNote, scaleUpFailure } from './backoff';
+import { groupsForLoad, groupsNeeded, holds, runningGroupsNeeded } from './capacity';
+import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } from './degraded';
+import { forecast, record, slotLabel } from './history';
+import { queuedMems } from './mem-summary';
+import { limitsOf } from './modes';
+import { Tick } from './tick';
+import type { Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
 
 const ZERO: Counters = { up: 0, down: 0, suspend: 0, inScaleUp: 0 };
 
@@ -13,65 +16,14 @@ export function initialState(): PolicyState {
   return { tick: 0, current: 0, target: 0, counters: { ...ZERO }, paused: false, operatorSuspended: false, intent: 'none', state: 'Running', pending: [] };
 }
 
-/** Mutable scratch for one tick; `decide` returns a frozen copy of its outcome. */
-class Tick {
-  readonly reasons: string[] = [];
-  readonly actions: Action[] = [];
-  /** What history forecasts for the slot one start-up and one poll ahead, when that slot has not begun. */
-  coming?: Forecast;
-  constructor(
-    readonly spec: WarehouseSpec,
-    readonly limits: Limits,
-    readonly s: PolicyState,
-  ) {}
-
-  say(line: string): void {
-    this.reasons.push(line);
-  }
-
-  /** Groups are numbered from 000; a name still in use (even by a group being deleted) is never reused. */
-  add(n: number, taken: GroupObservation[], why?: 'prewarm'): string[] {
-    const used = new Set(taken.map((g) => g.index));
-    const names: string[] = [];
-    for (let i = 0; names.length < n; i++) {
-      if (used.has(i)) continue;
-      used.add(i);
-      const group = groupName(i);
-      names.push(group);
-      if (this.spec.dryRun) {
-        this.say(`Dry run: would add new executor group: ${group}`);
-      } else {
-        this.say(`Adding new executor group: ${group}`);
-        this.actions.push(why ? { type: 'add', group, index: i, why } : { type: 'add', group, index: i });
-        this.s.pending.push({ name: group, sinceTick: this.s.tick });
-      }
-    }
-    if (!this.spec.dryRun) this.s.target += n;
-    return names;
-  }
-
-  remove(groups: GroupObservation[], why: Extract<Action, { type: 'remove' }>['why']): void {
-    for (const g of groups) {
-      if (this.spec.dryRun) {
-        this.say(`Dry run: would remove executor group: ${g.name}`);
-        continue;
-      }
-      this.say(`Removing executor group: ${g.name}`);
-      this.actions.push({ type: 'remove', group: g.name, index: g.index, why });
-      this.s.pending = this.s.pending.filter((p) => p.name !== g.name);
-    }
-    if (!this.spec.dryRun) this.s.target -= groups.length;
-  }
-}
-
 export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation): Decision {
   const s: PolicyState = structuredCloneState(prev);
   s.tick = prev.tick + 1;
-  const t = new Tick(spec, limitsOf(spec, s.presets ?? 'current'), s);
+  const t = new Tick(spec, limitsOf(spec, s.presets ?? 'current'), s, obs.takenIndexes, obs.kind === 'known' ? obs.atMs : undefined);
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {
-    known(t, obs.load, obs.groups, prev, obs.atMs);
+    known(t, obs.load, obs.groups, prev);
   }
   t.say(`Impala-autoscaler sleeping for ${spec.pollIntervalSeconds}s`);
   return { state: s, actions: t.actions, reasons: t.reasons };
@@ -89,52 +41,90 @@ function unknownLoad(t: Tick, reason: string): void {
   if (t.s.intent !== 'none') t.say(`Operator ${t.s.intent} waits for a known load reading.`);
 }
 
-function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState, atMs: number | undefined): void {
+function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
   const { spec, limits, s } = t;
   const live = groups.filter((g) => !g.deleting);
-  const ready = live.filter((g) => g.ready);
-  const notReady = live.filter((g) => !g.ready);
+  if (t.current && load.unreachableCoordinators?.length) t.unreachable = load.unreachableCoordinators;
   t.say(`Group Set: ${spec.groupSet} Load: numQueriesQueued ${load.queued}, numQueriesRunning ${load.running}`);
   t.say(`Processing Group Set: ${spec.groupSet}`);
   for (const w of load.warnings) t.say(`Warning: ${w}`);
+  const view = t.current ? classify(t, load, live, prev) : kubernetesOnly(live);
+  const { ready, pending, degraded } = view;
+  // Replaced groups are on their way out: the bounds and the target count their replacements instead.
+  const kept = live.filter((g) => !view.retiring.includes(g));
   if (ready.length !== prev.current) t.say(`CurrentExecutorGroups updated from ${prev.current} to ${ready.length}`);
   // Level-triggered: current, target and pending come from what exists now, not from what the last tick did.
   s.current = ready.length;
-  s.target = live.length;
-  s.pending = notReady.map((g) => ({ name: g.name, sinceTick: prev.pending.find((p) => p.name === g.name)?.sinceTick ?? s.tick }));
+  s.target = kept.length;
+  s.pending = pending.map((g) => ({ name: g.name, sinceTick: prev.pending.find((p) => p.name === g.name)?.sinceTick ?? s.tick }));
   s.state = 'Running';
-  learnHistory(t, load, ready, prev, atMs);
+  if (t.current && live.length > 0) delete s.autoSuspended;
+  learnHistory(t, load, ready, prev);
 
   if (operator(t, load, live, groups)) return;
-  if (scaleUpInProgress(t, notReady)) return;
-  if (prewarm(t, live, groups)) return;
-  if (live.length === 0) return suspended(t, load, groups);
-  if (live.length < limits.minGroups) {
-    t.say(`needsScaleUp is true as current executor groups ${live.length} is below the minimum ${limits.minGroups}.`);
-    t.say('Impala autoscaler will attempt to add executor group.');
-    t.add(limits.minGroups - live.length, groups);
-    return pendingLine(t);
-  }
-  if (live.length > limits.maxGroups) return aboveMax(t, ready);
+  if (t.current) replaceDegraded(t, view, groups);
+  if (scaleUpInProgress(t, load, pending)) return;
+  if (prewarm(t, kept, groups)) return;
+  if (live.length === 0 && (!t.current || suspendedBefore(prev) || limits.minGroups === 0)) return suspended(t, load, groups);
+  if (kept.length < limits.minGroups) return belowMin(t, kept, groups);
+  if (kept.length > limits.maxGroups) return aboveMax(t, ready, degraded);
   if (load.queued > 0) return queued(t, load, groups);
   s.counters.up = 0;
+  if (t.unreachable) return partialHold(t);
   if (s.current > limits.floorGroups) return scaleDown(t, load, ready);
   s.counters.down = 0;
   suspendCheck(t, load, live);
 }
 
 /**
+ * With no group left, the warehouse waits for a query only when it was suspended (by the auto-suspend rule, or by
+ * the operator, handled before); groups deleted by hand or never created are restored to the minimum at once. A run
+ * continued from an earlier release carries no `autoSuspended`: its last state says whether it had suspended.
+ */
+function suspendedBefore(prev: PolicyState): boolean {
+  return prev.autoSuspended ?? prev.state === 'Suspended';
+}
+
+function belowMin(t: Tick, kept: GroupObservation[], groups: GroupObservation[]): void {
+  const { s, limits } = t;
+  const line = `needsScaleUp is true as current executor groups ${kept.length} is below the minimum ${limits.minGroups}`;
+  if (t.current && backingOff(s)) {
+    t.say(`${line}, but ${backoffNote(t.spec, s, t.atMs)}.`);
+    return;
+  }
+  t.say(`${line}.`);
+  t.say('Impala autoscaler will attempt to add executor group.');
+  t.add(limits.minGroups - kept.length, groups);
+  pendingLine(t);
+}
+
+/**
+ * A coordinator that did not answer holds its own queries: every group's running count may be short, so a busy group
+ * could look idle. Scale-down and suspend wait, counters held as with an unknown load, until every coordinator
+ * answers; the queue (agg_num_queued, cluster-wide from the statestore) is still acted on.
+ */
+function partialHold(t: Tick): void {
+  const { s } = t;
+  const who = `${t.unreachable!.length > 1 ? 'coordinators' : 'coordinator'} ${t.unreachable!.join(', ')}`;
+  s.state = 'Running';
+  t.say(`needsScaleDown/needsSuspend is false as ${who} did not answer: the running queries of each executor group are not fully known; counters held (scale-down ${s.counters.down}, suspend ${s.counters.suspend}).`);
+}
+
+/**
  * Keeps the seasonal history and the observed start-up time, and looks one start-up and one poll ahead. Recorded in
  * every mode (a resize to a pre-warming mode then has history at once); used only by modes that pre-warm.
  */
-function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: PolicyState, atMs: number | undefined): void {
-  const { s, spec, limits } = t;
+function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: PolicyState): void {
+  const { s, spec, limits, atMs } = t;
   for (const g of ready) {
     const was = prev.pending.find((p) => p.name === g.name);
-    if (was) s.startupTicks = s.tick - was.sinceTick;
+    if (!was) continue;
+    s.startupTicks = s.tick - was.sinceTick;
+    // A created group became ready: scale-ups work again.
+    if (t.current) delete s.scaleUpBackoff;
   }
   if (atMs === undefined) return;
-  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load)));
+  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.current)));
   if (!limits.prewarm || s.startupTicks === undefined) return;
   const ahead = forecast(s.history, atMs + (s.startupTicks + 1) * spec.pollIntervalSeconds * 1000);
   if (ahead) t.coming = { ...ahead, groups: Math.min(limits.maxGroups, ahead.groups) };
@@ -148,6 +138,8 @@ function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: Poli
 function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]): boolean {
   const { s, spec, coming } = t;
   if (!coming || coming.groups <= live.length) return false;
+  // A forecast is no reason to retry a scale-up that keeps failing; a queue says so in its own line.
+  if (t.current && backingOff(s)) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
   t.say(`Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`);
   t.add(coming.groups - live.length, groups, 'prewarm');
@@ -166,6 +158,13 @@ function heldByHistory(t: Tick, groups: number): string | undefined {
 /** Operator messages take effect on the tick they wake; pause holds the size whatever the load. */
 function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupObservation[]): boolean {
   const { s, spec, limits } = t;
+  if (s.intent === 'suspend' && t.current && spec.dryRun) {
+    // Dry run all the way: say what the suspend would remove, and keep deciding as the groups that still run require.
+    s.intent = 'none';
+    t.say(`Suspending warehouse: ${spec.name} as the operator asked; removing ${live.length} executor groups.`);
+    t.remove(live, 'suspend');
+    return true;
+  }
   if (s.intent === 'suspend') {
     s.intent = 'none';
     s.operatorSuspended = true;
@@ -179,6 +178,7 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
     s.intent = 'none';
     s.operatorSuspended = false;
     if (live.length === 0) {
+      if (t.current && !spec.dryRun) s.autoSuspended = false;
       t.say(`Resuming warehouse as the operator asked.`);
       t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
       pendingLine(t);
@@ -202,7 +202,7 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
   return false;
 }
 
-function scaleUpInProgress(t: Tick, notReady: GroupObservation[]): boolean {
+function scaleUpInProgress(t: Tick, load: Load, notReady: GroupObservation[]): boolean {
   const { s, limits, spec } = t;
   if (notReady.length === 0) {
     s.counters.inScaleUp = 0;
@@ -212,6 +212,7 @@ function scaleUpInProgress(t: Tick, notReady: GroupObservation[]): boolean {
   s.counters.down = 0;
   s.counters.suspend = 0;
   t.say(`needsScaleDown/needsSuspend is false as scaling in progress, current executor groups=${s.current}, target =${s.target}`);
+  if (t.current) return timedScaleUp(t, load, notReady);
   if (s.counters.inScaleUp >= limits.scaleUpTimeoutTicks) {
     const names = notReady.map((g) => g.name);
     const reason = `${names.join(', ')} not ready after ${spec.scaleUpTimeoutSeconds}s`;
@@ -228,10 +229,48 @@ function scaleUpInProgress(t: Tick, notReady: GroupObservation[]): boolean {
   return true;
 }
 
+/**
+ * The scale-up in progress with the current rules: each group not ready says why (Kubernetes' or Impala's words);
+ * past scaleUpTimeoutSeconds the failure is recorded (and backs off further scale-ups, src/policy/backoff.ts) and the
+ * groups that never became ready are removed — except one that may run queries, which is removed once idle.
+ */
+function timedScaleUp(t: Tick, load: Load, pending: GroupObservation[]): boolean {
+  const { s, limits, spec } = t;
+  const whys = pending.map((g) => ({ g, why: notCapacityWhy(spec, load, g) }));
+  // Kubernetes' reason, when it gives one; Impala's disagreement was said with the groups (degraded.ts classify).
+  for (const { g, why } of whys) if (why && !g.ready) t.say(`Executor group ${g.name} is not ready yet: ${why}.`);
+  if (s.counters.inScaleUp < limits.scaleUpTimeoutTicks) {
+    t.say(`enoughConsecutive InScaleUp calls false as current ${s.counters.inScaleUp} target ${limits.scaleUpTimeoutTicks}`);
+    s.counters.inScaleUp += 1;
+    t.say(`Scale up from ${s.current} to ${s.target} Executor Groups is in progress.`);
+    s.state = 'ScalingUp';
+    return true;
+  }
+  if (s.counters.inScaleUp === limits.scaleUpTimeoutTicks) {
+    const names = pending.map((g) => g.name);
+    const causes = whys.filter((x) => x.why).map((x) => (pending.length > 1 ? `${x.g.name}: ${x.why}` : x.why));
+    const reason = `${names.join(', ')} not ready after ${spec.scaleUpTimeoutSeconds}s${causes.length ? ` (${causes.join('; ')})` : ''}`;
+    t.say(`Scale up from ${s.current} to ${s.target} Executor Groups has failed: ${reason}; removing the groups that never became ready.`);
+    if (!spec.dryRun) Object.assign(s, scaleUpFailure(spec, s, names, reason));
+  }
+  const busy = pending.filter((g) => t.busy(g));
+  for (const g of busy) t.say(`Executor group ${g.name} never became ready but ${busyText(t, g)}; removing it once idle.`);
+  t.remove(pending.filter((g) => !t.busy(g)), 'rollback');
+  // Past the timeout the counter goes on while a busy group waits to be removed, so the failure is recorded once.
+  s.counters.inScaleUp = busy.length > 0 ? s.counters.inScaleUp + 1 : 0;
+  return true;
+}
+
 function suspended(t: Tick, load: Load, groups: GroupObservation[]): void {
   const { s, limits } = t;
   s.counters = { ...ZERO };
   if (load.queued > 0) {
+    if (t.current && backingOff(s)) {
+      s.state = 'Suspended';
+      t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(t.spec, s, t.atMs)}.`);
+      return;
+    }
+    if (t.current && !t.spec.dryRun) s.autoSuspended = false;
     t.say(`Resuming warehouse as there are ${load.queued} queries queued.`);
     t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
     pendingLine(t);
@@ -246,11 +285,12 @@ function pendingLine(t: Tick): void {
   if (!t.spec.dryRun) t.say(`There is a scale up pending, targetExecutorGroups=${t.s.target}`);
 }
 
-function aboveMax(t: Tick, ready: GroupObservation[]): void {
+/** Idle degraded groups go first (they are not capacity), then the highest-numbered idle ready ones. */
+function aboveMax(t: Tick, ready: GroupObservation[], degraded: GroupObservation[]): void {
   const { s, limits } = t;
   const excess = s.target - limits.maxGroups;
   t.say(`needsScaleDown is true as there are ${s.target} executor groups, above the maximum ${limits.maxGroups}.`);
-  const idle = idleHighestFirst(ready).slice(0, excess);
+  const idle = (t.current ? [...idleHighestFirst(t, degraded), ...idleHighestFirst(t, ready)] : idleHighestFirst(t, ready)).slice(0, excess);
   if (idle.length < excess) t.say(`${excess - idle.length} executor groups above the maximum have running queries; waiting for them to go idle.`);
   t.remove(idle, 'above-max');
   s.counters = { ...ZERO };
@@ -267,6 +307,11 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
     t.say(`needsScaleUp is false as executor groups are at the maximum ${limits.maxGroups}, with ${load.queued} queries queued.`);
     return;
   }
+  if (t.current && backingOff(s)) {
+    // The up counter is held: once the backoff ends, the queue's delay goes on from where it was.
+    t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(spec, s, t.atMs)}.`);
+    return;
+  }
   t.say(`needsScaleUp is true as there are ${load.queued} queries queued.`);
   if (s.counters.up < limits.upTicks) {
     t.say(`enoughConsecutive Up calls false as current ${s.counters.up} target ${limits.upTicks}`);
@@ -274,7 +319,7 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
     return;
   }
   s.counters.up = 0;
-  const wanted = limits.step === 'queue' ? groupsNeeded(spec, load.queued, load.queuedQueryMemBytes) : 1;
+  const wanted = limits.step === 'queue' ? groupsNeeded(spec, load.queued, queuedMems(load)) : 1;
   t.say('Impala autoscaler will attempt to add executor group.');
   t.add(Math.min(wanted, limits.maxGroups - s.target), groups);
   pendingLine(t);
@@ -295,6 +340,14 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     );
     return;
   }
+  // Impala admits a query only where its per-executor memory fits on every executor of one group: pool-wide memory
+  // says 2 groups of 2 × 16 GiB hold three queries of 10 GiB per executor, while each of them fills a group.
+  const needed = t.current ? runningGroupsNeeded(spec, load) : undefined;
+  if (needed !== undefined && needed > fewer) {
+    s.counters.down = 0;
+    t.say(`needsScaleDown is false as ${fewer} executor groups would not hold ${load.running} running queries by their per-executor memory (they need ${needed}).`);
+    return;
+  }
   const held = heldByHistory(t, s.current);
   if (held) {
     s.counters.down = 0;
@@ -305,13 +358,14 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
   if (limits.release === 'surplus') {
     const peak = s.counters.down === 0 ? undefined : s.downPeak;
     s.downPeak = { running: Math.max(peak?.running ?? 0, load.running), memReservedBytes: Math.max(peak?.memReservedBytes ?? 0, load.memReservedBytes) };
+    if (needed !== undefined) s.downPeak.groups = Math.max(peak?.groups ?? 0, needed);
   }
   if (s.counters.down < limits.downTicks) {
     t.say(`enoughConsecutive Down calls false as current ${s.counters.down} target ${limits.downTicks}`);
     s.counters.down += 1;
     return;
   }
-  const idle = idleHighestFirst(ready);
+  const idle = idleHighestFirst(t, ready);
   if (idle.length === 0) {
     // Keep the counter: the delay has been served, the first group to go idle is removed.
     t.say('Every executor group has running queries; waiting for one to go idle before removing it.');
@@ -319,7 +373,8 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
   }
   s.counters.down = 0;
   t.say('Impala autoscaler will attempt to remove executor group.');
-  t.remove(idle.slice(0, releasable(t, s.downPeak ?? load, idle.length)), 'scale-down');
+  const peak = s.downPeak ?? { running: load.running, memReservedBytes: load.memReservedBytes, groups: needed };
+  t.remove(idle.slice(0, releasable(t, peak, idle.length)), 'scale-down');
   delete s.downPeak;
   if (!spec.dryRun) {
     t.say(`Scale down from ${s.current} to ${s.target} Executor Groups.`);
@@ -330,16 +385,17 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
 /**
  * How many idle groups a served scale-down delay removes: one, or with `release: 'surplus'` every group the load does
  * not need — down to the fewest groups (not below the floor) that would have held the highest load of the whole delay,
- * by slots and by memory — so that capacity added for a burst goes back after one delay instead of one group per
- * delay, while a load that merely dipped on the last tick keeps its groups.
+ * by slots and by memory (and by the running queries' per-executor memory, when observed) — so that capacity added
+ * for a burst goes back after one delay instead of one group per delay, while a load that merely dipped on the last
+ * tick keeps its groups.
  */
-function releasable(t: Tick, peak: { running: number; memReservedBytes: number }, idle: number): number {
+function releasable(t: Tick, peak: NonNullable<PolicyState['downPeak']>, idle: number): number {
   const { s, limits, spec } = t;
   if (limits.release === 'one') return 1;
   let keep = s.current - 1;
   while (keep - 1 >= Math.max(limits.floorGroups, t.coming?.groups ?? 0)) {
     const fit = holds(spec, keep - 1, peak.running, peak.memReservedBytes);
-    if (!fit.slots || !fit.memory) break;
+    if (!fit.slots || !fit.memory || (peak.groups ?? 0) > keep - 1) break;
     keep -= 1;
   }
   return Math.max(1, Math.min(s.current - keep, idle));
@@ -371,10 +427,12 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
   s.counters = { ...ZERO };
   t.say(`Suspending warehouse: ${spec.name} after ${spec.autoSuspend.timeoutSeconds}s idle; removing ${live.length} executor groups.`);
   t.remove(live, 'suspend');
-  if (!spec.dryRun) s.state = 'Suspended';
+  if (spec.dryRun) return;
+  s.state = 'Suspended';
+  if (t.current) s.autoSuspended = true;
 }
 
-/** Drain-safe choice: the highest-numbered groups, which Impala fills last, and only those running nothing. */
-function idleHighestFirst(ready: GroupObservation[]): GroupObservation[] {
-  return ready.filter((g) => g.runningQueries === 0).sort((a, b) => b.index - a.index);
+/** Drain-safe choice: the highest-numbered groups, which Impala fills last, and only those surely running nothing. */
+function idleHighestFirst(t: Tick, groups: GroupObservation[]): GroupObservation[] {
+  return groups.filter((g) => !t.busy(g)).sort((a, b) => b.index - a.index);
 }

@@ -48,6 +48,14 @@ export const FIRST_PRESETS: Record<Mode, ModePreset> = {
 
 export type PresetsGeneration = 'first' | 'current';
 
+/**
+ * Default degradedReplaceSeconds: how long a group that was ready may stay not Ready before it is replaced. Longer
+ * than a group's start-up (about 60 s, as bench:policy assumes) plus Kubernetes restarting a crashed pod a few times
+ * (CrashLoopBackOff waits 10, 20, 40 … s, capped at 300 s), so a pod that recovers on its own is not replaced; well
+ * under the 900 s of scaleUpTimeoutSeconds, since a degraded group is capacity lost now, not capacity still coming.
+ */
+export const DEFAULT_DEGRADED_REPLACE_SECONDS = 300;
+
 export interface Limits {
   minGroups: number;
   maxGroups: number;
@@ -57,6 +65,8 @@ export interface Limits {
   downTicks: number;
   suspendTicks: number;
   scaleUpTimeoutTicks: number;
+  /** Ticks a degraded group may stay not Ready before it is replaced. */
+  degradedTicks: number;
   step: ModePreset['step'];
   release: ModePreset['release'];
   prewarm: boolean;
@@ -76,6 +86,7 @@ export function limitsOf(spec: WarehouseSpec, generation: PresetsGeneration = 'c
     downTicks: ticks(spec.scaleDownDelaySeconds ?? preset.scaleDownDelaySeconds, poll),
     suspendTicks: ticks(spec.autoSuspend.timeoutSeconds, poll),
     scaleUpTimeoutTicks: ticks(spec.scaleUpTimeoutSeconds, poll),
+    degradedTicks: ticks(spec.degradedReplaceSeconds ?? DEFAULT_DEGRADED_REPLACE_SECONDS, poll),
     step: preset.step,
     release: preset.release,
     prewarm: preset.prewarm,

@@ -33,6 +33,11 @@ export interface WarehouseSpec {
   autoSuspend: { enabled: boolean; timeoutSeconds: number };
   pollIntervalSeconds: number;
   scaleUpTimeoutSeconds: number;
+  /**
+   * A group that was ready and has not been Ready in Kubernetes for this long is replaced (src/policy/degraded.ts).
+   * Optional only for specs carried from runs started before it existed; the spec parser always fills it in.
+   */
+  degradedReplaceSeconds?: number;
   dryRun: boolean;
 }
 
@@ -48,6 +53,37 @@ export interface GroupObservation {
   deleting: boolean;
   /** Queries executing on this group, from Impala; 0 when unknown. */
   runningQueries: number;
+  /**
+   * Why a group's pods are not all ready, in Kubernetes' words (filled by the Kubernetes provider), e.g.
+   * `pod impala-executor-002-0 is Pending: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.`
+   */
+  problem?: string;
+  /** The executor template revision the group was created from (its annotation). */
+  templateRevision?: string;
+}
+
+/** One executor group as Impala's statestore shows it (/backends): what makes it capacity besides Kubernetes' Ready. */
+export interface ImpalaGroupHealth {
+  /** Executors registered with the group's name, whatever their state. */
+  executors: number;
+  /** Executors neither quiescing nor blacklisted. */
+  active: number;
+  /** Written only when some are (this is in every tick's history): blacklisted executors, a quiescing one. */
+  blacklisted?: number;
+  quiescing?: true;
+  /** Enough active executors for the group's configured size: Impala admits queries to it. */
+  healthy: boolean;
+}
+
+/**
+ * The per-executor memory of a set of queries, bounded whatever their number: `counts` holds `[bucket, queries]`
+ * pairs (ascending buckets, at most MEM_BUCKETS + 1 of them, src/policy/mem-summary.ts), each query counted in the
+ * bucket that rounds its memory UP to a multiple of `bucketBytes`: bin-packing the summary counts every query with at
+ * least the memory it needs.
+ */
+export interface MemSummary {
+  bucketBytes: number;
+  counts: [number, number][];
 }
 
 /** The pool's load as the coordinator(s) report it. */
@@ -56,8 +92,28 @@ export interface Load {
   running: number;
   /** Cluster-wide memory reserved by running queries, bytes (agg_mem_reserved). */
   memReservedBytes: number;
-  /** Per-executor memory each queued query needs to be admitted (mem_limit_to_admit), bytes, in queue order. */
-  queuedQueryMemBytes: number[];
+  /**
+   * Per-executor memory each queued query needs to be admitted (mem_limit_to_admit), bytes, in queue order. Written by
+   * earlier releases (one number per queued query in every tick's history); read when present, superseded by queuedMem.
+   */
+  queuedQueryMemBytes?: number[];
+  /** Per-executor memory (mem_limit_to_admit) of the queued queries, summarised; absent with no queue. */
+  queuedMem?: MemSummary;
+  /**
+   * Per-executor memory (mem_limit_to_admit) of the running queries (each coordinator's running_queries), summarised.
+   * Absent in observations of earlier releases: scale-down then judges by agg_mem_reserved.
+   */
+  runningMem?: MemSummary;
+  /**
+   * Coordinators (URLs) that did not answer this read: their own queries are missing from runningByGroup, so no
+   * group's running count is fully known. Absent when every coordinator answered.
+   */
+  unreachableCoordinators?: string[];
+  /**
+   * Impala's view of this group set's executor groups, by Impala's name (`<groupSet>-group-NNN`). Absent in
+   * observations of earlier releases and from in-process readers: Kubernetes' Ready alone counts then.
+   */
+  impalaGroups?: Record<string, ImpalaGroupHealth>;
   /** Healthy executor groups Impala sees for this group set. */
   healthyGroups: number;
   /** Running queries per Impala executor group name (`root.default-group-001`). */
@@ -68,12 +124,15 @@ export interface Load {
 
 export type Observation =
   /**
-   * `atMs`: the tick's time, epoch ms — workflow time in the workflow, simulated time in the what-if simulator. Only
-   * the seasonal history (pre-warming) uses it; without it none is kept and the decision is the same as with it.
+   * `atMs`: the tick's time, epoch ms — workflow time in the workflow, simulated time in the what-if simulator. The
+   * seasonal history (pre-warming) uses it, and a scale-up backoff line shows when it ends; without it no history is
+   * kept and the decision is otherwise the same.
    */
-  | { kind: 'known'; load: Load; groups: GroupObservation[]; atMs?: number }
+  | { kind: 'known'; load: Load; groups: GroupObservation[]; atMs?: number; takenIndexes?: number[] }
   /** A failed or malformed read: the tick changes nothing. `groups` is set when the cluster could still be listed. */
-  | { kind: 'unknown'; reason: string; groups?: GroupObservation[] };
+  | { kind: 'unknown'; reason: string; groups?: GroupObservation[]; takenIndexes?: number[] };
+// In both: `takenIndexes`, group indexes whose name (`impala-executor-NNN`) is held in the namespace by a StatefulSet
+// that is not this warehouse's (another warehouse's, or an unlabelled one) — never used for a new group.
 
 export type OperatorIntent = 'none' | 'suspend' | 'resume';
 
@@ -113,10 +172,30 @@ export interface PolicyState {
   pending: { name: string; sinceTick: number }[];
   lastScaleUpFailure?: { tick: number; groups: string[]; reason: string };
   /**
-   * The highest load seen while the current scale-down delay counts (from its first tick): a `release: 'surplus'`
-   * mode scales down to what held this peak, not just the load of the last tick.
+   * Consecutive failed scale-ups (a refused create, or groups not ready by scaleUpTimeoutSeconds) and the backoff they
+   * set: no group is added before `untilTick` (src/policy/backoff.ts). Cleared when a created group becomes ready.
    */
-  downPeak?: { running: number; memReservedBytes: number };
+  scaleUpBackoff?: { failures: number; untilTick: number; reason: string };
+  /**
+   * Live groups that have been capacity (ready) at some tick, with the last tick they were: such a group that is not
+   * ready now is degraded, not a pending scale-up (src/policy/degraded.ts).
+   */
+  seenReady?: { name: string; tick: number }[];
+  /** Degraded groups a new group was added to replace: each is removed once it runs no queries. */
+  replacing?: { name: string; by: string }[];
+  /** Groups that exist but are not capacity this tick, and why (degraded, or Impala's view disagreeing). */
+  notCapacity?: { name: string; why: string }[];
+  /**
+   * Set when the auto-suspend rule took the warehouse to zero: with no group left it waits for a query. Without it
+   * (groups deleted by hand, failed creates) the minimum is restored at once.
+   */
+  autoSuspended?: boolean;
+  /**
+   * The highest load seen while the current scale-down delay counts (from its first tick): a `release: 'surplus'`
+   * mode scales down to what held this peak, not just the load of the last tick. `groups`: the most groups the running
+   * queries' per-executor memory needed (bin-packed), when the observations carry it.
+   */
+  downPeak?: { running: number; memReservedBytes: number; groups?: number };
   /** Peak groups the load needed per slot of the week (src/policy/history.ts), for modes that pre-warm. */
   history?: SeasonalHistory;
   /** Ticks the last group took from create to ready, as observed: how far ahead pre-warming adds groups. */
@@ -132,9 +211,9 @@ export interface PolicyState {
 }
 
 export type Action =
-  /** `why` is set only for groups added ahead of a forecast load (pre-warming). */
-  | { type: 'add'; group: string; index: number; why?: 'prewarm' }
-  | { type: 'remove'; group: string; index: number; why: 'scale-down' | 'suspend' | 'rollback' | 'above-max' };
+  /** `why`: 'prewarm' for groups added ahead of a forecast load, 'replace' for one added in place of a degraded one. */
+  | { type: 'add'; group: string; index: number; why?: 'prewarm' | 'replace' }
+  | { type: 'remove'; group: string; index: number; why: 'scale-down' | 'suspend' | 'rollback' | 'above-max' | 'replace' };
 
 export interface Decision {
   state: PolicyState;

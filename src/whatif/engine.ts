@@ -228,6 +228,7 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
       running: runningNow,
       memReservedBytes: memReserved,
       queuedMemBytes: () => (model.poolStats(pool)?.queue ?? []).map((id) => model.query(id)!.memBytes),
+      runningMemBytes: () => gs.flatMap((g) => model.runningOn(impalaGroupName(pool, g.index)).map((q) => q.memBytes)),
       recentMeanDurationS: recent.length ? recentSum / recent.length : undefined,
     };
   };

@@ -26,6 +26,8 @@ export interface SimView {
   memReservedBytes: number;
   /** Per-executor memory of each queued query, bytes, in queue order (computed on demand). */
   queuedMemBytes(): number[];
+  /** Per-executor memory of each running query, bytes (computed on demand). */
+  runningMemBytes(): number[];
   /** Mean run time of the last completed queries (what a query log shows), seconds; undefined before any ends. */
   recentMeanDurationS: number | undefined;
 }

@@ -1,9 +1,10 @@
 // The workflow's "current details" in the Temporal Web UI: a short markdown table of where the warehouse stands.
+import { backingOff, backoffNote } from '../policy/backoff';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord } from './messages';
 
 // The line that says why a tick acted (the seed's "needs… is true" lines, or an operator's message).
-const WHY = /^(needsScaleUp is true|needsScaleDown is true|needsSuspend is true|Resuming|Suspending|Scale up .* has failed|Resize|Pause|Unpause|Suspend requested|Resume requested)/;
+const WHY = /^(needsScaleUp is true|needsScaleDown is true|needsSuspend is true|Resuming|Suspending|Scale up .* has failed|Executor group \S+ has not been ready since|Degraded executor group \S+ runs no queries|Resize|Pause|Unpause|Suspend requested|Resume requested)/;
 
 export function detailsTable(spec: WarehouseSpec, state: PolicyState, obs: Observation | null, decisions: DecisionRecord[]): string {
   const load = obs?.kind === 'known' ? `${obs.load.queued} queued, ${obs.load.running} running` : obs ? `unknown: ${obs.reason}` : 'not read yet';
@@ -17,6 +18,22 @@ export function detailsTable(spec: WarehouseSpec, state: PolicyState, obs: Obser
     '| executor groups | target | load | mode | nodes |',
     '|---|---|---|---|---|',
     `| ${state.current} | ${state.target} | ${load} | ${spec.mode} | ${spec.nodes.min}–${spec.nodes.max} × ${spec.executorsPerGroup}/group |`,
+    ...problems(spec, state),
     ...(recent.length ? ['', '| when | actions | why |', '|---|---|---|', ...recent] : []),
   ].join('\n');
+}
+
+/** What keeps the warehouse from the capacity it wants: groups that are not capacity, and a scale-up backoff. */
+function problems(spec: WarehouseSpec, state: PolicyState): string[] {
+  const lines: string[] = [];
+  if (backingOff(state)) lines.push('', `Scale-up: ${backoffNote(spec, state, undefined)}.`);
+  else if (state.lastScaleUpFailure) lines.push('', `Last scale-up failure (tick ${state.lastScaleUpFailure.tick}): ${state.lastScaleUpFailure.reason}.`);
+  const groups = state.notCapacity ?? [];
+  if (groups.length) lines.push('', '| executor group | not capacity because |', '|---|---|', ...groups.map((g) => `| ${g.name} | ${cell(g.why)} |`));
+  return lines;
+}
+
+/** A markdown table cell: a '|' in Kubernetes' or Impala's words would end it. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
 }

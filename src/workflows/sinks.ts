@@ -2,6 +2,7 @@
 // (src/observability/metrics.ts). A sink call leaves no trace in history, and the worker does not call sinks while it
 // replays history, so a counter is incremented once per tick however often the workflow is replayed.
 import { proxySinks, workflowInfo, type Sinks } from '@temporalio/workflow';
+import { backoffSecondsLeft } from '../policy/backoff';
 import type { Action, Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 
 /** One tick, as the metrics need it: plain JSON (sink arguments are copied out of the workflow isolate). */
@@ -24,6 +25,10 @@ export interface TickReport {
   suspends: number;
   /** 1 when this tick resumed a suspended warehouse. */
   resumes: number;
+  /** 1 when this tick recorded a failed scale-up (a refused create, or groups not ready by scaleUpTimeoutSeconds). */
+  scaleUpFailures: number;
+  /** Seconds before the next scale-up may be tried (src/policy/backoff.ts); 0 when not backing off. */
+  scaleUpBackoffSeconds: number;
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -32,7 +37,10 @@ export interface AutoscalerSinks extends Sinks {
 
 const { metrics } = proxySinks<AutoscalerSinks>();
 
-/** Called once per tick by the warehouse workflow, after the tick is recorded. */
+/**
+ * Called once per tick by the warehouse workflow, after the tick is recorded — and after `afterActions`
+ * (src/policy/backoff.ts), so that a create the Kubernetes API refused is counted as a failed scale-up.
+ */
 export function reportTick(spec: WarehouseSpec, state: PolicyState, observation: Observation, decision: Decision): void {
   // The worker drops non-replay sink calls during replay anyway; skipping them here also keeps a replay-only
   // worker (the determinism tests, which register no sinks) from logging "unregistered external sink".
@@ -59,5 +67,7 @@ export function tickReport(spec: WarehouseSpec, state: PolicyState, observation:
     scaleDowns: removes.filter((a) => a.why !== 'suspend').length,
     suspends: removes.some((a) => a.why === 'suspend') ? 1 : 0,
     resumes: resumed ? 1 : 0,
+    scaleUpFailures: state.lastScaleUpFailure?.tick === state.tick ? 1 : 0,
+    scaleUpBackoffSeconds: backoffSecondsLeft(spec, state),
   };
 }

@@ -159,7 +159,8 @@ test('status and history show the scale-up with its inputs and reasons', async (
   }, 60_000, 500);
   expect(s.spec.name).toBe('cli');
   const history = await json<DecisionRecord[]>('warehouse', 'history', 'cli', '--actions-only');
-  const add = history.find((d) => d.actions.some((a) => a.startsWith('add ')))!;
+  // The scale-up for the queue (the warehouse starts with no group, below its minimum: group 000 comes first, unasked).
+  const add = history.find((d) => d.actions.some((a) => a.startsWith('add ')) && d.reasons.some((r) => r.endsWith('queries queued.')))!;
   expect(add).toMatchObject({ queued: 3, running: 0 });
   expect(add.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^(needsScaleUp is true|Resuming warehouse) as there are 3 queries queued\.$/)]));
   const text = await run('warehouse', 'history', 'cli', '--limit', '3');

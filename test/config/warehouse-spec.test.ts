@@ -24,6 +24,7 @@ const DEFAULTS = {
   autoSuspend: { enabled: true, timeoutSeconds: 300 },
   pollIntervalSeconds: 20,
   scaleUpTimeoutSeconds: 900,
+  degradedReplaceSeconds: 300,
   dryRun: false,
 };
 
@@ -148,6 +149,9 @@ describe('invalid specs (YAML and JSON): the message names the field and the off
     { name: 'pollIntervalSeconds 0', input: { ...base, pollIntervalSeconds: 0 }, field: 'pollIntervalSeconds', value: '0', message: 'pollIntervalSeconds must be ≥ 1 (got 0)' },
     { name: 'non-numeric pollIntervalSeconds', input: { ...base, pollIntervalSeconds: '20' }, field: 'pollIntervalSeconds', value: '"20"' },
     { name: 'scaleUpTimeoutSeconds 0', input: { ...base, scaleUpTimeoutSeconds: 0 }, field: 'scaleUpTimeoutSeconds', value: '0' },
+    { name: 'degradedReplaceSeconds 0', input: { ...base, degradedReplaceSeconds: 0 }, field: 'degradedReplaceSeconds', value: '0', message: 'degradedReplaceSeconds must be ≥ 1 (got 0)' },
+    { name: 'fractional degradedReplaceSeconds', input: { ...base, degradedReplaceSeconds: 2.5 }, field: 'degradedReplaceSeconds', value: '2.5', message: 'degradedReplaceSeconds must be a whole number of seconds (got 2.5)' },
+    { name: 'non-numeric degradedReplaceSeconds', input: { ...base, degradedReplaceSeconds: '5m' }, field: 'degradedReplaceSeconds', value: '"5m"', message: 'degradedReplaceSeconds must be a number of seconds (got "5m")' },
     { name: 'queriesPerGroup 0', input: { ...base, queriesPerGroup: 0 }, field: 'queriesPerGroup', value: '0' },
     { name: 'executorMemoryMb negative', input: { ...base, executorMemoryMb: -1 }, field: 'executorMemoryMb', value: '-1' },
     { name: 'dryRun not a boolean', input: { ...base, dryRun: 'true' }, field: 'dryRun', value: '"true"' },

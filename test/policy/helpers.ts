@@ -2,8 +2,9 @@
 // expected actions, and `run` to thread a state through several ticks.
 import { parseWarehouseSpec, type WarehouseSpecInput } from '../../src/config/warehouse-spec';
 import { decide, initialState } from '../../src/policy/decide';
-import { groupName } from '../../src/policy/names';
-import type { Action, Counters, Decision, GroupObservation, Observation, PolicyState, WarehouseSpec, WarehouseState } from '../../src/policy/types';
+import { summarize } from '../../src/policy/mem-summary';
+import { groupName, impalaGroupName } from '../../src/policy/names';
+import type { Action, Counters, Decision, GroupObservation, ImpalaGroupHealth, Observation, PolicyState, WarehouseSpec, WarehouseState } from '../../src/policy/types';
 
 export const GiB = 1024 * 1024 * 1024;
 
@@ -30,9 +31,10 @@ export function spec(over: SpecOverrides = {}): WarehouseSpec {
   }, 'test spec');
 }
 
-/** One executor group: ready and idle unless told otherwise. */
-export function g(index: number, opts: { ready?: boolean; deleting?: boolean; running?: number } = {}): GroupObservation {
-  return { name: groupName(index), index, ready: opts.ready ?? true, deleting: opts.deleting ?? false, runningQueries: opts.running ?? 0 };
+/** One executor group: ready and idle unless told otherwise; `problem` is Kubernetes' reason it is not ready. */
+export function g(index: number, opts: { ready?: boolean; deleting?: boolean; running?: number; problem?: string } = {}): GroupObservation {
+  const group: GroupObservation = { name: groupName(index), index, ready: opts.ready ?? true, deleting: opts.deleting ?? false, runningQueries: opts.running ?? 0 };
+  return opts.problem === undefined ? group : { ...group, problem: opts.problem };
 }
 
 /** Ready, idle groups with these indices. */
@@ -44,26 +46,49 @@ export interface LoadInput {
   queued?: number;
   running?: number;
   memReservedBytes?: number;
-  /** Per-executor memory of each queued query, bytes. */
+  /** Per-executor memory of each queued query, bytes, as earlier releases' observations list it. */
   queuedMem?: number[];
+  /** The same, summarised as the current reader writes it (Load.queuedMem). */
+  queuedMemSummary?: number[];
+  /** Per-executor memory of each running query, bytes (summarised into Load.runningMem). */
+  runningMem?: number[];
   groups: GroupObservation[];
   warnings?: string[];
+  /** Coordinators that did not answer (Load.unreachableCoordinators). */
+  unreachable?: string[];
+  /** Impala's view by group index: each listed group healthy with PER_GROUP executors unless overridden. */
+  impala?: Record<number, Partial<ImpalaGroupHealth>>;
+  takenIndexes?: number[];
+  atMs?: number;
 }
 
 export function obs(o: LoadInput): Observation {
+  const runningMem = o.runningMem && summarize(o.runningMem);
+  const queuedMem = o.queuedMemSummary && summarize(o.queuedMemSummary);
   return {
     kind: 'known',
     load: {
       queued: o.queued ?? 0,
       running: o.running ?? 0,
       memReservedBytes: o.memReservedBytes ?? 0,
-      queuedQueryMemBytes: o.queuedMem ?? [],
+      ...(queuedMem ? { queuedMem } : { queuedQueryMemBytes: o.queuedMem ?? [] }),
+      ...(runningMem ? { runningMem } : {}),
+      ...(o.unreachable ? { unreachableCoordinators: o.unreachable } : {}),
+      ...(o.impala ? { impalaGroups: impalaView(o.impala) } : {}),
       healthyGroups: o.groups.filter((x) => x.ready && !x.deleting).length,
       runningByGroup: {},
       warnings: o.warnings ?? [],
     },
     groups: o.groups,
+    ...(o.takenIndexes ? { takenIndexes: o.takenIndexes } : {}),
+    ...(o.atMs !== undefined ? { atMs: o.atMs } : {}),
   };
+}
+
+function impalaView(byIndex: Record<number, Partial<ImpalaGroupHealth>>): Record<string, ImpalaGroupHealth> {
+  return Object.fromEntries(
+    Object.entries(byIndex).map(([i, h]) => [impalaGroupName('root.default', Number(i)), { executors: PER_GROUP, active: PER_GROUP, healthy: true, ...h }]),
+  );
 }
 
 export function unknown(reason = 'GET /admission?json timed out after 5000 ms', groups?: GroupObservation[]): Observation {
@@ -83,6 +108,11 @@ export function state(o: StateInput = {}): PolicyState {
 
 export function add(index: number): Action {
   return { type: 'add', group: groupName(index), index };
+}
+
+/** A group added in place of a degraded one. */
+export function addReplacement(index: number): Action {
+  return { type: 'add', group: groupName(index), index, why: 'replace' };
 }
 
 export function rm(index: number, why: Extract<Action, { type: 'remove' }>['why']): Action {

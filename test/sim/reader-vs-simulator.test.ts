@@ -6,6 +6,7 @@ import type { WarehouseSpec } from '../../src/policy/types';
 import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { fixedMembership, InProcessMembership } from '../../src/sim/in-process-membership';
+import { summarize } from '../../src/policy/mem-summary';
 
 const GB = 1024 ** 3;
 const open: CoordinatorServer[] = [];
@@ -39,11 +40,14 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
       queued: pool.queued,
       running: pool.running,
       memReservedBytes: pool.memReservedBytes,
-      queuedQueryMemBytes: [10 * GB, 10 * GB, 10 * GB],
+      queuedMem: summarize([10 * GB, 10 * GB, 10 * GB]),
+      runningMem: summarize([10 * GB]),
+      impalaGroups: { 'root.default-group-001': { executors: 2, active: 2, healthy: true } },
       healthyGroups: 1,
       runningByGroup: { 'root.default-group-001': 1 },
       warnings: [],
     });
+    expect(r.view.queuedQueryMemBytes).toEqual([10 * GB, 10 * GB, 10 * GB]);
     expect([pool.queued, pool.running]).toEqual([3, 1]);
     expect(r.view.pool!.headQueuedReasons).toEqual([pool.headQueuedReason]);
   });
@@ -90,11 +94,29 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
     expect(both.view.load).toMatchObject({ running: 4, queued: 2, runningByGroup: { 'root.default-group-001': 2, 'root.default-group-002': 2 } });
     expect(both.view.pool!.aggFrom).toBe(a.url);
 
+    expect(both.view.load.runningMem).toEqual(summarize([512, 512, 512, 512].map((m) => m * 1024 * 1024)));
+    expect(both.view.load.unreachableCoordinators).toBeUndefined();
+
     await b.close();
     const one = await reader.readDetailed(target(a.url, b.url));
     if (!one.ok) throw new Error(one.reason);
     expect(one.view.load).toMatchObject({ running: 4, queued: 2 });
     expect(one.view.load.warnings).toEqual([expect.stringContaining(`coordinator down, using the others: ${b.url}/admission?json: ECONNREFUSED`)]);
+    // b's running query (the fourth admitted, on group 002) is missing from the per-group counts: the reader says whose.
+    expect(one.view.load.unreachableCoordinators).toEqual([b.url]);
+    expect(one.view.load.runningByGroup).toEqual({ 'root.default-group-001': 2, 'root.default-group-002': 1 });
+  });
+
+  test('a coordinator slower than the timeout is unreachable too: named until it answers again', async () => {
+    const a = await coordinator({ port: 0, membership: fixedMembership(1, 2) });
+    const b = await coordinator({ port: 0, cluster: a.cluster });
+    b.setFaults({ delayMs: 1500 });
+    const fast = new ImpalaLoadReader({ timeoutMs: 200 });
+    const slow = await fast.readDetailed(target(a.url, b.url));
+    expect(slow).toMatchObject({ ok: true, view: { load: { unreachableCoordinators: [b.url] } } });
+    b.setFaults({});
+    const healed = await fast.readDetailed(target(a.url, b.url));
+    expect(healed.ok && healed.view.load.unreachableCoordinators).toBeUndefined();
   });
 
   test('a backup coordinator that has not seen the pool does not hide the primary\'s queue', async () => {
@@ -109,6 +131,27 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
 
 describe('coordinator simulator with in-process executor groups', () => {
   const spec = { name: 'wh1', namespace: 'ns', groupSet: 'root.default', executorsPerGroup: 2, queriesPerGroup: 1, executorMemoryMb: 16384 } as WarehouseSpec;
+
+  test("Impala's view (Load.impalaGroups): a group's executors are registered once it is ready, and quiesce when it is deleted", async () => {
+    let now = 0;
+    const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 5000, now: () => now });
+    groups.seed(spec.name, [0]);
+    const c = await coordinator({ port: 0, ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)), membershipPollMs: 60_000 });
+    await groups.create(spec, 1);
+    await c.cluster.refreshMembership();
+    const healthy = { executors: 2, active: 2, healthy: true };
+    const starting = await reader.readDetailed(target(c.url));
+    if (!starting.ok) throw new Error(starting.reason);
+    expect(starting.view.load.impalaGroups).toEqual({ 'root.default-group-000': healthy });
+    now = 1000;
+    await c.cluster.refreshMembership();
+    const joined = await reader.readDetailed(target(c.url));
+    expect(joined.ok && joined.view.load.impalaGroups).toEqual({ 'root.default-group-000': healthy, 'root.default-group-001': healthy });
+    await groups.delete(spec, 0);
+    await c.cluster.refreshMembership();
+    const leaving = await reader.readDetailed(target(c.url));
+    expect(leaving.ok && leaving.view.load.impalaGroups!['root.default-group-000']).toEqual({ executors: 2, active: 0, quiescing: true, healthy: false });
+  });
 
   test('a group created by the autoscaler joins when ready and admits the queue; a deleted one quiesces, then leaves', async () => {
     let now = 0;

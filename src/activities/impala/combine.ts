@@ -7,7 +7,10 @@
 //   "absent" must not hide the primary's queue. No coordinator lists it: zero load.
 // - Queues and num-queries-executing.<group> are each coordinator's own: concatenated / summed.
 // - Membership (/backends, total-healthy) is the statestore's cluster-wide view: taken from the freshest coordinator.
-import type { Load } from '../../policy/types';
+// - The queued and running queries' per-executor memory (mem_limit_to_admit) goes into the Load as bounded summaries
+//   (src/policy/mem-summary.ts): the Load is written to workflow history on every tick.
+import { summarize } from '../../policy/mem-summary';
+import type { ImpalaGroupHealth, Load } from '../../policy/types';
 import { flattenMetrics, splitExecutorGroups, type AdmissionJson, type BackendsJson, type MetricsJson, type PoolJson } from './impala-json';
 
 export interface CoordinatorReading {
@@ -45,6 +48,8 @@ export interface LoadView {
   load: Load;
   /** Groups of the group set, sorted by name. */
   groups: GroupView[];
+  /** Per-executor memory of each queued query, bytes, in queue order (exact; the Load holds a summary). */
+  queuedQueryMemBytes: number[];
   /** Undefined when no coordinator has seen the pool yet. */
   pool?: PoolView;
 }
@@ -114,10 +119,9 @@ export function combine(
     if (g.blacklisted > 0) warnings.push(`group ${g.name}: ${g.blacklisted} executor(s) blacklisted by Impala`);
   }
 
-  const queuedQueryMemBytes = withPool.length === 0 ? [] : readings.flatMap((r) => {
-    const p = r.admission.resource_pools.find((x) => x.pool_name === pool);
-    return p ? p.queued_queries.map((q) => q.mem_limit_to_admit) : [];
-  });
+  const ownPools = readings.flatMap((r) => r.admission.resource_pools.filter((x) => x.pool_name === pool));
+  const queuedQueryMemBytes = ownPools.flatMap((p) => p.queued_queries.map((q) => q.mem_limit_to_admit));
+  const runningQueryMemBytes = ownPools.flatMap((p) => (p.running_queries ?? []).map((q) => q.mem_limit_to_admit));
 
   let poolView: PoolView | undefined;
   let agg = { queued: 0, running: 0, mem: 0 };
@@ -137,6 +141,8 @@ export function combine(
     };
   }
 
+  const queuedMem = summarize(queuedQueryMemBytes);
+  const runningMem = summarize(runningQueryMemBytes);
   return {
     ok: true,
     view: {
@@ -144,14 +150,27 @@ export function combine(
         queued: agg.queued,
         running: agg.running,
         memReservedBytes: agg.mem,
-        queuedQueryMemBytes,
+        ...(queuedMem ? { queuedMem } : {}),
+        ...(runningMem ? { runningMem } : {}),
+        impalaGroups: Object.fromEntries(groups.map((g) => [g.name, impalaHealth(g)])),
         healthyGroups,
         runningByGroup,
         warnings,
       },
       groups,
+      queuedQueryMemBytes,
       pool: poolView,
     },
+  };
+}
+
+function impalaHealth(g: GroupView): ImpalaGroupHealth {
+  return {
+    executors: g.executors,
+    active: g.activeExecutors,
+    healthy: g.healthy,
+    ...(g.blacklisted > 0 ? { blacklisted: g.blacklisted } : {}),
+    ...(g.quiescing ? { quiescing: true as const } : {}),
   };
 }
 

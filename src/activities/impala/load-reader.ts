@@ -84,6 +84,9 @@ export class ImpalaLoadReader implements LoadReader {
     const warnings = failures.map((f) => `coordinator down, using the others: ${f.reason}`);
     const combined = combine(readings, target, warnings);
     if (!combined.ok) return { ok: false, reason: `load unknown: ${combined.reason}`, coordinators };
+    // Each coordinator reports only its own running queries: with one silent, no group's running count is complete.
+    const unreachable = coordinators.filter((c) => !c.ok).map((c) => c.url);
+    if (unreachable.length > 0) combined.view.load.unreachableCoordinators = unreachable;
     return { ok: true, view: combined.view, coordinators };
   }
 

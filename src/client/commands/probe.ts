@@ -79,7 +79,7 @@ export function probeJson(groupSet: string, result: Extract<DetailedResult, { ok
     queued: load.queued,
     running: load.running,
     memReservedBytes: load.memReservedBytes,
-    queuedMemBytes: load.queuedQueryMemBytes.reduce((a, b) => a + b, 0),
+    queuedMemBytes: result.view.queuedQueryMemBytes.reduce((a, b) => a + b, 0),
     healthyGroups: load.healthyGroups,
     groups: groups.map((g) => ({ name: g.name, executors: g.executors, healthy: g.healthy, quiescing: g.quiescing, runningQueries: g.runningQueries })),
     coordinators: result.coordinators.map((c) => (c.ok ? { url: c.url, ok: true } : { url: c.url, ok: false, error: c.error })),

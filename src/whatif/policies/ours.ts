@@ -3,7 +3,8 @@
 // time as the workflow stamps it with workflow time (simulated time 0 is 1970-01-01 00:00 UTC, a Thursday).
 import { decide, initialState } from '../../policy/decide';
 import { groupName, impalaGroupName } from '../../policy/names';
-import type { GroupObservation, Observation, PolicyState, WarehouseSpec } from '../../policy/types';
+import { summarize } from '../../policy/mem-summary';
+import type { GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from '../../policy/types';
 import type { Command, SimPolicy, SimView } from '../policy-port';
 
 export function observationOf(view: SimView): Observation {
@@ -23,7 +24,7 @@ export function observationOf(view: SimView): Observation {
       queued: view.queued,
       running: view.running,
       memReservedBytes: view.memReservedBytes,
-      queuedQueryMemBytes: view.queued > 0 ? view.queuedMemBytes() : [],
+      ...summaries(view),
       healthyGroups: view.groups.filter((g) => g.ready && !g.deleting).length,
       runningByGroup,
       warnings: [],
@@ -31,6 +32,13 @@ export function observationOf(view: SimView): Observation {
     groups,
     atMs: view.nowMs,
   };
+}
+
+/** The running and queued queries' memory as the Impala reader summarises it (src/activities/impala/combine.ts). */
+function summaries(view: SimView): Pick<Load, 'queuedMem' | 'runningMem'> {
+  const queuedMem = view.queued > 0 ? summarize(view.queuedMemBytes()) : undefined;
+  const runningMem = view.running > 0 ? summarize(view.runningMemBytes()) : undefined;
+  return { ...(queuedMem ? { queuedMem } : {}), ...(runningMem ? { runningMem } : {}) };
 }
 
 export class OursPolicy implements SimPolicy {

@@ -1,0 +1,86 @@
+// One tick's scratch: the state being decided, the log lines and the actions, and the two ways a tick changes the
+// warehouse (add, remove), shared by decide.ts and degraded.ts.
+import type { Forecast } from './history';
+import type { Limits } from './modes';
+import { groupName } from './names';
+import { currentRules } from './rules';
+import type { Action, GroupObservation, PolicyState, WarehouseSpec } from './types';
+
+export class Tick {
+  readonly reasons: string[] = [];
+  readonly actions: Action[] = [];
+  /** Decides with the current release's rules (src/policy/rules.ts). */
+  readonly current: boolean;
+  /** What history forecasts for the slot one start-up and one poll ahead, when that slot has not begun. */
+  coming?: Forecast;
+  /** Coordinators that did not answer this tick: no group's running count is fully known (current rules only). */
+  unreachable?: string[];
+  /** Indexes added this tick, and names held outside this warehouse: never given to another new group. */
+  private readonly usedIndexes: Set<number>;
+  private readonly removed = new Set<string>();
+
+  constructor(
+    readonly spec: WarehouseSpec,
+    readonly limits: Limits,
+    readonly s: PolicyState,
+    takenIndexes: number[] = [],
+    readonly atMs?: number,
+  ) {
+    this.current = currentRules(s);
+    this.usedIndexes = new Set(this.current ? takenIndexes : []);
+  }
+
+  say(line: string): void {
+    this.reasons.push(line);
+  }
+
+  /** A group whose running queries may not all be counted, or are: never removed (drain-safe). */
+  busy(g: GroupObservation): boolean {
+    return g.runningQueries > 0 || this.unreachable !== undefined;
+  }
+
+  /**
+   * The next `n` free names: numbered from 000, never one still in use (even by a group being deleted), added earlier
+   * this tick, or held in the namespace by a StatefulSet that is not this warehouse's.
+   */
+  freeIndexes(n: number, taken: GroupObservation[]): number[] {
+    const used = new Set([...this.usedIndexes, ...taken.map((g) => g.index)]);
+    const out: number[] = [];
+    for (let i = 0; out.length < n; i++) if (!used.has(i)) out.push(i);
+    return out;
+  }
+
+  add(n: number, taken: GroupObservation[], why?: 'prewarm' | 'replace'): string[] {
+    const names: string[] = [];
+    for (const i of this.freeIndexes(n, taken)) {
+      this.usedIndexes.add(i);
+      const group = groupName(i);
+      names.push(group);
+      if (this.spec.dryRun) {
+        this.say(`Dry run: would add new executor group: ${group}`);
+      } else {
+        this.say(`Adding new executor group: ${group}`);
+        this.actions.push(why ? { type: 'add', group, index: i, why } : { type: 'add', group, index: i });
+        this.s.pending.push({ name: group, sinceTick: this.s.tick });
+      }
+    }
+    if (!this.spec.dryRun) this.s.target += n;
+    return names;
+  }
+
+  /** `inTarget`: the groups are counted in `s.target` (every group is, but a degraded one already replaced). */
+  remove(groups: GroupObservation[], why: Extract<Action, { type: 'remove' }>['why'], inTarget = true): void {
+    const fresh = groups.filter((g) => !this.removed.has(g.name));
+    for (const g of fresh) {
+      this.removed.add(g.name);
+      if (this.spec.dryRun) {
+        this.say(`Dry run: would remove executor group: ${g.name}`);
+        continue;
+      }
+      this.say(`Removing executor group: ${g.name}`);
+      this.actions.push({ type: 'remove', group: g.name, index: g.index, why });
+      this.s.pending = this.s.pending.filter((p) => p.name !== g.name);
+    }
+    if (!this.spec.dryRun && inTarget) this.s.target -= fresh.length;
+  }
+}
