@@ -5,6 +5,7 @@ import { groupsForLoad, groupsNeeded, holds } from './capacity';
 import { forecast, record, slotLabel, type Forecast } from './history';
 import { limitsOf, type Limits } from './modes';
 import { groupName } from './names';
+import { currentRules } from './rules';
 import type { Action, Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
 
 const ZERO: Counters = { up: 0, down: 0, suspend: 0, inScaleUp: 0 };
@@ -23,6 +24,8 @@ class Tick {
     readonly spec: WarehouseSpec,
     readonly limits: Limits,
     readonly s: PolicyState,
+    /** Indexes whose names something else holds in the namespace (Observation.takenIndexes): never added. */
+    readonly foreign: number[] = [],
   ) {}
 
   say(line: string): void {
@@ -31,7 +34,7 @@ class Tick {
 
   /** Groups are numbered from 000; a name still in use (even by a group being deleted) is never reused. */
   add(n: number, taken: GroupObservation[], why?: 'prewarm'): string[] {
-    const used = new Set(taken.map((g) => g.index));
+    const used = new Set([...taken.map((g) => g.index), ...this.foreign]);
     const names: string[] = [];
     for (let i = 0; names.length < n; i++) {
       if (used.has(i)) continue;
@@ -67,7 +70,7 @@ class Tick {
 export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation): Decision {
   const s: PolicyState = structuredCloneState(prev);
   s.tick = prev.tick + 1;
-  const t = new Tick(spec, limitsOf(spec, s.presets ?? 'current'), s);
+  const t = new Tick(spec, limitsOf(spec, s.presets ?? 'current'), s, currentRules(prev) ? obs.takenIndexes : undefined);
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {

@@ -48,6 +48,13 @@ export interface GroupObservation {
   deleting: boolean;
   /** Queries executing on this group, from Impala; 0 when unknown. */
   runningQueries: number;
+  /**
+   * Why a not-ready group's pods are not ready, in Kubernetes' words (one line), e.g.
+   * `pod impala-executor-002-0 is Pending: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.`
+   */
+  problem?: string;
+  /** The executor template revision the group was cloned from (src/activities/kubernetes/template.ts). */
+  templateRevision?: string;
 }
 
 /** The pool's load as the coordinator(s) report it. */
@@ -70,10 +77,12 @@ export type Observation =
   /**
    * `atMs`: the tick's time, epoch ms — workflow time in the workflow, simulated time in the what-if simulator. Only
    * the seasonal history (pre-warming) uses it; without it none is kept and the decision is the same as with it.
+   * `takenIndexes`: group indexes whose name (`impala-executor-NNN`) is held in the namespace by a StatefulSet that is
+   * not this warehouse's (another warehouse's, or an unlabelled one): never created, adopted or removed.
    */
-  | { kind: 'known'; load: Load; groups: GroupObservation[]; atMs?: number }
+  | { kind: 'known'; load: Load; groups: GroupObservation[]; atMs?: number; takenIndexes?: number[] }
   /** A failed or malformed read: the tick changes nothing. `groups` is set when the cluster could still be listed. */
-  | { kind: 'unknown'; reason: string; groups?: GroupObservation[] };
+  | { kind: 'unknown'; reason: string; groups?: GroupObservation[]; takenIndexes?: number[] };
 
 export type OperatorIntent = 'none' | 'suspend' | 'resume';
 

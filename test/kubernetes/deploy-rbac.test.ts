@@ -106,23 +106,34 @@ test('deploy/ holds only namespaced objects and a drain-safe executor template',
 test('with its own token, the worker manages executor groups in its namespace and adopts group 000', async () => {
   const spec = testWarehouse(namespace, { name: 'default', executorTemplate: 'impala-executor-000' });
   const groups = new KubernetesExecutorGroups(asWorker);
+  const listed = (g: KubernetesExecutorGroups) => g.list(spec).then((l) => l.groups);
   const membership = new KubernetesPodMembership(asWorker, spec, { minIntervalMs: 0 });
 
-  await eventually('group 000 (the template) ready, the only group', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
-  expect(await groups.list(spec)).toEqual([{ name: 'impala-executor-000', index: 0, ready: true, deleting: false }]);
+  await eventually('group 000 (the template) ready, the only group', () => listed(groups), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  const template = await groups.captureTemplate(spec);
+  expect(template.source).toBe(`StatefulSet impala-executor-000 in namespace ${namespace}`);
+  // The template is group 000: it runs the template's revision.
+  expect(await groups.list(spec)).toEqual({ groups: [{ name: 'impala-executor-000', index: 0, ready: true, deleting: false, templateRevision: template.revision }], takenIndexes: [] });
 
-  await groups.create(spec, 1);
-  await eventually('groups 000 and 001 ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
+  await groups.create(spec, 1, template);
+  await eventually('groups 000 and 001 ready', () => listed(groups), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
   await eventually('groups 000 and 001 healthy in the pod membership', () => membership.groups(), 30_000, 100, (g) => g.length === 2 && g.every((m) => m.healthy));
   const created = await asWorker.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name: 'impala-executor-001', namespace });
   expect(created.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-001:2');
   expect(created.spec?.template.spec?.containers[0].lifecycle?.preStop).toBeDefined();
 
-  // Suspend removes every group, the template's group 000 included; resume recreates 000 from the captured spec.
+  // Suspend removes every group, the template's group 000 included; after a worker restart, resume recreates 000
+  // from the template kept in the workflow's state.
   await Promise.all([groups.delete(spec, 1), groups.delete(spec, 0)]);
-  await eventually('every group gone, group 000 included', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
-  await groups.create(spec, 0);
-  await eventually('group 000 recreated from the captured template and ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  await eventually('every group gone, group 000 included', () => listed(groups), 30_000, 100, (l) => l.length === 0);
+  const restarted = new KubernetesExecutorGroups(asWorker);
+  await restarted.create(spec, 0, template);
+  await eventually('group 000 recreated from the captured template and ready', () => listed(restarted), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+
+  // Why a group is not ready comes from its pods and, when it has none, its StatefulSet's events.
+  const core = asWorker.makeApiClient(CoreV1Api);
+  expect((await core.listNamespacedPod({ namespace })).items.length).toBeGreaterThan(0);
+  await core.listNamespacedEvent({ namespace });
 });
 
 test('the worker is forbidden in another namespace, on Secrets and on Deployments', async () => {
@@ -134,7 +145,7 @@ test('the worker is forbidden in another namespace, on Secrets and on Deployment
   });
   const groups = new KubernetesExecutorGroups(asWorker);
   const elsewhere = testWarehouse(other);
-  for (const attempt of [groups.list(elsewhere), groups.create(elsewhere, 1), groups.delete(elsewhere, 1)]) {
+  for (const attempt of [groups.list(elsewhere), groups.captureTemplate(elsewhere), groups.create(elsewhere, 1), groups.delete(elsewhere, 1)]) {
     const err = await attempt.then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
@@ -151,5 +162,7 @@ test('the worker is forbidden in another namespace, on Secrets and on Deployment
   await expectStatus(apps.listNamespacedDeployment({ namespace }), 403);
   await expectStatus(apps.deleteNamespacedDeployment({ name: 'impala-autoscaler', namespace }), 403);
   await expectStatus(core.listNamespacedPod({ namespace: other }), 403);
+  await expectStatus(core.listNamespacedEvent({ namespace: other }), 403);
+  await expectStatus(core.createNamespacedEvent({ namespace, body: { metadata: { name: 'x' }, involvedObject: {} } }), 403);
   await expectStatus(core.listNode(), 403);
 });
