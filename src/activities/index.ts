@@ -39,8 +39,8 @@ export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
       return result.ok ? { kind: 'known', load: result.load, groups, ...taken } : { kind: 'unknown', reason: result.reason, groups, ...taken };
     },
     /** At a run's start and on `refreshTemplate`: the executor template, kept in the workflow's state. */
-    async captureTemplate(spec: WarehouseSpec): Promise<CapturedTemplate> {
-      return executorGroups.captureTemplate(spec);
+    async captureTemplate(spec: WarehouseSpec, opts?: { copyGroup?: boolean }): Promise<CapturedTemplate> {
+      return executorGroups.captureTemplate(spec, opts);
     },
     /** `template` is absent for runs started before templates were kept in the workflow's state. */
     async addExecutorGroup(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {

@@ -40,8 +40,12 @@ export interface CapturedTemplate {
 
 export interface ExecutorGroups {
   list(spec: WarehouseSpec): Promise<GroupListing>;
-  /** Reads and validates the warehouse's executor template now. */
-  captureTemplate(spec: WarehouseSpec): Promise<CapturedTemplate>;
+  /**
+   * Reads and validates the warehouse's executor template now. When the template StatefulSet is gone, a group of the
+   * warehouse (an exact clone) stands in for it — unless `copyGroup` is false: a warehouse that already keeps a
+   * template keeps it rather than copy a group that may run an older one.
+   */
+  captureTemplate(spec: WarehouseSpec, opts?: { copyGroup?: boolean }): Promise<CapturedTemplate>;
   /**
    * Idempotent: a group that already exists and is ours is success. Without a template (a workflow run started
    * before templates were kept in its state) the template is captured for this call.

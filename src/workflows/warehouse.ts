@@ -163,7 +163,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   const recapture = async (): Promise<TemplateRefresh> => {
     const before = template;
     try {
-      template = await captureTemplate(spec);
+      template = await captureTemplate(spec, { copyGroup: !before });
     } catch (err) {
       const error = ((err as { cause?: Error }).cause ?? (err as Error)).message;
       const line = before

@@ -195,6 +195,8 @@ test('the captured template creates groups on any worker after the template and 
   expect(fromGroup.revision).toBe(template.revision);
   expect(fromGroup.source).toBe(`group impala-executor-001 of warehouse wh (StatefulSet impala-executor-000 in namespace ${ns} is gone)`);
   expect((await listed(groups, spec)).map((g) => g.templateRevision)).toEqual([template.revision]);
+  // A warehouse that keeps a template does not swap it for a group's copy (a group may run an older revision).
+  await expectNonRetryable(groups.captureTemplate(spec, { copyGroup: false }), `executor template StatefulSet impala-executor-000 in namespace ${ns} not found`);
 
   // Every group gone (a suspend): a worker that never saw the template (restarted, or another one) creates a group
   // from the one kept in the workflow's state.

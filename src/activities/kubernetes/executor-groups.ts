@@ -70,7 +70,7 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     );
   }
 
-  async captureTemplate(spec: WarehouseSpec): Promise<CapturedTemplate> {
+  async captureTemplate(spec: WarehouseSpec, { copyGroup = true }: { copyGroup?: boolean } = {}): Promise<CapturedTemplate> {
     let found: V1StatefulSet;
     let source: string;
     if (isManifestPath(spec.executorTemplate)) {
@@ -81,6 +81,7 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
       const template = await this.read(spec, spec.executorTemplate);
       // Suspend deletes every group, and the template is often group 000; after that any group of the warehouse is
       // an exact clone of it (cloning rewrites every group-specific field).
+      if (!template && !copyGroup) throw nonRetryable(`executor template ${named} not found`);
       const group = template ? undefined : await this.anyGroup(spec);
       if (!template && !group) {
         throw nonRetryable(
