@@ -1,42 +1,23 @@
 // The manifests in deploy/ apply to a real API server, and the worker's ServiceAccount, with a token from the
 // TokenRequest API, can do exactly what the provider needs in its namespace: nothing in another namespace, no
 // Secrets, no Deployments.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   ApiException,
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
+  type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { parseWarehousesText } from '../../src/config/warehouses-file';
 import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
 import { eventually } from '../support/eventually';
 import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { applyObjects, deployObjects, serviceAccountKubeConfig, shippedWarehouse } from './deploy-manifests';
 
-const DEPLOY = join(__dirname, '../../deploy');
 const cluster = useLocalCluster({ podReadyDelayMs: 500 });
-
-/** deploy/ as kustomize would build it with `namespace: <ns>`: every object moved into a fresh namespace. */
-function deployObjects(namespace: string): KubernetesObject[] {
-  const kustomization = parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-  return kustomization.resources.flatMap((file) =>
-    parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => {
-      const obj = d.toJS() as KubernetesObject & { subjects?: { namespace?: string }[] };
-      if (obj.kind === 'Namespace') obj.metadata!.name = namespace;
-      else obj.metadata!.namespace = namespace;
-      obj.subjects?.forEach((s) => (s.namespace = namespace));
-      return obj;
-    }),
-  );
-}
 
 async function expectStatus(p: Promise<unknown>, code: number): Promise<void> {
   const err = await p.then(() => undefined, (e: unknown) => e);
@@ -52,24 +33,8 @@ beforeAll(async () => {
   const admin = cluster().kubeConfig();
   namespace = `impala-${Math.random().toString(36).slice(2, 8)}`;
   objects = deployObjects(namespace);
-  const api = KubernetesObjectApi.makeApiClient(admin);
-  for (const obj of objects) await api.create(obj);
-
-  const core = admin.makeApiClient(CoreV1Api);
-  await eventually(`the default ServiceAccount of namespace ${namespace}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace }), 30_000, 100);
-  const tokenRequest = await core.createNamespacedServiceAccountToken({
-    name: 'impala-autoscaler',
-    namespace,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const cluster0 = admin.getCurrentCluster()!;
-  asWorker = new KubeConfig();
-  asWorker.loadFromOptions({
-    clusters: [{ name: 'local', server: cluster0.server, caFile: cluster0.caFile }],
-    users: [{ name: 'impala-autoscaler', token: tokenRequest.status!.token }],
-    contexts: [{ name: 'worker', cluster: 'local', user: 'impala-autoscaler', namespace }],
-    currentContext: 'worker',
-  });
+  await applyObjects(admin, objects);
+  asWorker = await serviceAccountKubeConfig(admin, namespace);
 });
 
 test('deploy/ holds only namespaced objects and a drain-safe executor template', () => {
@@ -86,8 +51,7 @@ test('deploy/ holds only namespaced objects and a drain-safe executor template',
   expect(worker.spec!.template.spec!.securityContext?.runAsNonRoot).toBe(true);
   expect(c.resources?.requests).toBeDefined();
 
-  const config = objects.find((o) => o.kind === 'ConfigMap') as KubernetesObject & { data: Record<string, string> };
-  const [warehouse] = parseWarehousesText(config.data['warehouses.yaml'], 'deploy/configmap.yaml');
+  const warehouse = shippedWarehouse();
   expect(warehouse).toMatchObject({ name: 'default', executorTemplate: 'impala-executor-000', executorsPerGroup: 2, groupSet: 'root.default' });
 
   const template = objects.find((o) => o.kind === 'StatefulSet') as V1StatefulSet;

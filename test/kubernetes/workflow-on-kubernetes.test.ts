@@ -5,16 +5,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
-import { parseWarehouseSpec } from '../../src/config/warehouse-spec';
 import { workflowIdFor } from '../../src/policy/names';
-import { clusterOptionsFor } from '../../src/sim/cluster';
-import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
+import type { CoordinatorServer } from '../../src/sim/coordinator';
 import { createWarehouseWorker } from '../../src/worker';
 import { statusQuery, warehouseWorkflow } from '../../src/workflows/warehouse';
 import { eventually } from '../support/eventually';
 import { fastLoopWarehouse, useLocalCluster } from '../support/local-cluster';
 import { startTemporal, workflowBundle } from '../support/temporal';
+import { simulatedWarehouse } from './simulated-warehouse';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 1500 });
 
@@ -39,11 +37,9 @@ test('a queue scales the warehouse from 1 to 3 groups of real pods, and back to 
   const namespace = await cluster().createNamespace('e2e');
   const kc = cluster().kubeConfig();
   const groups = new KubernetesExecutorGroups(kc);
-  const membership = new KubernetesPodMembership(kc, { name: 'e2e', namespace });
-  const base = fastLoopWarehouse('e2e', namespace);
-  // The coordinator's URL is known only once it listens; the spec needs it.
-  coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [{ url: 'http://127.0.0.1:1' }] }), membership) });
-  const spec = parseWarehouseSpec({ ...base, coordinators: [{ url: coordinator.url }] });
+  const simulated = await simulatedWarehouse(kc, fastLoopWarehouse('e2e', namespace));
+  coordinator = simulated.coordinator;
+  const { spec } = simulated;
 
   // Group 000 is there before the warehouse starts: the workflow adopts it.
   await groups.create(spec, 0);

@@ -6,7 +6,7 @@ import type { CoreV1Api, CoreV1Event, V1Pod, V1StatefulSet } from '@kubernetes/c
 
 /** Container states every starting pod passes through: not a problem. */
 const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
-const MAX_LENGTH = 240;
+const MAX_LENGTH = 320;
 
 /** What the pods of one group say, or undefined when none of them is stuck. */
 export function podProblem(pods: V1Pod[]): string | undefined {

@@ -28,8 +28,9 @@ export function registerTemplate(warehouse: Command): void {
       .option('--json', 'print the result as one JSON object'),
   ).action(async (name: string, opts: CommonFlags) => {
     const refresh = await withClient(opts, async (c) => refreshTemplate(c, await findRunningWarehouse(c, name), opts.timeout));
+    // The warehouse keeps the template it had: still a failed refresh for a script.
+    if (refresh.error) process.exitCode = 1;
     if (opts.json) return printJson(refresh);
     process.stdout.write(`warehouse ${name}: ${refresh.line}\n`);
-    if (refresh.error) process.exitCode = 1;
   });
 }
