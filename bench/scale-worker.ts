@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, MetricsBuffer, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
-import type { ExecutorGroups, ListedGroup, LoadResult } from '../src/activities/interfaces';
+import type { ExecutorGroups, GroupListing, LoadResult } from '../src/activities/interfaces';
 import { InProcessLoadReader } from '../src/activities/in-process';
 import { groupName } from '../src/policy/names';
 import type { WarehouseSpec } from '../src/policy/types';
@@ -71,9 +71,12 @@ function load(spec: WarehouseSpec): LoadResult {
 }
 
 const groups: ExecutorGroups = {
-  async list(): Promise<ListedGroup[]> {
+  async list(): Promise<GroupListing> {
     tickStarted();
-    return [{ name: groupName(0), index: 0, ready: true, deleting: false }];
+    return { groups: [{ name: groupName(0), index: 0, ready: true, deleting: false }], takenIndexes: [] };
+  },
+  async captureTemplate(spec) {
+    return { manifest: null, revision: 'bench', source: `bench:scale (no template; executorTemplate ${spec.executorTemplate})`, capturedAt: new Date().toISOString() };
   },
   async create(spec) {
     actionsBy.set(spec.name, (actionsBy.get(spec.name) ?? 0) + 1);

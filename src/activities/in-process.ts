@@ -1,12 +1,15 @@
 // In-process stand-ins for the demo and the workflow tests: executor groups that become ready after a delay
 // (as pods do) and drain for a while when removed, and a load reader driven by the caller.
+import { createHash } from 'node:crypto';
 import { groupName } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
-import type { ExecutorGroups, ListedGroup, LoadReader, LoadResult } from './interfaces';
+import type { CapturedTemplate, ExecutorGroups, GroupListing, LoadReader, LoadResult } from './interfaces';
 
 interface Entry {
   createdAt: number;
   deletingSince?: number;
+  /** The template revision it was created with (none for a seeded group). */
+  templateRevision?: string;
 }
 
 export interface InProcessGroupsOptions {
@@ -33,21 +36,35 @@ export class InProcessExecutorGroups implements ExecutorGroups {
     for (const i of indexes) groups.set(i, { createdAt: ready ? this.now() - this.opts.readyAfterMs : this.now() });
   }
 
-  async list(spec: WarehouseSpec): Promise<ListedGroup[]> {
+  async list(spec: WarehouseSpec): Promise<GroupListing> {
     const groups = this.of(spec.name);
     const now = this.now();
     for (const [i, e] of groups) if (e.deletingSince !== undefined && now - e.deletingSince >= (this.opts.drainMs ?? 0)) groups.delete(i);
-    return [...groups.entries()]
+    const listed = [...groups.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, e]) => ({ name: groupName(index), index, ready: e.deletingSince === undefined && now - e.createdAt >= this.opts.readyAfterMs, deleting: e.deletingSince !== undefined }));
+      .map(([index, e]) => ({
+        name: groupName(index),
+        index,
+        ready: e.deletingSince === undefined && now - e.createdAt >= this.opts.readyAfterMs,
+        deleting: e.deletingSince !== undefined,
+        ...(e.templateRevision ? { templateRevision: e.templateRevision } : {}),
+      }));
+    // Each warehouse has a namespace of its own here: no name is ever held by anything else.
+    return { groups: listed, takenIndexes: [] };
   }
 
-  async create(spec: WarehouseSpec, index: number): Promise<void> {
+  /** There is no template to read: its revision is the spec's executorTemplate's, so a changed name is a new revision. */
+  async captureTemplate(spec: WarehouseSpec): Promise<CapturedTemplate> {
+    const revision = createHash('sha256').update(spec.executorTemplate).digest('hex').slice(0, 12);
+    return { manifest: null, revision, source: `in-process executor groups (no template; executorTemplate ${spec.executorTemplate})`, capturedAt: new Date(this.now()).toISOString() };
+  }
+
+  async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
     const groups = this.of(spec.name);
     const existing = groups.get(index);
     if (existing?.deletingSince !== undefined) throw new Error(`${groupName(index)} is still being removed; retry once it is gone`);
     if (existing) return;
-    groups.set(index, { createdAt: this.now() });
+    groups.set(index, { createdAt: this.now(), ...(template ? { templateRevision: template.revision } : {}) });
     this.calls.push({ op: 'create', warehouse: spec.name, group: groupName(index), at: this.now() });
   }
 

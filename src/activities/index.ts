@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parseWarehouseSpec } from '../config/warehouse-spec';
 import { impalaGroupName } from '../policy/names';
 import type { Observation, WarehouseSpec } from '../policy/types';
-import type { ExecutorGroups, LoadReader } from './interfaces';
+import type { CapturedTemplate, ExecutorGroups, LoadReader } from './interfaces';
 
 export interface ActivityDeps {
   loadReader: LoadReader;
@@ -33,11 +33,18 @@ export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
         return { kind: 'unknown', reason: `listing executor groups in namespace ${spec.namespace} failed: ${(err as Error).message}` };
       }
       const result = await loadReader.read(spec);
-      const groups = listed.map((g) => ({ ...g, runningQueries: result.ok ? (result.load.runningByGroup[impalaGroupName(spec.groupSet, g.index)] ?? 0) : 0 }));
-      return result.ok ? { kind: 'known', load: result.load, groups } : { kind: 'unknown', reason: result.reason, groups };
+      const groups = listed.groups.map((g) => ({ ...g, runningQueries: result.ok ? (result.load.runningByGroup[impalaGroupName(spec.groupSet, g.index)] ?? 0) : 0 }));
+      // Only when there are any: the observation goes into the workflow's history every tick.
+      const taken = listed.takenIndexes.length ? { takenIndexes: listed.takenIndexes } : {};
+      return result.ok ? { kind: 'known', load: result.load, groups, ...taken } : { kind: 'unknown', reason: result.reason, groups, ...taken };
     },
-    async addExecutorGroup(spec: WarehouseSpec, index: number): Promise<void> {
-      await executorGroups.create(spec, index);
+    /** At a run's start and on `refreshTemplate`: the executor template, kept in the workflow's state. */
+    async captureTemplate(spec: WarehouseSpec, opts?: { copyGroup?: boolean }): Promise<CapturedTemplate> {
+      return executorGroups.captureTemplate(spec, opts);
+    },
+    /** `template` is absent for runs started before templates were kept in the workflow's state. */
+    async addExecutorGroup(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
+      await executorGroups.create(spec, index, template);
     },
     async removeExecutorGroup(spec: WarehouseSpec, index: number): Promise<void> {
       await executorGroups.delete(spec, index);

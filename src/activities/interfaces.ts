@@ -13,11 +13,44 @@ export interface LoadReader {
 /** A group as the cluster lists it; running queries come from Impala, not from here. */
 export type ListedGroup = Omit<GroupObservation, 'runningQueries'>;
 
-export interface ExecutorGroups {
+export interface GroupListing {
   /** The warehouse's groups (found by label), sorted by index. */
-  list(spec: WarehouseSpec): Promise<ListedGroup[]>;
-  /** Idempotent: a group that already exists and is ours is success. */
-  create(spec: WarehouseSpec, index: number): Promise<void>;
+  groups: ListedGroup[];
+  /**
+   * Indexes whose group name is held by an object that is not this warehouse's (another warehouse's group, an
+   * unlabelled StatefulSet): a new group must not take them. Sorted.
+   */
+  takenIndexes: number[];
+}
+
+/**
+ * The executor template as the workflow keeps it (in its state, through continue-as-new): any worker creates groups
+ * from it, also when the StatefulSet it was read from is gone. Plain JSON.
+ */
+export interface CapturedTemplate {
+  /** What groups are cloned from, without server-set or group-specific fields; null where there is none (in-process). */
+  manifest: Record<string, unknown> | null;
+  /** Short content hash: the same for the template and for every group cloned from it. */
+  revision: string;
+  /** Where it was read, e.g. `StatefulSet impala-executor-000 in namespace impala` or `file /etc/…/executor.yaml`. */
+  source: string;
+  /** ISO 8601. */
+  capturedAt: string;
+}
+
+export interface ExecutorGroups {
+  list(spec: WarehouseSpec): Promise<GroupListing>;
+  /**
+   * Reads and validates the warehouse's executor template now. When the template StatefulSet is gone, a group of the
+   * warehouse (an exact clone) stands in for it — unless `copyGroup` is false: a warehouse that already keeps a
+   * template keeps it rather than copy a group that may run an older one.
+   */
+  captureTemplate(spec: WarehouseSpec, opts?: { copyGroup?: boolean }): Promise<CapturedTemplate>;
+  /**
+   * Idempotent: a group that already exists and is ours is success. Without a template (a workflow run started
+   * before templates were kept in its state) the template is captured for this call.
+   */
+  create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void>;
   /** Idempotent: a group already gone is success. */
   delete(spec: WarehouseSpec, index: number): Promise<void>;
 }

@@ -31,6 +31,25 @@ export function loadWarehousesFile(file: string): WarehouseSpec[] {
   );
 }
 
+/**
+ * Two warehouses of one namespace must not name the same template StatefulSet: it is one warehouse's group 000 (or
+ * neither's), and after a suspend each would copy its template from the other's groups.
+ */
+function sharedTemplate(spec: WarehouseSpec, i: number, owners: Map<string, { name: string; i: number }>): string | undefined {
+  if (isManifestPath(spec.executorTemplate)) return undefined;
+  const key = `${spec.namespace}/${spec.executorTemplate}`;
+  const first = owners.get(key);
+  if (!first) {
+    owners.set(key, { name: spec.name, i });
+    return undefined;
+  }
+  return (
+    `executorTemplate: StatefulSet ${spec.executorTemplate} in namespace ${spec.namespace} is also the template of warehouse ` +
+    `"${first.name}" (#${first.i + 1}); two warehouses of one namespace need a template StatefulSet each (e.g. a copy named ` +
+    `impala-executor-template-${spec.name}), or a manifest file (executorTemplate: executor-template.yaml), or namespaces of their own`
+  );
+}
+
 export function parseWarehousesText(text: string, file: string): WarehouseSpec[] {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -60,6 +79,7 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
   const problems: string[] = [];
   const specs: WarehouseSpec[] = [];
   const firstIndex = new Map<string, number>();
+  const templateOwner = new Map<string, { name: string; i: number }>();
   list.forEach((item, i) => {
     const name = item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string' ? (item as { name: string }).name : undefined;
     const line = lineOf(i);
@@ -68,7 +88,11 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
       const spec = parseWarehouseSpec(item, where);
       const seen = firstIndex.get(spec.name);
       if (seen !== undefined) problems.push(`${where}: duplicate name "${spec.name}" (also warehouse #${seen + 1}); names must be unique, since each is one workflow`);
-      else firstIndex.set(spec.name, i);
+      else {
+        firstIndex.set(spec.name, i);
+        const shared = sharedTemplate(spec, i, templateOwner);
+        if (shared) problems.push(`${where}: ${shared}`);
+      }
       specs.push(spec);
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;

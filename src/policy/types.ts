@@ -127,12 +127,12 @@ export type Observation =
    * `atMs`: the tick's time, epoch ms — workflow time in the workflow, simulated time in the what-if simulator. The
    * seasonal history (pre-warming) uses it, and a scale-up backoff line shows when it ends; without it no history is
    * kept and the decision is otherwise the same.
+   * `takenIndexes`: group indexes whose name (`impala-executor-NNN`) is held in the namespace by a StatefulSet that is
+   * not this warehouse's (another warehouse's, or an unlabelled one): never created, adopted or removed.
    */
   | { kind: 'known'; load: Load; groups: GroupObservation[]; atMs?: number; takenIndexes?: number[] }
   /** A failed or malformed read: the tick changes nothing. `groups` is set when the cluster could still be listed. */
   | { kind: 'unknown'; reason: string; groups?: GroupObservation[]; takenIndexes?: number[] };
-// In both: `takenIndexes`, group indexes whose name (`impala-executor-NNN`) is held in the namespace by a StatefulSet
-// that is not this warehouse's (another warehouse's, or an unlabelled one) — never used for a new group.
 
 export type OperatorIntent = 'none' | 'suspend' | 'resume';
 

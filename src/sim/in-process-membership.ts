@@ -12,8 +12,8 @@ export class InProcessMembership implements Membership {
   ) {}
 
   async groups(): Promise<MemberGroup[]> {
-    const listed = await this.executorGroups.list(this.spec);
-    return listed.map((g) => ({
+    const { groups } = await this.executorGroups.list(this.spec);
+    return groups.map((g) => ({
       index: g.index,
       executors: g.ready || g.deleting ? this.spec.executorsPerGroup : 0,
       healthy: g.ready && !g.deleting,

@@ -2,6 +2,7 @@
 // the client imports them, so both sides share one name and one type.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 
@@ -13,6 +14,23 @@ export const resumeSignal = defineSignal('resume');
 export const pauseSignal = defineSignal('pause');
 export const unpauseSignal = defineSignal('unpause');
 export const statusQuery = defineQuery<WarehouseStatus>('status');
+/** Re-captures the executor template now (a new image, say): new groups are created from what it captures. */
+export const refreshTemplateUpdate = defineUpdate<TemplateRefresh, []>('refreshTemplate');
+
+/** The executor template the warehouse creates groups from, without its manifest. */
+export type TemplateSummary = Omit<CapturedTemplate, 'manifest'>;
+
+export interface TemplateRefresh {
+  /** The template new groups are created from; absent while none could be captured. */
+  template?: TemplateSummary;
+  /** The revision before this capture, if there was one. */
+  previousRevision?: string;
+  changed: boolean;
+  /** Why the capture failed: the template captured before, if any, is kept. */
+  error?: string;
+  /** The decision-log line. */
+  line: string;
+}
 
 export interface DecisionRecord {
   tick: number;
@@ -35,6 +53,8 @@ export interface WarehouseStatus {
   decisions: DecisionRecord[];
   /** Runs of this workflow so far (continue-as-new count + 1). */
   run: number;
+  /** Absent on a run started before the template was kept in the workflow's state, until it is refreshed. */
+  template?: TemplateSummary;
 }
 
 export const DECISIONS_KEPT = 50;

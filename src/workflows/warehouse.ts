@@ -17,6 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
 import type { Action, Observation, PolicyState, WarehouseSpec } from '../policy/types';
@@ -28,6 +29,7 @@ import {
   DECISIONS_KEPT,
   type DecisionRecord,
   pauseSignal,
+  refreshTemplateUpdate,
   resizeSignal,
   resizeUpdate,
   resumeSignal,
@@ -37,6 +39,7 @@ import {
   SA_WAREHOUSE,
   statusQuery,
   suspendSignal,
+  type TemplateRefresh,
   unpauseSignal,
 } from './messages';
 
@@ -60,7 +63,7 @@ export const RELEASE_3_PATCH = 'release-3';
 export interface WarehouseWorkflowInput {
   spec: WarehouseSpec;
   /** Set by continue-as-new: everything the next run needs to carry on exactly where this one stopped. */
-  carried?: { state: PolicyState; decisions: DecisionRecord[]; lastObservation: Observation | null; run: number };
+  carried?: { state: PolicyState; decisions: DecisionRecord[]; lastObservation: Observation | null; run: number; template?: CapturedTemplate };
   /** Test-only: continue-as-new after this many ticks instead of waiting for the server's suggestion. */
   continueAsNewAfterTicks?: number;
 }
@@ -87,6 +90,14 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
 
 const groups = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
+const CAPTURE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  // One attempt: a failed capture is reported in the decision log, and the next tick (or refresh) tries again.
+  retry: { maximumAttempts: 1 },
+  summary: 'capture executor template',
+};
+const { captureTemplate } = proxyActivities<Activities>(CAPTURE_OPTIONS);
+
 export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<never> {
   const release2 = patched(RELEASE_2_PATCH);
   const release3 = patched(RELEASE_3_PATCH);
@@ -98,6 +109,10 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   let decisions = input.carried?.decisions ?? [];
   let lastObservation = input.carried?.lastObservation ?? null;
   const run = input.carried?.run ?? 1;
+  // Captured at this warehouse's first tick and carried through continue-as-new: any worker creates groups from it,
+  // also after a suspend deleted the StatefulSet it was read from. Runs started before release 3 capture it only
+  // when refreshed (their histories have no capture), and until then each create reads the template itself.
+  let template = input.carried?.template;
   const alarm = new Alarm();
   let ticksThisRun = 0;
 
@@ -143,7 +158,36 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     state = { ...state, paused: false };
     operatorNote('Unpause requested by the operator: scaling resumes.', 'unpause');
   });
-  setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run }));
+  setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run, ...(template ? { template: summaryOf(template) } : {}) }));
+
+  const recapture = async (): Promise<TemplateRefresh> => {
+    const before = template;
+    try {
+      template = await captureTemplate(spec, { copyGroup: !before });
+    } catch (err) {
+      const error = ((err as { cause?: Error }).cause ?? (err as Error)).message;
+      const line = before
+        ? `Executor template not re-captured: ${error}; new groups still use revision ${before.revision} (source ${before.source}).`
+        : `Executor template not captured: ${error}; no executor group can be added until it is, trying again next tick.`;
+      log.warn(line, { warehouse: spec.name, tick: state.tick });
+      return { ...(before ? { template: summaryOf(before) } : {}), changed: false, error, line };
+    }
+    const changed = before?.revision !== template.revision;
+    const line = !before
+      ? `Executor template captured: revision ${template.revision} (source ${template.source}).`
+      : changed
+        ? `Executor template changed: revision ${before.revision} → ${template.revision} (source ${template.source}); new groups use it.`
+        : `Executor template unchanged: revision ${template.revision} (source ${template.source}).`;
+    log.info(line, { warehouse: spec.name, tick: state.tick });
+    return { template: summaryOf(template), ...(before ? { previousRevision: before.revision } : {}), changed, line };
+  };
+  // Reads only (the template), so it may run while the loop acts on groups. An unchanged template is not recorded:
+  // `warehouse apply` asks on every run, and applying twice must not add to the decision log.
+  setHandler(refreshTemplateUpdate, async () => {
+    const refresh = await recapture();
+    if (refresh.changed || refresh.error) record({ queued: null, running: null, reasons: [refresh.line], actions: ['refresh template'] });
+    return refresh;
+  });
 
   if (checkInActivity) {
     const checked = await validatedInActivity(input.spec);
@@ -185,6 +229,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   for (;;) {
     // Reset before the tick, not after: a message that arrives while the tick runs still wakes the next one at once.
     alarm.reset();
+    const templateLines = release3 && !template ? [(await recapture()).line] : [];
     let observation: Observation;
     try {
       observation = await observe(spec);
@@ -197,11 +242,11 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     // Assigned before any await: a handler that runs while the actions are carried out updates the new state.
     state = decision.state;
     logDecision(decision.reasons);
-    const outcomes = decision.actions.length ? await act(spec, decision.actions) : { done: [], failures: [] };
+    const outcomes = decision.actions.length ? await act(spec, decision.actions, template) : { done: [], failures: [] };
     record({
       queued: observation.kind === 'known' ? observation.load.queued : null,
       running: observation.kind === 'known' ? observation.load.running : null,
-      reasons: [...decision.reasons, ...outcomes.failures],
+      reasons: [...templateLines, ...decision.reasons, ...outcomes.failures],
       actions: outcomes.done,
     });
     reportTick(spec, state, observation, decision);
@@ -213,7 +258,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
       await condition(allHandlersFinished);
       return continueAsNew<typeof warehouseWorkflow>({
         spec,
-        carried: { state, decisions, lastObservation, run: run + 1 },
+        carried: { state, decisions, lastObservation, run: run + 1, ...(template ? { template } : {}) },
         continueAsNewAfterTicks: input.continueAsNewAfterTicks,
       });
     }
@@ -245,14 +290,18 @@ function validatedHere(spec: WarehouseSpec): WarehouseSpec {
   }
 }
 
-async function act(spec: WarehouseSpec, actions: Action[]): Promise<{ done: string[]; failures: string[] }> {
+function summaryOf({ manifest: _manifest, ...summary }: CapturedTemplate) {
+  return summary;
+}
+
+async function act(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined): Promise<{ done: string[]; failures: string[] }> {
   const done: string[] = [];
   const failures: string[] = [];
   for (const a of actions) {
     const verb = a.type === 'add' ? 'add' : 'remove';
     const summary = `${a.why === 'prewarm' ? 'pre-warm: ' : ''}${verb} executor group ${a.group}`;
     try {
-      if (a.type === 'add') await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
+      if (a.type === 'add') await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index, template]);
       else await groups.removeExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
       done.push(`${verb} ${a.group}`);
     } catch (err) {

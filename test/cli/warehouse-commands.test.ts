@@ -75,7 +75,7 @@ test('--help works on every command (and through the binary)', async () => {
   const all = [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)];
   for (const c of all) expect(c.helpInformation()).toContain('Usage: ');
   const names = program.commands.find((c) => c.name() === 'warehouse')!.commands.map((c) => c.name());
-  expect(names).toEqual(['apply', 'list', 'status', 'history', 'resize', 'suspend', 'resume', 'pause', 'unpause', 'pods']);
+  expect(names).toEqual(['apply', 'list', 'status', 'history', 'resize', 'suspend', 'resume', 'pause', 'unpause', 'refresh-template', 'pods']);
   for (const c of program.commands.find((c) => c.name() === 'warehouse')!.commands) {
     if (c.name() !== 'apply' && c.name() !== 'list') expect(c.helpInformation()).toMatch(/--json/);
   }

@@ -1,42 +1,23 @@
 // The manifests in deploy/ apply to a real API server, and the worker's ServiceAccount, with a token from the
 // TokenRequest API, can do exactly what the provider needs in its namespace: nothing in another namespace, no
 // Secrets, no Deployments.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   ApiException,
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
+  type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { parseWarehousesText } from '../../src/config/warehouses-file';
 import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
 import { eventually } from '../support/eventually';
 import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { applyObjects, deployObjects, serviceAccountKubeConfig, shippedWarehouse } from './deploy-manifests';
 
-const DEPLOY = join(__dirname, '../../deploy');
 const cluster = useLocalCluster({ podReadyDelayMs: 500 });
-
-/** deploy/ as kustomize would build it with `namespace: <ns>`: every object moved into a fresh namespace. */
-function deployObjects(namespace: string): KubernetesObject[] {
-  const kustomization = parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-  return kustomization.resources.flatMap((file) =>
-    parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => {
-      const obj = d.toJS() as KubernetesObject & { subjects?: { namespace?: string }[] };
-      if (obj.kind === 'Namespace') obj.metadata!.name = namespace;
-      else obj.metadata!.namespace = namespace;
-      obj.subjects?.forEach((s) => (s.namespace = namespace));
-      return obj;
-    }),
-  );
-}
 
 async function expectStatus(p: Promise<unknown>, code: number): Promise<void> {
   const err = await p.then(() => undefined, (e: unknown) => e);
@@ -52,24 +33,8 @@ beforeAll(async () => {
   const admin = cluster().kubeConfig();
   namespace = `impala-${Math.random().toString(36).slice(2, 8)}`;
   objects = deployObjects(namespace);
-  const api = KubernetesObjectApi.makeApiClient(admin);
-  for (const obj of objects) await api.create(obj);
-
-  const core = admin.makeApiClient(CoreV1Api);
-  await eventually(`the default ServiceAccount of namespace ${namespace}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace }), 30_000, 100);
-  const tokenRequest = await core.createNamespacedServiceAccountToken({
-    name: 'impala-autoscaler',
-    namespace,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const cluster0 = admin.getCurrentCluster()!;
-  asWorker = new KubeConfig();
-  asWorker.loadFromOptions({
-    clusters: [{ name: 'local', server: cluster0.server, caFile: cluster0.caFile }],
-    users: [{ name: 'impala-autoscaler', token: tokenRequest.status!.token }],
-    contexts: [{ name: 'worker', cluster: 'local', user: 'impala-autoscaler', namespace }],
-    currentContext: 'worker',
-  });
+  await applyObjects(admin, objects);
+  asWorker = await serviceAccountKubeConfig(admin, namespace);
 });
 
 test('deploy/ holds only namespaced objects and a drain-safe executor template', () => {
@@ -86,8 +51,7 @@ test('deploy/ holds only namespaced objects and a drain-safe executor template',
   expect(worker.spec!.template.spec!.securityContext?.runAsNonRoot).toBe(true);
   expect(c.resources?.requests).toBeDefined();
 
-  const config = objects.find((o) => o.kind === 'ConfigMap') as KubernetesObject & { data: Record<string, string> };
-  const [warehouse] = parseWarehousesText(config.data['warehouses.yaml'], 'deploy/configmap.yaml');
+  const warehouse = shippedWarehouse();
   expect(warehouse).toMatchObject({ name: 'default', executorTemplate: 'impala-executor-000', executorsPerGroup: 2, groupSet: 'root.default' });
 
   const template = objects.find((o) => o.kind === 'StatefulSet') as V1StatefulSet;
@@ -106,23 +70,34 @@ test('deploy/ holds only namespaced objects and a drain-safe executor template',
 test('with its own token, the worker manages executor groups in its namespace and adopts group 000', async () => {
   const spec = testWarehouse(namespace, { name: 'default', executorTemplate: 'impala-executor-000' });
   const groups = new KubernetesExecutorGroups(asWorker);
+  const listed = (g: KubernetesExecutorGroups) => g.list(spec).then((l) => l.groups);
   const membership = new KubernetesPodMembership(asWorker, spec, { minIntervalMs: 0 });
 
-  await eventually('group 000 (the template) ready, the only group', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
-  expect(await groups.list(spec)).toEqual([{ name: 'impala-executor-000', index: 0, ready: true, deleting: false }]);
+  await eventually('group 000 (the template) ready, the only group', () => listed(groups), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  const template = await groups.captureTemplate(spec);
+  expect(template.source).toBe(`StatefulSet impala-executor-000 in namespace ${namespace}`);
+  // The template is group 000: it runs the template's revision.
+  expect(await groups.list(spec)).toEqual({ groups: [{ name: 'impala-executor-000', index: 0, ready: true, deleting: false, templateRevision: template.revision }], takenIndexes: [] });
 
-  await groups.create(spec, 1);
-  await eventually('groups 000 and 001 ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
+  await groups.create(spec, 1, template);
+  await eventually('groups 000 and 001 ready', () => listed(groups), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
   await eventually('groups 000 and 001 healthy in the pod membership', () => membership.groups(), 30_000, 100, (g) => g.length === 2 && g.every((m) => m.healthy));
   const created = await asWorker.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name: 'impala-executor-001', namespace });
   expect(created.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-001:2');
   expect(created.spec?.template.spec?.containers[0].lifecycle?.preStop).toBeDefined();
 
-  // Suspend removes every group, the template's group 000 included; resume recreates 000 from the captured spec.
+  // Suspend removes every group, the template's group 000 included; after a worker restart, resume recreates 000
+  // from the template kept in the workflow's state.
   await Promise.all([groups.delete(spec, 1), groups.delete(spec, 0)]);
-  await eventually('every group gone, group 000 included', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
-  await groups.create(spec, 0);
-  await eventually('group 000 recreated from the captured template and ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  await eventually('every group gone, group 000 included', () => listed(groups), 30_000, 100, (l) => l.length === 0);
+  const restarted = new KubernetesExecutorGroups(asWorker);
+  await restarted.create(spec, 0, template);
+  await eventually('group 000 recreated from the captured template and ready', () => listed(restarted), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+
+  // Why a group is not ready comes from its pods and, when it has none, its StatefulSet's events.
+  const core = asWorker.makeApiClient(CoreV1Api);
+  expect((await core.listNamespacedPod({ namespace })).items.length).toBeGreaterThan(0);
+  await core.listNamespacedEvent({ namespace });
 });
 
 test('the worker is forbidden in another namespace, on Secrets and on Deployments', async () => {
@@ -134,7 +109,7 @@ test('the worker is forbidden in another namespace, on Secrets and on Deployment
   });
   const groups = new KubernetesExecutorGroups(asWorker);
   const elsewhere = testWarehouse(other);
-  for (const attempt of [groups.list(elsewhere), groups.create(elsewhere, 1), groups.delete(elsewhere, 1)]) {
+  for (const attempt of [groups.list(elsewhere), groups.captureTemplate(elsewhere), groups.create(elsewhere, 1), groups.delete(elsewhere, 1)]) {
     const err = await attempt.then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
@@ -151,5 +126,7 @@ test('the worker is forbidden in another namespace, on Secrets and on Deployment
   await expectStatus(apps.listNamespacedDeployment({ namespace }), 403);
   await expectStatus(apps.deleteNamespacedDeployment({ name: 'impala-autoscaler', namespace }), 403);
   await expectStatus(core.listNamespacedPod({ namespace: other }), 403);
+  await expectStatus(core.listNamespacedEvent({ namespace: other }), 403);
+  await expectStatus(core.createNamespacedEvent({ namespace, body: { metadata: { name: 'x' }, involvedObject: {} } }), 403);
   await expectStatus(core.listNode(), 403);
 });

@@ -6,6 +6,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
+import type { WarehouseSpec } from '../../src/policy/types';
 import { eventually } from '../support/eventually';
 import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 
@@ -29,6 +30,9 @@ beforeAll(async () => {
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
+
+/** The warehouse's groups as `list` reports them. */
+const listed = (groups: KubernetesExecutorGroups, spec: WarehouseSpec) => groups.list(spec).then((l) => l.groups);
 
 function groupPods(ns: string, impalaGroup: string) {
   return core
@@ -55,11 +59,12 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
   const spec = testWarehouse(namespace);
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
 
+  const template = await groups.captureTemplate(spec);
   const t0 = Date.now();
-  await groups.create(spec, 1);
-  expect(await groups.list(spec)).toEqual([{ name: 'impala-executor-001', index: 1, ready: false, deleting: false }]);
+  await groups.create(spec, 1, template);
+  expect(await listed(groups, spec)).toEqual([{ name: 'impala-executor-001', index: 1, ready: false, deleting: false, templateRevision: template.revision }]);
 
-  await eventually('group 001 ready', () => groups.list(spec), 30_000, 100, (l) => l[0]?.ready === true);
+  await eventually('group 001 ready', () => listed(groups, spec), 30_000, 100, (l) => l[0]?.ready === true);
   const readyAfterMs = Date.now() - t0;
   process.stderr.write(`executor group impala-executor-001 (2 pods) Ready ${readyAfterMs} ms after create\n`);
   expect(readyAfterMs).toBeGreaterThanOrEqual(POD_READY_DELAY_MS);
@@ -73,6 +78,7 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
     'impala.apache.org/executor-group': 'root.default-group-001',
     'app.kubernetes.io/name': 'impala-executor',
   });
+  expect(sts.metadata?.annotations).toEqual({ 'impala.apache.org/template-revision': template.revision });
   const container = sts.spec!.template.spec!.containers[0];
   expect(container.args).toEqual(['--is_executor=true', '--executor_groups=root.default-group-001:2', '--shutdown_deadline_s=3600']);
   expect(sts.spec?.template.spec?.terminationGracePeriodSeconds).toBe(3660);
@@ -82,11 +88,11 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
   expect(pods.every((p) => p.metadata?.labels?.['impala.apache.org/warehouse'] === 'wh')).toBe(true);
 
   await groups.delete(spec, 1);
-  const afterDelete = await groups.list(spec);
+  const afterDelete = await listed(groups, spec);
   // Foreground deletion: listed as deleting until its pods are gone, or already gone on a fast machine.
   expect(afterDelete.every((g) => g.deleting)).toBe(true);
   const t1 = Date.now();
-  await eventually('group 001 gone from the list', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
+  await eventually('group 001 gone from the list', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
   await eventually('the pods of group 001 gone', () => groupPods(namespace, 'root.default-group-001'), 30_000, 100, (p) => p.length === 0);
   process.stderr.write(`executor group impala-executor-001 gone with its pods ${Date.now() - t1} ms after delete\n`);
 });
@@ -100,16 +106,16 @@ test('create and delete repeated and retried concurrently make one group and rem
   await groups.create(spec, 2);
   const sets = await apps.listNamespacedStatefulSet({ namespace, labelSelector: 'impala.apache.org/warehouse=wh' });
   expect(sets.items.map((s) => s.metadata?.name)).toEqual(['impala-executor-002']);
-  await eventually('group 002 ready, the only group', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  await eventually('group 002 ready, the only group', () => listed(groups, spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
   const uid = sets.items[0].metadata?.uid;
   const again = await apps.readNamespacedStatefulSet({ name: 'impala-executor-002', namespace });
   expect(again.metadata?.uid).toBe(uid);
 
   await Promise.all([groups.delete(spec, 2), other.delete(spec, 2), groups.delete(spec, 2)]);
-  await eventually('group 002 gone', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
+  await eventually('group 002 gone', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
   await groups.delete(spec, 2);
   await groups.delete(spec, 7);
-  expect(await groups.list(spec)).toEqual([]);
+  expect(await listed(groups, spec)).toEqual([]);
 });
 
 test('creating a group whose previous incarnation is still being deleted is a retryable error', async () => {
@@ -121,7 +127,7 @@ test('creating a group whose previous incarnation is still being deleted is a re
     { name: 'impala-executor-003', namespace, body: [{ op: 'add', path: '/metadata/finalizers', value: ['test.impala.apache.org/hold'] }] },
   );
   await groups.delete(spec, 3);
-  expect(await groups.list(spec)).toEqual([{ name: 'impala-executor-003', index: 3, ready: expect.any(Boolean), deleting: true }]);
+  expect(await listed(groups, spec)).toEqual([{ name: 'impala-executor-003', index: 3, ready: expect.any(Boolean), deleting: true, templateRevision: expect.any(String) }]);
 
   const err = await groups.create(spec, 3).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(Error);
@@ -133,10 +139,10 @@ test('creating a group whose previous incarnation is still being deleted is a re
   await apps.patchNamespacedStatefulSet(
     { name: 'impala-executor-003', namespace, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
   );
-  await eventually('group 003 gone once its finalizer is removed', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
+  await eventually('group 003 gone once its finalizer is removed', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
 });
 
-test('a foreign StatefulSet with a group name is neither adopted, overwritten nor deleted', async () => {
+test('a foreign StatefulSet with a group name is neither adopted, overwritten nor deleted, and its index is taken', async () => {
   const spec = testWarehouse(namespace);
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
   const foreign = templateStatefulSet('impala-executor-005', namespace);
@@ -154,7 +160,8 @@ test('a foreign StatefulSet with a group name is neither adopted, overwritten no
   await expectNonRetryable(groups.create(spec, 5), 'impala-executor-005', namespace, 'not managed by impala-autoscaler', 'left untouched');
   await expectNonRetryable(groups.delete(spec, 5), 'cannot delete', 'impala-executor-005');
   await expectNonRetryable(groups.delete(spec, 6), 'impala-executor-006', 'impala.apache.org/warehouse=other');
-  expect(await groups.list(spec)).toEqual([]);
+  // The unlabelled template impala-executor-000 holds index 0 as well: a new group of this warehouse skips all three.
+  expect(await groups.list(spec)).toEqual({ groups: [], takenIndexes: [0, 5, 6] });
 
   // resourceVersion moves with the controller's status updates; generation moves only when the spec is written.
   const after = await apps.readNamespacedStatefulSet({ name: 'impala-executor-005', namespace });
@@ -165,40 +172,69 @@ test('a foreign StatefulSet with a group name is neither adopted, overwritten no
   expect((await apps.readNamespacedStatefulSet({ name: 'impala-executor-006', namespace })).metadata?.deletionTimestamp).toBeUndefined();
 });
 
-test('the template StatefulSet is captured at the first list, so groups are created after it is deleted', async () => {
+test('the captured template creates groups on any worker after the template and every group are gone', async () => {
   const ns = await cluster().createNamespace('capture');
   await apps.createNamespacedStatefulSet({ namespace: ns, body: templateStatefulSet('impala-executor-000', ns) });
   const spec = testWarehouse(ns, { executorsPerGroup: 3 });
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
-  expect(await groups.list(spec)).toEqual([]);
+  const template = await groups.captureTemplate(spec);
+  expect(template).toEqual({ manifest: expect.any(Object), revision: expect.stringMatching(/^[0-9a-f]{12}$/), source: `StatefulSet impala-executor-000 in namespace ${ns}`, capturedAt: expect.any(String) });
+  // Plain JSON without what the API server set: it is kept in the workflow's state.
+  expect(JSON.parse(JSON.stringify(template.manifest))).toEqual(template.manifest);
+  expect(template.manifest).not.toHaveProperty('status');
+  expect(template.manifest).toHaveProperty('metadata', { labels: { 'app.kubernetes.io/name': 'impala-executor' } });
 
   await apps.deleteNamespacedStatefulSet({ name: 'impala-executor-000', namespace: ns });
-  await groups.create(spec, 1);
+  await groups.create(spec, 1, template);
   const sts = await apps.readNamespacedStatefulSet({ name: 'impala-executor-001', namespace: ns });
   expect(sts.spec?.template.spec?.containers[0].image).toBe('apache/impala:4.5.0-impalad_executor');
   expect(sts.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-001:3');
 
-  // A restarted worker (no captured template) copies an existing group instead.
+  // With the template StatefulSet gone, a capture copies a group — and gets the same revision.
+  const fromGroup = await groups.captureTemplate(spec);
+  expect(fromGroup.revision).toBe(template.revision);
+  expect(fromGroup.source).toBe(`group impala-executor-001 of warehouse wh (StatefulSet impala-executor-000 in namespace ${ns} is gone)`);
+  expect((await listed(groups, spec)).map((g) => g.templateRevision)).toEqual([template.revision]);
+  // A warehouse that keeps a template does not swap it for a group's copy (a group may run an older revision).
+  await expectNonRetryable(groups.captureTemplate(spec, { copyGroup: false }), `executor template StatefulSet impala-executor-000 in namespace ${ns} not found`);
+
+  // Every group gone (a suspend): a worker that never saw the template (restarted, or another one) creates a group
+  // from the one kept in the workflow's state.
+  await groups.delete(spec, 1);
+  await eventually('group 001 gone', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
   const restarted = new KubernetesExecutorGroups(cluster().kubeConfig());
-  await restarted.create(spec, 2);
-  const copy = await apps.readNamespacedStatefulSet({ name: 'impala-executor-002', namespace: ns });
+  await restarted.create(spec, 0, template);
+  const copy = await apps.readNamespacedStatefulSet({ name: 'impala-executor-000', namespace: ns });
   expect(copy.spec?.template.spec?.containers[0].args).toEqual([
     '--is_executor=true',
-    '--executor_groups=root.default-group-002:3',
+    '--executor_groups=root.default-group-000:3',
     '--shutdown_deadline_s=3600',
   ]);
-  expect(copy.spec?.selector.matchLabels?.['impala.apache.org/executor-group']).toBe('root.default-group-002');
-  await eventually('groups 001 and 002 ready', () => restarted.list(spec), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
+  expect(copy.spec?.selector.matchLabels?.['impala.apache.org/executor-group']).toBe('root.default-group-000');
+  await eventually('group 000 ready', () => listed(restarted, spec), 30_000, 100, (l) => l.length === 1 && l[0].ready && l[0].templateRevision === template.revision);
 
-  // With neither the template nor any group left, the error says what to do.
-  await Promise.all([restarted.delete(spec, 1), restarted.delete(spec, 2)]);
-  await eventually('groups 001 and 002 gone', () => restarted.list(spec), 30_000, 100, (l) => l.length === 0);
-  await expectNonRetryable(
-    new KubernetesExecutorGroups(cluster().kubeConfig()).create(spec, 1),
-    'executor template StatefulSet impala-executor-000',
-    ns,
-    'manifest file',
-  );
+  // With neither the template nor any group left, capturing says what to do.
+  await restarted.delete(spec, 0);
+  await eventually('group 000 gone', () => listed(restarted, spec), 30_000, 100, (l) => l.length === 0);
+  await expectNonRetryable(restarted.captureTemplate(spec), 'executor template StatefulSet impala-executor-000', ns, 'manifest file');
+});
+
+test('a group edited after its creation (kubectl apply of a new image) reports the revision of what it now runs', async () => {
+  const ns = await cluster().createNamespace('edited');
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: templateStatefulSet('impala-executor-template', ns) });
+  const spec = testWarehouse(ns, { executorTemplate: 'impala-executor-template' });
+  const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
+  const before = await groups.captureTemplate(spec);
+  await groups.create(spec, 1, before);
+  const image = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'apache/impala:4.5.1-impalad_executor' }];
+  await apps.patchNamespacedStatefulSet({ name: 'impala-executor-template', namespace: ns, body: image });
+  const after = await groups.captureTemplate(spec);
+  expect(after.revision).not.toBe(before.revision);
+  expect(await listed(groups, spec)).toEqual([expect.objectContaining({ name: 'impala-executor-001', templateRevision: before.revision })]);
+
+  // The same edit on the group: it now runs what the template holds.
+  await apps.patchNamespacedStatefulSet({ name: 'impala-executor-001', namespace: ns, body: image });
+  expect(await listed(groups, spec)).toEqual([expect.objectContaining({ name: 'impala-executor-001', templateRevision: after.revision })]);
 });
 
 test('a template from a manifest file; the flag is appended when the template has none', async () => {
@@ -213,9 +249,9 @@ test('a template from a manifest file; the flag is appended when the template ha
   const sts = await apps.readNamespacedStatefulSet({ name: 'impala-executor-004', namespace });
   expect(sts.metadata?.namespace).toBe(namespace);
   expect(sts.spec?.template.spec?.containers[0].args).toEqual(['--is_executor=true', '--executor_groups=root.default-group-004:1']);
-  await eventually('group 004 ready', () => groups.list(spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  await eventually('group 004 ready', () => listed(groups, spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
   await groups.delete(spec, 4);
-  await eventually('group 004 gone', () => groups.list(spec), 30_000, 100, (l) => l.length === 0);
+  await eventually('group 004 gone', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
 });
 
 test('API refusals that a retry cannot fix are non-retryable failures naming the object', async () => {

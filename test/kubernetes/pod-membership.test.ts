@@ -48,7 +48,7 @@ test('a group is healthy once all its pods are Ready, quiescing while it is remo
   await groups.delete(spec, 2);
   const draining = await eventually('group 002 quiescing while its pods are held Terminating', () => membership.groups(), 10_000, 100, (g) => g.some((m) => m.index === 2 && m.quiescing));
   expect(draining).toEqual([healthy[0], { index: 2, executors: 3, healthy: false, quiescing: true }]);
-  expect((await groups.list(spec)).find((g) => g.index === 2)?.deleting).toBe(true);
+  expect((await groups.list(spec)).groups.find((g) => g.index === 2)?.deleting).toBe(true);
 
   await Promise.all(pods.items.map((p) => hold(p.metadata!.name!, 'remove')));
   await eventually('only group 001 left, healthy', () => membership.groups(), 30_000, 100, (g) => JSON.stringify(g) === JSON.stringify([healthy[0]]));

@@ -1,6 +1,6 @@
 // Cloning the executor template (pure; no cluster): only the group-specific fields change.
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { buildGroupStatefulSet, isManifestPath, withExecutorGroupsFlag } from '../../src/activities/kubernetes/template';
+import { buildGroupStatefulSet, isManifestPath, revisionOf, templateManifest, templateRevision, withExecutorGroupsFlag } from '../../src/activities/kubernetes/template';
 import { templateStatefulSet, testWarehouse } from '../support/local-cluster';
 
 const FLAG = '--executor_groups=root.default-group-007:2';
@@ -23,11 +23,11 @@ test('--executor_groups is appended to the first container when the template has
   ]);
 });
 
-test('a group clone keeps the template and sets name, labels, disjoint selector, replicas and Parallel', () => {
+test('a group clone keeps the template and sets name, labels, disjoint selector, replicas, Parallel and the revision', () => {
   const template = templateStatefulSet('impala-executor-000', 'ns') as V1StatefulSet;
   template.metadata!.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{}', team: 'data' };
   template.spec!.podManagementPolicy = 'OrderedReady';
-  const sts = buildGroupStatefulSet(template, testWarehouse('ns', { executorsPerGroup: 4, groupSet: 'root.etl' }), 12);
+  const sts = buildGroupStatefulSet(templateManifest(template), testWarehouse('ns', { executorsPerGroup: 4, groupSet: 'root.etl' }), 12, 'abc123');
   expect(sts.metadata).toEqual({
     name: 'impala-executor-012',
     namespace: 'ns',
@@ -37,7 +37,7 @@ test('a group clone keeps the template and sets name, labels, disjoint selector,
       'impala.apache.org/warehouse': 'wh',
       'impala.apache.org/executor-group': 'root.etl-group-012',
     },
-    annotations: { team: 'data' },
+    annotations: { team: 'data', 'impala.apache.org/template-revision': 'abc123' },
   });
   expect(sts.spec?.replicas).toBe(4);
   expect(sts.spec?.podManagementPolicy).toBe('Parallel');
@@ -51,9 +51,38 @@ test('a group clone keeps the template and sets name, labels, disjoint selector,
   expect(sts.spec?.template.metadata?.labels?.['impala.apache.org/warehouse']).toBe('wh');
   expect(sts.spec?.template.spec?.terminationGracePeriodSeconds).toBe(3660);
   expect(sts.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.etl-group-012:4');
-  // The template object itself is not modified (it is cached and cloned again for every group).
+  // The template object itself is not modified (it is kept and cloned again for every group).
   expect(template.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-000:1');
   expect(template.spec?.podManagementPolicy).toBe('OrderedReady');
+});
+
+test('a template and the groups cloned from it have one revision; a changed image is another', () => {
+  const template = templateStatefulSet('impala-executor-000', 'ns') as V1StatefulSet;
+  // As the API server returns it: server-set fields, the autoscaler's labels (the shipped template is group 000).
+  template.metadata = { ...template.metadata, uid: 'u1', resourceVersion: '7', generation: 1, creationTimestamp: new Date(), labels: { ...template.metadata!.labels, 'app.kubernetes.io/managed-by': 'impala-autoscaler', 'impala.apache.org/warehouse': 'wh' } };
+  template.status = { replicas: 1, readyReplicas: 1, availableReplicas: 1 };
+  const manifest = templateManifest(template);
+  const revision = templateRevision(manifest);
+  expect(revision).toMatch(/^[0-9a-f]{12}$/);
+  expect(revisionOf(template)).toBe(revision);
+
+  const spec = testWarehouse('ns', { executorsPerGroup: 4 });
+  for (const index of [0, 3, 12]) {
+    const group = { ...buildGroupStatefulSet(manifest, spec, index, revision), status: { replicas: 4 } } as V1StatefulSet;
+    expect(templateRevision(templateManifest(group))).toBe(revision);
+    // Read back from the API, as created: its annotation; edited since (generation 2): its content.
+    expect(revisionOf({ ...group, metadata: { ...group.metadata, generation: 1 } })).toBe(revision);
+    expect(revisionOf({ ...group, metadata: { ...group.metadata, generation: 2, annotations: { 'impala.apache.org/template-revision': 'old' } } })).toBe(revision);
+    expect(revisionOf({ ...group, metadata: { ...group.metadata, generation: 1, annotations: { 'impala.apache.org/template-revision': 'old' } } })).toBe('old');
+  }
+  // A template without the flag: cloning appends it, and the clone still has the template's revision.
+  const bare = templateManifest(template);
+  bare.spec!.template.spec!.containers[0].args = ['--is_executor=true'];
+  expect(templateRevision(templateManifest(buildGroupStatefulSet(bare, spec, 1, 'x')))).toBe(templateRevision(bare));
+
+  const newImage = templateManifest(template);
+  newImage.spec!.template.spec!.containers[0].image = 'apache/impala:4.5.1-impalad_executor';
+  expect(templateRevision(newImage)).not.toBe(revision);
 });
 
 test('manifest paths are told apart from StatefulSet names', () => {

@@ -5,16 +5,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
-import { parseWarehouseSpec } from '../../src/config/warehouse-spec';
 import { workflowIdFor } from '../../src/policy/names';
-import { clusterOptionsFor } from '../../src/sim/cluster';
-import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
+import type { CoordinatorServer } from '../../src/sim/coordinator';
 import { createWarehouseWorker } from '../../src/worker';
 import { statusQuery, warehouseWorkflow } from '../../src/workflows/warehouse';
 import { eventually } from '../support/eventually';
 import { fastLoopWarehouse, useLocalCluster } from '../support/local-cluster';
 import { startTemporal, workflowBundle } from '../support/temporal';
+import { simulatedWarehouse } from './simulated-warehouse';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 1500 });
 
@@ -39,11 +37,9 @@ test('a queue scales the warehouse from 1 to 3 groups of real pods, and back to 
   const namespace = await cluster().createNamespace('e2e');
   const kc = cluster().kubeConfig();
   const groups = new KubernetesExecutorGroups(kc);
-  const membership = new KubernetesPodMembership(kc, { name: 'e2e', namespace });
-  const base = fastLoopWarehouse('e2e', namespace);
-  // The coordinator's URL is known only once it listens; the spec needs it.
-  coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [{ url: 'http://127.0.0.1:1' }] }), membership) });
-  const spec = parseWarehouseSpec({ ...base, coordinators: [{ url: coordinator.url }] });
+  const simulated = await simulatedWarehouse(kc, fastLoopWarehouse('e2e', namespace));
+  coordinator = simulated.coordinator;
+  const { spec } = simulated;
 
   // Group 000 is there before the warehouse starts: the workflow adopts it.
   await groups.create(spec, 0);
@@ -65,13 +61,13 @@ test('a queue scales the warehouse from 1 to 3 groups of real pods, and back to 
   // 30 queries of 8 s on 12-slot groups: 12 run, 18 queue → two more groups at once (aggressive).
   const t0 = Date.now();
   const ids = Array.from({ length: 30 }, () => coordinator!.cluster.submit({ durationMs: 8000, coordinator: coordinator!.name }).id);
-  const three = await eventually('3 groups, all ready', () => groups.list(spec), 60_000, 100, (l) => l.length === 3 && l.every((g) => g.ready));
+  const three = await eventually('3 groups, all ready', () => groups.list(spec).then((l) => l.groups), 60_000, 100, (l) => l.length === 3 && l.every((g) => g.ready));
   expect(three.map((g) => g.name)).toEqual(['impala-executor-000', 'impala-executor-001', 'impala-executor-002']);
   await eventually("3 healthy groups in the coordinator's membership", async () => coordinator!.cluster.memberGroups(), 30_000, 100, (m) => m.length === 3 && m.every((g) => g.healthy));
   process.stderr.write(`e2e: 3 groups Ready and healthy in the simulator ${Date.now() - t0} ms after the queue formed\n`);
   await eventually('no query left queued at the coordinator', async () => coordinator!.cluster.queries(), 30_000, 100, (qs) => qs.every((q) => q.state !== 'queued'));
 
-  const one = await eventually('back to 1 ready group after the queue drained', () => groups.list(spec), 90_000, 100, (l) => l.length === 1 && l[0].ready);
+  const one = await eventually('back to 1 ready group after the queue drained', () => groups.list(spec).then((l) => l.groups), 90_000, 100, (l) => l.length === 1 && l[0].ready);
   expect(one[0].name).toBe('impala-executor-000');
   process.stderr.write(`e2e: back to 1 group ${Date.now() - t0} ms after the queue formed\n`);
   const finished = coordinator.cluster.queries().filter((q) => ids.includes(q.id));

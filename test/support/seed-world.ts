@@ -32,7 +32,7 @@ export class SeedWorld {
   async read(spec: WarehouseSpec): Promise<LoadResult> {
     if (this.down) return { ok: false, reason: 'coordinator http://127.0.0.1:1 refused the connection' };
     const now = Date.now();
-    const listed = await this.groups.list(spec);
+    const { groups: listed } = await this.groups.list(spec);
     const healthy = listed.filter((g) => g.ready);
     for (const q of this.queries) if (q.startedAt !== undefined && q.finishedAt === undefined && now - q.startedAt >= q.durationMs) q.finishedAt = q.startedAt + q.durationMs;
     const running = () => this.queries.filter((q) => q.startedAt !== undefined && q.finishedAt === undefined);

@@ -5,7 +5,7 @@
 //   and the queue still scales up (coordinator simulator over HTTP, the real reader);
 // - three queries that each fill a group by per-executor memory are not "held by 2 groups" (simulator over HTTP).
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import type { ListedGroup, LoadResult } from '../../src/activities/interfaces';
+import type { GroupListing, LoadResult } from '../../src/activities/interfaces';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
@@ -19,9 +19,9 @@ const env = useTemporalServer();
 class CrashableGroups extends InProcessExecutorGroups {
   readonly crashed = new Set<number>();
 
-  override async list(spec: WarehouseSpec): Promise<ListedGroup[]> {
+  override async list(spec: WarehouseSpec): Promise<GroupListing> {
     const listed = await super.list(spec);
-    return listed.map((g) => (this.crashed.has(g.index) && !g.deleting ? { ...g, ready: false, problem: `pod ${g.name}-1 is not ready: CrashLoopBackOff` } : g));
+    return { ...listed, groups: listed.groups.map((g) => (this.crashed.has(g.index) && !g.deleting ? { ...g, ready: false, problem: `pod ${g.name}-1 is not ready: CrashLoopBackOff` } : g)) };
   }
 }
 
@@ -34,7 +34,7 @@ test('a group that loses readiness while running a query: scale-up goes on, it i
   // One query runs on group 001 until released; three queue until a group beyond 000 and 001 is ready.
   let released = false;
   const load = async (s: WarehouseSpec): Promise<LoadResult> => {
-    const listed = await groups.list(s);
+    const { groups: listed } = await groups.list(s);
     const newReady = listed.filter((g) => g.index > 1 && g.ready && !g.deleting).length;
     const onCrashed = released ? 0 : 1;
     return {

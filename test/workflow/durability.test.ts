@@ -66,7 +66,7 @@ test('a worker stopped and restarted during a pending scale-up creates no second
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after).toEqual(after.map((_, i) => i));
     expect(groups.calls.filter((c) => c.op === 'create').map((c) => c.group)).toEqual(['impala-executor-001']);
-    expect((await groups.list(spec)).map((g) => g.name)).toEqual(['impala-executor-000', 'impala-executor-001']);
+    expect((await groups.list(spec)).groups.map((g) => g.name)).toEqual(['impala-executor-000', 'impala-executor-001']);
   } finally {
     await h.close([handle]);
   }

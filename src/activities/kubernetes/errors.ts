@@ -29,12 +29,15 @@ export function statusCode(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
 }
 
-function hint(code: number): string {
+function hint(code: number, message: string): string {
   switch (code) {
     case 401:
       return ' (the credentials were rejected: check the kubeconfig or the ServiceAccount token)';
     case 403:
-      return ' (the worker\'s ServiceAccount lacks this permission: apply deploy/role.yaml in this namespace)';
+      // 403 is also how a ResourceQuota or an admission policy refuses an object: only RBAC's refusal is about us.
+      if (/exceeded quota/.test(message)) return ' (a ResourceQuota of the namespace refuses it: raise the quota, or lower the warehouse\'s nodes.max)';
+      if (/ cannot \S+ resource /.test(message)) return ' (the worker\'s ServiceAccount lacks this permission: apply deploy/role.yaml in this namespace)';
+      return '';
     case 404:
       return ' (does the namespace exist?)';
     case 422:
@@ -51,9 +54,10 @@ function hint(code: number): string {
 export function rethrowKubernetesError(err: unknown, doing: string): never {
   if (err instanceof ApplicationFailure) throw err;
   if (err instanceof ApiException) {
-    const message = `Kubernetes API refused to ${doing}: ${err.code} ${apiMessage(err)}`;
+    const refusal = apiMessage(err);
+    const message = `Kubernetes API refused to ${doing}: ${err.code} ${refusal}`;
     if (NON_RETRYABLE.has(err.code)) {
-      throw ApplicationFailure.nonRetryable(message + hint(err.code), KUBERNETES_ERROR);
+      throw ApplicationFailure.nonRetryable(message + hint(err.code, refusal), KUBERNETES_ERROR);
     }
     throw new Error(message);
   }

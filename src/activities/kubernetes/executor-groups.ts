@@ -1,59 +1,108 @@
 // The real ExecutorGroups: one StatefulSet per executor group, found by label (DESIGN.md §2 "Executor groups on
 // Kubernetes"). Create and delete are idempotent so that Temporal's activity retries never make a second group or
-// fail on a group already gone, and an object with a group's name that is not ours is never overwritten or deleted.
-import { AppsV1Api, type KubeConfig, type V1StatefulSet } from '@kubernetes/client-node';
+// fail on a group already gone, and an object with a group's name that is not ours is never overwritten or deleted:
+// `list` reports such names as taken, so that the policy numbers new groups around them. Nothing is kept between
+// calls: the template comes from the workflow's state (captureTemplate), so any worker can create any group.
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
 import { groupIndex, groupName } from '../../policy/names';
 import type { WarehouseSpec } from '../../policy/types';
-import type { ExecutorGroups, ListedGroup } from '../interfaces';
+import type { CapturedTemplate, ExecutorGroups, GroupListing, ListedGroup } from '../interfaces';
 import { nonRetryable, rethrowKubernetesError, statusCode } from './errors';
+import { eventProblem, podProblem } from './group-problems';
 import { describeLabels, isOurs, MANAGED_BY, WAREHOUSE, warehouseSelector } from './labels';
-import { buildGroupStatefulSet, isManifestPath, readTemplateFile, validateTemplate } from './template';
+import { buildGroupStatefulSet, isManifestPath, readTemplateFile, revisionOf, templateManifest, templateRevision, validateTemplate } from './template';
 
 export class KubernetesExecutorGroups implements ExecutorGroups {
   private readonly apps: AppsV1Api;
-  /**
-   * Templates captured once per warehouse (`namespace/executorTemplate`): suspend may delete the StatefulSet the
-   * template names (it is usually group 000), and later groups must still be created from it.
-   */
-  private readonly templates = new Map<string, V1StatefulSet>();
+  private readonly core: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
 
-  async list(spec: WarehouseSpec): Promise<ListedGroup[]> {
+  async list(spec: WarehouseSpec): Promise<GroupListing> {
+    // The whole namespace, not only the warehouse's labels: a group name held by anything else is taken.
     let items: V1StatefulSet[];
     try {
-      const res = await this.apps.listNamespacedStatefulSet({
-        namespace: spec.namespace,
-        labelSelector: warehouseSelector(spec),
-      });
-      items = res.items;
+      items = (await this.apps.listNamespacedStatefulSet({ namespace: spec.namespace })).items;
     } catch (err) {
       rethrowKubernetesError(err, `list StatefulSets of warehouse ${spec.name} in namespace ${spec.namespace}`);
     }
-    // Listing is the first call a warehouse makes: capture the template while it still exists. A failure here is
-    // reported by the next create, which cannot work without it; listing must not fail because of it.
-    await this.template(spec, items).catch(() => undefined);
-    const groups: ListedGroup[] = [];
+    const groups: { group: ListedGroup; sts: V1StatefulSet }[] = [];
+    const takenIndexes: number[] = [];
     for (const sts of items) {
       const name = sts.metadata?.name ?? '';
       const index = groupIndex(name);
       if (index === undefined || name !== groupName(index)) continue;
-      groups.push({
+      if (!isOurs(sts.metadata?.labels, spec)) {
+        takenIndexes.push(index);
+        continue;
+      }
+      const group: ListedGroup = {
         name,
         index,
         ready: (sts.status?.readyReplicas ?? 0) === (sts.spec?.replicas ?? 1),
         deleting: Boolean(sts.metadata?.deletionTimestamp),
-      });
+        templateRevision: revisionOf(sts),
+      };
+      groups.push({ group, sts });
     }
-    return groups.sort((a, b) => a.index - b.index);
+    await this.explainNotReady(spec, groups.filter(({ group }) => !group.ready && !group.deleting));
+    return { groups: groups.map(({ group }) => group).sort((a, b) => a.index - b.index), takenIndexes: takenIndexes.sort((a, b) => a - b) };
   }
 
-  async create(spec: WarehouseSpec, index: number): Promise<void> {
+  /** Fills `problem` of not-ready groups. Best effort: a group is listed without a problem rather than not listed. */
+  private async explainNotReady(spec: WarehouseSpec, notReady: { group: ListedGroup; sts: V1StatefulSet }[]): Promise<void> {
+    if (notReady.length === 0) return;
+    let pods: V1Pod[];
+    try {
+      pods = (await this.core.listNamespacedPod({ namespace: spec.namespace, labelSelector: warehouseSelector(spec) })).items;
+    } catch {
+      return;
+    }
+    await Promise.all(
+      notReady.map(async ({ group, sts }) => {
+        const own = pods.filter((p) => p.metadata?.ownerReferences?.some((o) => o.uid === sts.metadata?.uid));
+        const problem = podProblem(own) ?? (own.length < (sts.spec?.replicas ?? 1) ? await eventProblem(this.core, sts, own.length).catch(() => undefined) : undefined);
+        if (problem) group.problem = problem;
+      }),
+    );
+  }
+
+  async captureTemplate(spec: WarehouseSpec, { copyGroup = true }: { copyGroup?: boolean } = {}): Promise<CapturedTemplate> {
+    let found: V1StatefulSet;
+    let source: string;
+    if (isManifestPath(spec.executorTemplate)) {
+      source = `file ${spec.executorTemplate}`;
+      found = await readTemplateFile(spec.executorTemplate);
+    } else {
+      const named = `StatefulSet ${spec.executorTemplate} in namespace ${spec.namespace}`;
+      const template = await this.read(spec, spec.executorTemplate);
+      // Suspend deletes every group, and the template is often group 000; after that any group of the warehouse is
+      // an exact clone of it (cloning rewrites every group-specific field).
+      if (!template && !copyGroup) throw nonRetryable(`executor template ${named} not found`);
+      const group = template ? undefined : await this.anyGroup(spec);
+      if (!template && !group) {
+        throw nonRetryable(
+          `executor template ${named} not found, and no group of warehouse ${spec.name} exists to copy: create ` +
+            'it again, or set executorTemplate to a manifest file (e.g. deploy/executor-template.yaml)',
+        );
+      }
+      found = (template ?? group)!;
+      source = template ? named : `group ${found.metadata?.name} of warehouse ${spec.name} (${named} is gone)`;
+    }
+    validateTemplate(found, source);
+    const manifest = templateManifest(found);
+    return { manifest: manifest as Record<string, unknown>, revision: templateRevision(manifest), source, capturedAt: new Date().toISOString() };
+  }
+
+  async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
     const name = groupName(index);
     const where = `StatefulSet ${name} in namespace ${spec.namespace}`;
-    const body = buildGroupStatefulSet(await this.template(spec), spec, index);
+    const { manifest, revision } = template ?? (await this.captureTemplate(spec));
+    if (!manifest) throw nonRetryable(`the executor template given for ${where} has no manifest (captured by another ExecutorGroups implementation)`);
+    const body = buildGroupStatefulSet(manifest as V1StatefulSet, spec, index, revision);
     try {
       await this.apps.createNamespacedStatefulSet({ namespace: spec.namespace, body });
       return;
@@ -115,44 +164,11 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     );
   }
 
-  private async template(spec: WarehouseSpec, listed: V1StatefulSet[] = []): Promise<V1StatefulSet> {
-    const key = `${spec.namespace}/${spec.executorTemplate}`;
-    const cached = this.templates.get(key);
-    if (cached) return cached;
-    let template: V1StatefulSet;
-    let source: string;
-    if (isManifestPath(spec.executorTemplate)) {
-      source = `file ${spec.executorTemplate}`;
-      template = await readTemplateFile(spec.executorTemplate);
-    } else {
-      source = `StatefulSet ${spec.executorTemplate} in namespace ${spec.namespace}`;
-      const found = (await this.read(spec, spec.executorTemplate)) ?? (await this.anyGroup(spec, listed));
-      if (!found) {
-        throw nonRetryable(
-          `executor template ${source} not found, and no group of warehouse ${spec.name} exists to copy: create ` +
-            'it again, or set executorTemplate to a manifest file (e.g. deploy/executor-template.yaml)',
-        );
-      }
-      template = found;
-    }
-    validateTemplate(template, source);
-    this.templates.set(key, template);
-    return template;
-  }
-
-  /**
-   * After a worker restart while the template StatefulSet is gone (deleted by a suspend), any existing group is an
-   * exact clone of it: cloning rewrites every group-specific field.
-   */
-  private async anyGroup(spec: WarehouseSpec, listed: V1StatefulSet[]): Promise<V1StatefulSet | undefined> {
-    if (listed.length > 0) return listed[0];
+  /** A live group of the warehouse, if any. */
+  private async anyGroup(spec: WarehouseSpec): Promise<V1StatefulSet | undefined> {
     try {
-      const res = await this.apps.listNamespacedStatefulSet({
-        namespace: spec.namespace,
-        labelSelector: warehouseSelector(spec),
-        limit: 1,
-      });
-      return res.items[0];
+      const res = await this.apps.listNamespacedStatefulSet({ namespace: spec.namespace, labelSelector: warehouseSelector(spec) });
+      return res.items.find((s) => !s.metadata?.deletionTimestamp) ?? res.items[0];
     } catch (err) {
       rethrowKubernetesError(err, `list StatefulSets of warehouse ${spec.name} in namespace ${spec.namespace}`);
     }

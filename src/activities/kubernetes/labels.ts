@@ -7,6 +7,8 @@ export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGER = 'impala-autoscaler';
 export const WAREHOUSE = 'impala.apache.org/warehouse';
 export const EXECUTOR_GROUP = 'impala.apache.org/executor-group';
+/** Annotation on each group: the revision of the executor template it was cloned from (template.ts). */
+export const TEMPLATE_REVISION = 'impala.apache.org/template-revision';
 
 export function groupLabels(spec: WarehouseSpec, index: number): Record<string, string> {
   return {

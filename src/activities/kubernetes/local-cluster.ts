@@ -26,6 +26,8 @@ export interface LocalClusterOptions {
   log?: (line: string) => void;
   /** Default 90 s: a cold start takes 4–6 s, but a loaded 2-core machine can be much slower. */
   startTimeoutMs?: number;
+  /** What the fake node offers the scheduler (e.g. `{ cpu: '17', memory: '100Gi' }`). Default: KWOK's 1k cpu, 1Ti. */
+  nodeAllocatable?: Record<string, string>;
 }
 
 export interface LocalCluster {
@@ -105,7 +107,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
     const kc = loadKubeConfig(kubeconfigPath);
     const core = kc.makeApiClient(CoreV1Api);
-    await core.createNode({ body: fakeNode() });
+    await core.createNode({ body: fakeNode(opts.nodeAllocatable) });
     await waitFor(`node ${FAKE_NODE} Ready`, deadline, processes, async () => {
       const node = await core.readNode({ name: FAKE_NODE });
       return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -365,9 +367,11 @@ function kwokArgs(kubeconfig: string, stagesFile: string, port: number): string[
 }
 
 // Not tainted: it is the only node of a throwaway cluster, so manifests written for real clusters (deploy/) schedule
-// on it unchanged.
-function fakeNode() {
+// on it unchanged. A node's status may be set on create; KWOK's node-initialize stage keeps the allocatable it finds.
+function fakeNode(allocatable?: Record<string, string>) {
+  const resources = allocatable && { pods: '110', ...allocatable };
   return {
+    ...(resources ? { status: { allocatable: resources, capacity: resources } } : {}),
     metadata: {
       name: FAKE_NODE,
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },

@@ -66,6 +66,11 @@ const STATUS_REASON: Record<number, string> = {
   503: 'ServiceUnavailable',
 };
 
+/** A 403 is RBAC's refusal unless a rule says otherwise (a quota's would name the quota), worded as RBAC words it. */
+const DEFAULT_MESSAGE: Record<number, string> = {
+  403: 'statefulsets.apps is forbidden: User "system:serviceaccount:impala:impala-autoscaler" cannot create resource "statefulsets" in API group "apps" (injected by the chaos proxy)',
+};
+
 export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> {
   const base = new URL(target.url);
   const rules: FaultRule[] = [];
@@ -120,7 +125,7 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
     }
     if (fault?.kind === 'status') {
       entry.outcome = `${prefix}status ${fault.code}`;
-      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fault.message ?? `injected by the chaos proxy: ${fault.code}`, reason: STATUS_REASON[fault.code] ?? 'Unknown', code: fault.code };
+      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fault.message ?? DEFAULT_MESSAGE[fault.code] ?? `injected by the chaos proxy: ${fault.code}`, reason: STATUS_REASON[fault.code] ?? 'Unknown', code: fault.code };
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
       res.writeHead(fault.code, headers).end(JSON.stringify(status));

@@ -43,7 +43,8 @@ function traced(inner: ExecutorGroups): ExecutorGroups {
   };
   return {
     list: (spec) => inner.list(spec),
-    create: (spec, index) => around('create', index, () => inner.create(spec, index)),
+    captureTemplate: (spec) => inner.captureTemplate(spec),
+    create: (spec, index, template) => around('create', index, () => inner.create(spec, index, template)),
     delete: (spec, index) => around('delete', index, () => inner.delete(spec, index)),
   };
 }

@@ -3,11 +3,9 @@
 // pods, and a recorder of every StatefulSet the API server creates for it.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../../src/activities/kubernetes/pod-membership';
-import { parseWarehouseSpec } from '../../../src/config/warehouse-spec';
 import type { WarehouseSpec } from '../../../src/policy/types';
-import { clusterOptionsFor } from '../../../src/sim/cluster';
-import { startCoordinator, type CoordinatorServer } from '../../../src/sim/coordinator';
+import type { CoordinatorServer } from '../../../src/sim/coordinator';
+import { simulatedWarehouse } from '../../kubernetes/simulated-warehouse';
 import { fastLoopWarehouse, type TestCluster } from '../../support/local-cluster';
 import { eventually } from '../../support/temporal';
 import { StatefulSetRecorder } from './chaos';
@@ -30,10 +28,7 @@ export interface World {
 export async function startWorld(cluster: TestCluster, name: string, overrides: Record<string, unknown> = {}): Promise<World> {
   const namespace = await cluster.createNamespace(name);
   const kc = cluster.kubeConfig();
-  const base = { ...fastLoopWarehouse(name, namespace, { autoSuspend: { enabled: true, timeoutSeconds: 2 } }), ...overrides };
-  const membership = new KubernetesPodMembership(kc, { name, namespace });
-  const coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [{ url: 'http://127.0.0.1:1' }] }), membership) });
-  const spec = parseWarehouseSpec({ ...base, coordinators: [{ url: coordinator.url }] });
+  const { spec, coordinator } = await simulatedWarehouse(kc, { ...fastLoopWarehouse(name, namespace, { autoSuspend: { enabled: true, timeoutSeconds: 2 } }), ...overrides });
   const recorder = new StatefulSetRecorder(kc, spec);
   const groups = new KubernetesExecutorGroups(kc);
   try {

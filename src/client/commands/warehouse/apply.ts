@@ -2,7 +2,8 @@
 // one that runs with other resizable settings gets the `resize` update with just the changed fields, one that
 // matches is left alone (so applying twice changes nothing). Both go through update-with-start, so a warehouse
 // started or stopped by someone else in between still ends up as the file says. Fields a resize cannot change
-// (coordinators, size, namespace, …) are reported, and then nothing is applied.
+// (coordinators, size, namespace, …) are reported, and then nothing is applied. Every running warehouse also
+// re-captures its executor template first (its content is not in the file): a changed template is an update.
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadWarehousesFile } from '../../../config/warehouses-file';
@@ -10,9 +11,10 @@ import type { Resize } from '../../../config/warehouse-spec';
 import { workflowIdFor } from '../../../policy/names';
 import type { WarehouseSpec } from '../../../policy/types';
 import { TASK_QUEUE } from '../../../worker';
-import { resizeUpdate, SA_WAREHOUSE, statusQuery, warehouseWorkflow } from '../../../workflows/warehouse';
+import { resizeUpdate, SA_WAREHOUSE, statusQuery, type TemplateRefresh, warehouseWorkflow } from '../../../workflows/warehouse';
 import type { ConnectedClient } from '../../connection';
-import { answeredByWorker, type CommonFlags, findWarehouse, printJson, WarehouseNotFoundError, printTable, withClient, withClientOptions } from './common';
+import { answeredByWorker, type CommonFlags, type FoundWarehouse, findWarehouse, printJson, WarehouseNotFoundError, printTable, withClient, withClientOptions } from './common';
+import { refreshTemplate } from './template';
 
 /** What a resize can change (src/config/warehouse-spec.ts resizeSchema). */
 const RESIZABLE = ['nodes', 'mode', 'scaleUpDelaySeconds', 'scaleDownDelaySeconds', 'autoSuspend', 'dryRun'] as const;
@@ -25,7 +27,10 @@ export interface ApplyResult {
   changes: string[];
 }
 
-type Plan = { spec: WarehouseSpec; kind: 'create' } | { spec: WarehouseSpec; kind: 'update'; resize: Resize; changes: string[] } | { spec: WarehouseSpec; kind: 'unchanged' };
+type Plan =
+  | { spec: WarehouseSpec; kind: 'create' }
+  | { spec: WarehouseSpec; kind: 'update'; found: FoundWarehouse; resize: Resize; changes: string[] }
+  | { spec: WarehouseSpec; kind: 'unchanged'; found: FoundWarehouse };
 
 export interface ApplyOptions {
   taskQueue: string;
@@ -48,7 +53,7 @@ export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[]
     const status = await answeredByWorker(c, `status query of warehouse ${spec.name}`, found.description.taskQueue, o.timeoutSeconds, () => found.handle.query(statusQuery));
     const d = diff(status.spec, spec);
     conflicts.push(...d.fixed.map((f) => `warehouse ${spec.name}: ${f}`));
-    plans.push(d.changes.length ? { spec, kind: 'update', resize: d.resize, changes: d.changes } : { spec, kind: 'unchanged' });
+    plans.push(d.changes.length ? { spec, kind: 'update', found, resize: d.resize, changes: d.changes } : { spec, kind: 'unchanged', found });
   }
   if (conflicts.length > 0) {
     throw new Error(
@@ -59,8 +64,11 @@ export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[]
   const results: ApplyResult[] = [];
   for (const p of plans) {
     const workflowId = workflowIdFor(p.spec.name);
+    // Before the resize: a resize may add groups at once, and they must be cloned from the new template.
+    const refresh = p.kind === 'create' ? undefined : await refreshTemplate(c, p.found, o.timeoutSeconds);
+    const template = refresh ? templateChange(refresh) : [];
     if (p.kind === 'unchanged') {
-      results.push({ name: p.spec.name, workflowId, result: 'unchanged', changes: [] });
+      results.push({ name: p.spec.name, workflowId, result: refresh?.changed ? 'updated' : 'unchanged', changes: template });
       continue;
     }
     // Update-with-start: starts the workflow if absent, else updates it. A new warehouse gets its resizable fields as
@@ -77,9 +85,15 @@ export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[]
     await answeredByWorker(c, `update of warehouse ${p.spec.name}`, o.taskQueue, o.timeoutSeconds, () =>
       c.client.workflow.executeUpdateWithStart(resizeUpdate, { args: [resize], startWorkflowOperation: start }),
     );
-    results.push({ name: p.spec.name, workflowId, result: p.kind === 'create' ? 'created' : 'updated', changes: p.kind === 'update' ? p.changes : [] });
+    results.push({ name: p.spec.name, workflowId, result: p.kind === 'create' ? 'created' : 'updated', changes: p.kind === 'update' ? [...template, ...p.changes] : [] });
   }
   return results;
+}
+
+/** The template's part of an apply result: a new revision, or why it could not be read (the old one is kept). */
+function templateChange(r: TemplateRefresh): string[] {
+  if (r.error) return [`executor template not re-captured (${r.error}); new groups keep revision ${r.template?.revision ?? '(none)'}`];
+  return r.changed ? [`executor template: revision ${r.previousRevision ?? '(none)'} → ${r.template?.revision}`] : [];
 }
 
 function resizableOf(spec: WarehouseSpec): Resize {

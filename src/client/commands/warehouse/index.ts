@@ -4,6 +4,7 @@ import { registerApply } from './apply';
 import { registerControls } from './control';
 import { registerPods } from './pods';
 import { registerReads } from './read';
+import { registerTemplate } from './template';
 
 export function registerWarehouse(program: Command): void {
   const warehouse = program
@@ -12,5 +13,6 @@ export function registerWarehouse(program: Command): void {
   registerApply(warehouse);
   registerReads(warehouse);
   registerControls(warehouse);
+  registerTemplate(warehouse);
   registerPods(warehouse);
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { WarehouseSpec } from '../../../policy/types';
 import { type DecisionRecord, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE, statusQuery, type WarehouseStatus } from '../../../workflows/warehouse';
 import { answeredByWorker, type CommonFlags, findWarehouse, printJson, printTable, withClient, withClientOptions } from './common';
+import { groupsOnOlderTemplates } from './template';
 
 export interface ListedWarehouse {
   name: string;
@@ -59,7 +60,7 @@ export function registerReads(warehouse: Command): void {
       .option('--json', 'print one JSON object'),
   ).action(async (name: string, opts: CommonFlags) => {
     const { status, workflow } = await statusOf(name, opts);
-    if (opts.json) return printJson({ workflow, ...status });
+    if (opts.json) return printJson({ workflow, ...status, groupsOnOlderTemplates: groupsOnOlderTemplates(status) });
     printStatus(status, workflow);
   });
 
@@ -111,12 +112,22 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
     `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
     `Load: ${load}`,
     `Spec: ${describeSpec(spec)}`,
+    templateLine(s),
     `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
   ];
   if (state.lastScaleUpFailure) lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length) lines.push('', 'Recent actions (all decisions: warehouse history NAME):', ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function templateLine(s: WarehouseStatus): string {
+  if (!s.template) return `Executor template: not captured yet (refresh it: impala-autoscaler warehouse refresh-template ${s.spec.name})`;
+  const older = groupsOnOlderTemplates(s);
+  return (
+    `Executor template: revision ${s.template.revision} (source ${s.template.source}, captured ${s.template.capturedAt})` +
+    (older.length ? `; groups on an older revision: ${older.map((g) => `${g.name} (${g.templateRevision})`).join(', ')}` : '')
+  );
 }
 
 export function describeSpec(spec: WarehouseSpec): string {
