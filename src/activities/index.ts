@@ -6,6 +6,21 @@ import { impalaGroupName } from '../policy/names';
 import type { Observation, WarehouseSpec } from '../policy/types';
 import type { CapturedTemplate, ExecutorGroups, LoadReader } from './interfaces';
 
+/**
+ * Listing a warehouse's groups answers in milliseconds; one that takes longer is an API server that stalls. Bounded
+ * because observe is a local activity, and while one runs the workflow answers no status query (its workflow task is
+ * open): a stalled API costs a tick of unknown load and a status answered within seconds, not half a minute.
+ */
+export const LIST_TIMEOUT_MS = 5000;
+
+function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 export interface ActivityDeps {
   loadReader: LoadReader;
   executorGroups: ExecutorGroups;
@@ -28,7 +43,7 @@ export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
     async observe(spec: WarehouseSpec): Promise<Observation> {
       let listed;
       try {
-        listed = await executorGroups.list(spec);
+        listed = await withinMs(LIST_TIMEOUT_MS, executorGroups.list(spec));
       } catch (err) {
         return { kind: 'unknown', reason: `listing executor groups in namespace ${spec.namespace} failed: ${(err as Error).message}` };
       }

@@ -26,25 +26,36 @@ export function isManifestPath(executorTemplate: string): boolean {
 const seconds = (what: string) =>
   z.number({ error: `${what} must be a number of seconds` }).int(`${what} must be a whole number of seconds`).min(0, `${what} must be ≥ 0`);
 
-const coordinatorSchema = z.strictObject({
-  url: z
-    .url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL such as http://coordinator-0:25000' })
-    // A password in the URL would travel in the spec, and so in workflow history: credentials come from user +
-    // passwordFile/passwordEnv only.
-    .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'url must not carry a user or password (got a URL with user:password@ — not repeated here): set user, and passwordFile or passwordEnv'),
-  user: z.string().min(1).optional(),
-  passwordFile: z.string().min(1).optional(),
-  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'passwordEnv must be an environment variable name').optional(),
-  caFile: z.string().min(1).optional(),
-});
+const coordinatorSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL such as http://coordinator-0:25000' })
+      // A password in the URL would travel in the spec, and so in workflow history: credentials come from user +
+      // passwordFile/passwordEnv only.
+      .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'url must not carry a user or password (got a URL with user:password@ — not repeated here): set user, and passwordFile or passwordEnv'),
+    user: z.string().min(1).optional(),
+    passwordFile: z.string().min(1).optional(),
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'passwordEnv must be an environment variable name').optional(),
+    caFile: z.string().min(1).optional(),
+  }, { error: (i) => (i.code === 'invalid_type' ? 'a coordinator must be a URL such as http://coordinator-0:25000, or { url, user, passwordFile or passwordEnv, caFile }' : undefined) })
+  .refine((c) => !(c.passwordFile && c.passwordEnv), { message: 'set passwordFile or passwordEnv, not both', path: ['passwordEnv'] });
 
+type CoordinatorInput = z.input<typeof coordinatorSchema>;
+
+/** `- http://coordinator-0:25000` is short for `- url: http://coordinator-0:25000`. */
+const coordinatorEntry = z.preprocess((c: string | CoordinatorInput) => (typeof c === 'string' ? { url: c } : c), coordinatorSchema);
+
+// Checks within one field (nodes.max ≥ nodes.min, one password source per coordinator) sit on that field's schema,
+// and the checks across fields run whenever the fields they read parsed: a mistake elsewhere in the same warehouse
+// (zod skips an object's refinements after a type error in any of its fields) never hides them, so a file's every
+// mistake is reported at once.
 // Group names are `impala-executor-NNN` (19 characters) and their pods append `-N`; the warehouse name
 // is a label value (≤ 63), so 63 bounds it.
 export const warehouseSpecSchema = z
   .strictObject({
     name: dnsLabel('name', 63),
     namespace: dnsLabel('namespace', 63),
-    coordinators: z.array(coordinatorSchema).default([]),
+    coordinators: z.array(coordinatorEntry).default([]),
     executorTemplate: z
       .string({ error: 'executorTemplate must be a string' })
       .min(1, 'executorTemplate must not be empty')
@@ -54,10 +65,12 @@ export const warehouseSpecSchema = z
       .default('impala-executor-000'),
     size: z.enum(['XSMALL', 'SMALL', 'MEDIUM', 'LARGE'], { error: 'size must be one of XSMALL, SMALL, MEDIUM, LARGE' }).optional(),
     executorsPerGroup: z.number().int().min(1, 'executorsPerGroup must be ≥ 1').max(1000).optional(),
-    nodes: z.strictObject({
-      min: z.number({ error: 'nodes.min must be a number' }).int('nodes.min must be a whole number').min(0, 'nodes.min must be ≥ 0'),
-      max: z.number({ error: 'nodes.max must be a number' }).int('nodes.max must be a whole number').min(1, 'nodes.max must be ≥ 1'),
-    }),
+    nodes: z
+      .strictObject({
+        min: z.number({ error: 'nodes.min must be a number' }).int('nodes.min must be a whole number').min(0, 'nodes.min must be ≥ 0'),
+        max: z.number({ error: 'nodes.max must be a number' }).int('nodes.max must be a whole number').min(1, 'nodes.max must be ≥ 1'),
+      })
+      .refine((n) => n.max >= n.min, { path: ['max'], error: (i) => `nodes.max must be ≥ nodes.min (got ${(i.input as { max: number }).max} < ${(i.input as { min: number }).min})` }),
     queriesPerGroup: z.number().int().min(1, 'queriesPerGroup must be ≥ 1').default(12),
     executorMemoryMb: z.number().int().min(1, 'executorMemoryMb must be ≥ 1').default(16384),
     // It names the executor groups (`<groupSet>-group-NNN`), which are a Kubernetes label value: ≤ 63 characters,
@@ -85,40 +98,49 @@ export const warehouseSpecSchema = z
       .default(DEFAULT_DEGRADED_REPLACE_SECONDS),
     dryRun: z.boolean().default(false),
   })
-  .superRefine((s, ctx) => {
-    const perGroup = s.executorsPerGroup ?? (s.size ? GROUP_SIZES[s.size] : undefined);
-    if (perGroup === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['size'], message: 'set size (XSMALL, SMALL, MEDIUM, LARGE) or executorsPerGroup' });
-      return;
-    }
-    if (s.size && s.executorsPerGroup !== undefined && GROUP_SIZES[s.size] !== s.executorsPerGroup) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['executorsPerGroup'],
-        message: `executorsPerGroup ${s.executorsPerGroup} contradicts size ${s.size} (${GROUP_SIZES[s.size]}); set one of them`,
-      });
-    }
-    for (const k of ['min', 'max'] as const) {
-      if (s.nodes[k] % perGroup !== 0) {
+  .superRefine(
+    (s, ctx) => {
+      if (s.executorsPerGroup === undefined && s.size === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['size'], message: 'set size (XSMALL, SMALL, MEDIUM, LARGE) or executorsPerGroup' });
+      } else if (s.size && s.executorsPerGroup !== undefined && GROUP_SIZES[s.size] !== s.executorsPerGroup) {
         ctx.addIssue({
           code: 'custom',
-          path: ['nodes', k],
-          message: `nodes.${k} must be a multiple of the group size ${perGroup} (got ${s.nodes[k]})`,
+          path: ['executorsPerGroup'],
+          message: `executorsPerGroup ${s.executorsPerGroup} contradicts size ${s.size} (${GROUP_SIZES[s.size]}); set one of them`,
         });
       }
-    }
-    if (s.nodes.max < s.nodes.min) {
-      ctx.addIssue({ code: 'custom', path: ['nodes', 'max'], message: `nodes.max must be ≥ nodes.min (got ${s.nodes.max} < ${s.nodes.min})` });
-    }
-    for (const c of s.coordinators) {
-      if (c.passwordFile && c.passwordEnv) {
-        ctx.addIssue({ code: 'custom', path: ['coordinators'], message: `coordinator ${c.url}: set passwordFile or passwordEnv, not both` });
+    },
+    { when: (payload) => parsedFine(payload.issues, ['size', 'executorsPerGroup']) },
+  )
+  .superRefine(
+    (s, ctx) => {
+      const perGroup = s.executorsPerGroup ?? (s.size ? GROUP_SIZES[s.size] : undefined);
+      // Without a group size the check above has said so already.
+      if (perGroup === undefined) return;
+      for (const k of ['min', 'max'] as const) {
+        if (s.nodes[k] % perGroup !== 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['nodes', k],
+            message: `nodes.${k} must be a multiple of the group size ${perGroup} (got ${s.nodes[k]})`,
+          });
+        }
       }
-    }
-  })
+    },
+    { when: (payload) => parsedFine(payload.issues, ['size', 'executorsPerGroup', 'nodes']) },
+  )
   .transform((s): WarehouseSpec => ({ ...s, executorsPerGroup: s.executorsPerGroup ?? GROUP_SIZES[s.size!] }));
 
 export type WarehouseSpecInput = z.input<typeof warehouseSpecSchema>;
+
+/**
+ * These top-level fields parsed to their types (an out-of-range value or an unknown key leaves the rest usable; a
+ * type error does not), and so did the warehouse as a whole: a check may read them.
+ */
+function parsedFine(issues: readonly z.core.$ZodRawIssue[], fields: string[]): boolean {
+  const usable = (i: z.core.$ZodRawIssue) => i.continue === true || i.code === 'unrecognized_keys';
+  return !issues.some((i) => !i.path?.length || (fields.includes(String(i.path[0])) && !usable(i)));
+}
 
 export class SpecError extends Error {
   constructor(readonly issues: string[], where: string) {
@@ -141,6 +163,8 @@ function describe(issues: z.core.$ZodIssue[], input: unknown): string[] {
 function valueAt(input: unknown, path: PropertyKey[]): { found: boolean; value?: unknown } {
   let v: unknown = input;
   for (const k of path) {
+    // A coordinator written as a bare URL string stands for its url.
+    if (typeof v === 'string' && k === 'url') continue;
     if (v === null || typeof v !== 'object' || !(k in v)) return { found: false };
     v = (v as Record<PropertyKey, unknown>)[k];
   }

@@ -1,6 +1,7 @@
 // `impala-autoscaler demo`: the seed scenario for real — a Temporal dev server, the Impala coordinator simulator,
-// the worker and one warehouse workflow. 4 large queries on 1 group (1 running, 3 queued) → groups added one after
-// the other → queue drains → groups removed, busy ones last → suspend → one more query resumes it at once.
+// the worker and one warehouse workflow. 4 large queries on 1 group (1 running, 3 queued) → groups added (balanced:
+// both at once, sized by the queue; conservative: one per decision, as the seed system did) → queue drains → groups
+// removed, busy ones last → suspend → one more query resumes it at once.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -11,6 +12,10 @@ import { ImpalaLoadReader } from '../activities/impala/load-reader';
 import { parseWarehouseSpec } from '../config/warehouse-spec';
 import { workflowIdFor } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
+
+/** The modes the demo runs: its shortened delays make aggressive behave as balanced, so it is left out. */
+export const DEMO_MODES = ['balanced', 'conservative'] as const;
+export type DemoMode = (typeof DEMO_MODES)[number];
 import { startCoordinator, type QueryView } from '../sim/coordinator';
 import { InProcessMembership } from '../sim/in-process-membership';
 import type { Membership } from '../sim/membership';
@@ -22,6 +27,8 @@ import { summarize, type DemoSummary } from './summary';
 
 export interface DemoOptions {
   keepRunning: boolean;
+  /** balanced (the default) sizes each scale-up by the queue; conservative is the seed system's rule, one group at a time. */
+  mode?: DemoMode;
   dataDir: string;
   /** Groups on Kubernetes (a local control plane) instead of in-process. */
   kubernetes?: { namespace: string; executorTemplate: string; groups: ExecutorGroups; membership: (spec: WarehouseSpec) => Membership; describe: string };
@@ -69,7 +76,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
     const groups = o.kubernetes?.groups ?? new InProcessExecutorGroups({ readyAfterMs: 4000, drainMs: 1000 });
     const onCluster = o.kubernetes ? { namespace: o.kubernetes.namespace, executorTemplate: o.kubernetes.executorTemplate } : {};
-    const base = parseWarehouseSpec({ ...DEMO_SPEC, ...onCluster, coordinators: [] });
+    const mode: DemoMode = o.mode ?? DEMO_SPEC.mode;
+    const base = parseWarehouseSpec({ ...DEMO_SPEC, mode, ...onCluster, coordinators: [] });
     if (groups instanceof InProcessExecutorGroups) groups.seed(base.name, [0]);
     else await groups.create(base, 0);
     const membership = o.kubernetes ? o.kubernetes.membership(base) : new InProcessMembership(groups, base);
@@ -82,9 +90,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       executorMemoryMb: base.executorMemoryMb,
     });
     cleanups.push(() => coordinator.close());
-    const spec = parseWarehouseSpec({ ...DEMO_SPEC, ...onCluster, coordinators: [{ url: coordinator.url }] });
+    const spec = parseWarehouseSpec({ ...DEMO_SPEC, mode, ...onCluster, coordinators: [{ url: coordinator.url }] });
     out(`Impala coordinator simulator on ${coordinator.url}; executor groups ${o.kubernetes?.describe ?? 'are in-process (ready 4 s after create)'}.`);
     out(`Demo delays: poll ${spec.pollIntervalSeconds}s, scale-up ${spec.scaleUpDelaySeconds}s, scale-down ${spec.scaleDownDelaySeconds}s, auto-suspend ${spec.autoSuspend.timeoutSeconds}s (production: 20s, 20s, 600s, 300s).`);
+    out(MODE_NOTES[mode]);
 
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => nativeConnection.close());
@@ -122,7 +131,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const status = await handle.query(statusQuery);
     const history = await handle.fetchHistory();
     const { queries: views } = (await (await fetch(`${coordinator.url}/queries`)).json()) as { queries: QueryView[] };
-    const summary = summarize(views, history, status, Date.now() - started, `${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    const summary = summarize(mode, views, history, status, Date.now() - started, `${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
     if (o.keepRunning) {
       out(`Everything keeps running (--keep-running): Web UI ${server.uiUrl}, coordinator ${coordinator.url}, Temporal ${server.address}. Ctrl-C stops it.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -133,6 +142,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     await cleanup();
   }
 }
+
+/** How the run's log compares with the seed system's, said before it starts. */
+const MODE_NOTES: Record<DemoMode, string> = {
+  balanced:
+    'Mode balanced: a scale-up is sized by the queue, so impala-executor-001 and impala-executor-002 are added at once; ' +
+    'the seed system added one group per decision (--mode conservative replays its rule and its log line for line).',
+  conservative:
+    "Mode conservative: one executor group per decision, the seed system's own rule: its log lines in its order " +
+    '(impala-executor-001, ready, then impala-executor-002).',
+};
 
 async function pickPorts(): Promise<[number, number]> {
   if ((await isPortFree(7233)) && (await isPortFree(8233))) return [7233, 8233];

@@ -5,6 +5,7 @@ import { waitStats, type WaitStats } from '../util/stats';
 import type { WarehouseStatus } from '../workflows/messages';
 
 export interface DemoSummary {
+  mode: string;
   wallSeconds: number;
   queries: number;
   waitSeconds: WaitStats;
@@ -16,6 +17,7 @@ export interface DemoSummary {
 }
 
 export function summarize(
+  mode: string,
   queries: { queueWaitMs: number; state: string }[],
   history: temporal.api.history.v1.IHistory,
   status: WarehouseStatus,
@@ -24,6 +26,7 @@ export function summarize(
 ): DemoSummary {
   const decisions = status.decisions.filter((d) => d.actions.length > 0).map((d) => ({ at: d.at, actions: d.actions }));
   return {
+    mode,
     wallSeconds: Math.round(wallMs / 100) / 10,
     queries: queries.length,
     waitSeconds: waitStats(queries.map((q) => q.queueWaitMs / 1000)),
@@ -61,6 +64,7 @@ export function formatSummary(s: DemoSummary): string[] {
   return [
     '',
     '── Summary ─────────────────────────────────────────────',
+    `mode               ${s.mode}`,
     `queries            ${s.queries}`,
     `queue wait (s)     mean ${f(s.waitSeconds.mean)}  p50 ${f(s.waitSeconds.p50)}  p95 ${f(s.waitSeconds.p95)}  max ${f(s.waitSeconds.max)}`,
     `group-seconds      ${s.groupSeconds}`,

@@ -5,6 +5,7 @@ import {
   type ActivityOptions,
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   log,
@@ -13,12 +14,14 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
+import { afterActions } from '../policy/backoff';
 import { decide, initialState } from '../policy/decide';
 import type { Action, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import { Alarm } from './alarm';
@@ -158,7 +161,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     state = { ...state, paused: false };
     operatorNote('Unpause requested by the operator: scaling resumes.', 'unpause');
   });
-  setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run, ...(template ? { template: summaryOf(template) } : {}) }));
+  setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run, ...(template ? { template: templateSummary(template) } : {}) }));
 
   const recapture = async (): Promise<TemplateRefresh> => {
     const before = template;
@@ -170,7 +173,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
         ? `Executor template not re-captured: ${error}; new groups still use revision ${before.revision} (source ${before.source}).`
         : `Executor template not captured: ${error}; no executor group can be added until it is, trying again next tick.`;
       log.warn(line, { warehouse: spec.name, tick: state.tick });
-      return { ...(before ? { template: summaryOf(before) } : {}), changed: false, error, line };
+      return { ...(before ? { template: templateSummary(before) } : {}), changed: false, error, line };
     }
     const changed = before?.revision !== template.revision;
     const line = !before
@@ -179,7 +182,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
         ? `Executor template changed: revision ${before.revision} → ${template.revision} (source ${template.source}); new groups use it.`
         : `Executor template unchanged: revision ${template.revision} (source ${template.source}).`;
     log.info(line, { warehouse: spec.name, tick: state.tick });
-    return { template: summaryOf(template), ...(before ? { previousRevision: before.revision } : {}), changed, line };
+    return { template: templateSummary(template), ...(before ? { previousRevision: before.revision } : {}), changed, line };
   };
   // Reads only (the template), so it may run while the loop acts on groups. An unchanged template is not recorded:
   // `warehouse apply` asks on every run, and applying twice must not add to the decision log.
@@ -242,12 +245,14 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     // Assigned before any await: a handler that runs while the actions are carried out updates the new state.
     state = decision.state;
     logDecision(decision.reasons);
-    const outcomes = decision.actions.length ? await act(spec, decision.actions, template) : { done: [], failures: [] };
+    const outcome = decision.actions.length ? await act(spec, decision.actions, template, release3) : { done: [], failed: [], lines: [] };
+    // The policy learns which actions failed (a refused create backs the scale-up off); pure, so replay-safe.
+    if (release3 && outcome.failed.length) state = afterActions(spec, state, outcome.failed);
     record({
       queued: observation.kind === 'known' ? observation.load.queued : null,
       running: observation.kind === 'known' ? observation.load.running : null,
-      reasons: [...templateLines, ...decision.reasons, ...outcomes.failures],
-      actions: outcomes.done,
+      reasons: [...templateLines, ...decision.reasons, ...outcome.lines],
+      actions: outcome.done,
     });
     reportTick(spec, state, observation, decision);
     publish();
@@ -290,29 +295,135 @@ function validatedHere(spec: WarehouseSpec): WarehouseSpec {
   }
 }
 
-function summaryOf({ manifest: _manifest, ...summary }: CapturedTemplate) {
+/** The status query's view of the template: everything but the manifest. */
+function templateSummary({ manifest: _manifest, ...summary }: CapturedTemplate) {
   return summary;
 }
 
-async function act(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined): Promise<{ done: string[]; failures: string[] }> {
-  const done: string[] = [];
-  const failures: string[] = [];
-  for (const a of actions) {
-    const verb = a.type === 'add' ? 'add' : 'remove';
-    const summary = `${a.why === 'prewarm' ? 'pre-warm: ' : ''}${verb} executor group ${a.group}`;
-    try {
-      if (a.type === 'add') await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index, template]);
-      else await groups.removeExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
-      done.push(`${verb} ${a.group}`);
-    } catch (err) {
-      // The next tick observes what really exists and decides again; the failure stays visible in the log.
-      const cause = (err as { cause?: Error }).cause ?? (err as Error);
-      const line = `Failed to ${summary}: ${cause.message}`;
-      log.error(line, { warehouse: spec.name, group: a.group });
-      failures.push(line);
-      done.push(`${verb} ${a.group} failed`);
-    }
-  }
-  return { done, failures };
+/** What carrying out a tick's actions came to. */
+export interface ActOutcome {
+  /** Per action, in the decision's order: `add impala-executor-001`, or with ` failed` / ` unfinished` after it. */
+  done: string[];
+  /** The actions that failed or did not finish within the tick's bound, with why (for the policy's afterActions). */
+  failed: { action: Action; error: string }[];
+  /** A decision-log line for each of them. */
+  lines: string[];
 }
 
+/**
+ * At most this many of a tick's actions at once. A healthy API server answers each create or delete in well under
+ * a second, so four lanes carry out even the largest step (an aggressive scale-up or a suspend of a dozen groups) in
+ * a few round trips; while the API stalls, a warehouse holds at most four of the worker's activity slots, which
+ * hundreds of warehouses share, and puts at most four requests at once on an API server that is already struggling.
+ */
+export const ACT_CONCURRENCY = 4;
+
+/**
+ * How long a tick waits for its actions: two poll intervals, and at least 30 s — room for an attempt that hits a
+ * transient fault (500, 429, a reset) and its retries with backoff (1 + 2 + 4 + 8 s), while a stalled API costs the
+ * loop at most two ticks before it observes again. Past it the remaining activities are cancelled and the tick goes
+ * on: create and delete are idempotent and the loop is level-triggered, so the next tick observes what really exists.
+ */
+export function actBoundMs(spec: WarehouseSpec): number {
+  return Math.max(30_000, 2 * spec.pollIntervalSeconds * 1000);
+}
+
+async function act(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined, release3: boolean): Promise<ActOutcome> {
+  // Runs started before the third release carried their actions out one after another, unbounded: on replay they
+  // must issue exactly the commands they issued.
+  const results = release3 ? await actConcurrently(spec, actions, template, actBoundMs(spec)) : await actOneByOne(spec, actions, template);
+  const outcome: ActOutcome = { done: [], failed: [], lines: [] };
+  actions.forEach((a, i) => {
+    const r = results[i];
+    const verb = a.type === 'add' ? 'add' : 'remove';
+    if (r.ok) {
+      outcome.done.push(`${verb} ${a.group}`);
+      return;
+    }
+    outcome.done.push(`${verb} ${a.group} ${r.unfinished ? 'unfinished' : 'failed'}`);
+    outcome.failed.push({ action: a, error: r.error });
+    outcome.lines.push(r.line);
+  });
+  return outcome;
+}
+
+type ActionResult = { ok: true } | { ok: false; unfinished: boolean; error: string; line: string };
+
+function summaryOf(a: Action): string {
+  return `${a.why === 'prewarm' ? 'pre-warm: ' : ''}${a.type === 'add' ? 'add' : 'remove'} executor group ${a.group}`;
+}
+
+/** One action as one activity (with its own retries); a failure is returned, not thrown. */
+async function carryOut(spec: WarehouseSpec, a: Action, template: CapturedTemplate | undefined): Promise<ActionResult> {
+  const summary = summaryOf(a);
+  try {
+    if (a.type === 'add') await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index, template]);
+    else await groups.removeExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
+    return { ok: true };
+  } catch (err) {
+    // The next tick observes what really exists and decides again; the failure stays visible in the log.
+    const cause = (err as { cause?: Error }).cause ?? (err as Error);
+    return { ok: false, unfinished: false, error: cause.message, line: `Failed to ${summary}: ${cause.message}` };
+  }
+}
+
+async function actOneByOne(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined): Promise<ActionResult[]> {
+  const results: ActionResult[] = [];
+  for (const a of actions) {
+    const r = await carryOut(spec, a, template);
+    if (!r.ok) log.error(r.line, { warehouse: spec.name, group: a.group });
+    results.push(r);
+  }
+  return results;
+}
+
+/**
+ * The actions in up to ACT_CONCURRENCY lanes, each taking the next action in the decision's order, for at most
+ * boundMs: then the actions still running are cancelled and those not started are not started.
+ */
+async function actConcurrently(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined, boundMs: number): Promise<ActionResult[]> {
+  const results: (ActionResult | undefined)[] = actions.map(() => undefined);
+  let started = 0;
+  let overdue = false;
+  const work = new CancellationScope();
+  const lanes = work.run(() =>
+    Promise.all(
+      Array.from({ length: Math.min(ACT_CONCURRENCY, actions.length) }, async () => {
+        while (started < actions.length && !overdue) {
+          const i = started++;
+          const r = await carryOut(spec, actions[i], template);
+          // A cancelled activity rejects too: past the bound it is reported as unfinished, below, not as failed.
+          if (overdue) return;
+          if (!r.ok) log.error(r.line, { warehouse: spec.name, group: actions[i].group });
+          results[i] = r;
+        }
+      }),
+    ),
+  );
+  const deadline = new CancellationScope();
+  const timedOut = deadline.run(() => sleep(boundMs)).then(
+    () => true,
+    // Cancelled below, once every action has finished in time.
+    () => false,
+  );
+  if (await Promise.race([lanes.then(() => false), timedOut])) {
+    overdue = true;
+    work.cancel();
+    // Cancellation is reported back at once (the default TRY_CANCEL): this returns within the same tick.
+    await lanes;
+  } else {
+    deadline.cancel();
+  }
+  const seconds = Math.round(boundMs / 1000);
+  const next = 'the next tick observes what exists and decides again.';
+  return actions.map((a, i) => {
+    const r = results[i];
+    if (r) return r;
+    const line =
+      i < started
+        ? `Gave up waiting for ${summaryOf(a)} after ${seconds}s; ${next}`
+        : `Did not start ${summaryOf(a)} within ${seconds}s (${ACT_CONCURRENCY} actions at a time); ${next}`;
+    log.warn(line, { warehouse: spec.name, group: a.group });
+    return { ok: false, unfinished: true, error: i < started ? `did not finish within ${seconds}s` : `not started within ${seconds}s`, line };
+  });
+}

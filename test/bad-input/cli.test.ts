@@ -32,6 +32,44 @@ const noCoordinators = file('no-coordinators.yaml', toYaml({ warehouses: [{ ...V
 const notYaml = file('not-yaml.yaml', 'warehouses: [ { name: sales, nodes: { min: 2, max: 6 }\n');
 const topLevel = file('top-level.yaml', toYaml({ warehouse: [VALID] }));
 const tooLongName = `w${'x'.repeat(63)}`;
+// Several mistakes in each warehouse, of kinds that used to hide one another (a type error in one field skipped the
+// checks across fields): every one must be named, each with the file, the warehouse and the field.
+const several = file(
+  'several.yaml',
+  [
+    'warehouses:',
+    '  - name: several-a',
+    '    namespace: impala',
+    '    executorsPerGroup: 2',
+    '    coordinators: [coordinator-0:25000]',
+    '    nodes: { min: 8, max: 4 }',
+    '    mode: fast',
+    '  - name: several-b',
+    '    namespace: impala',
+    '    size: HUGE',
+    '    coordinators: [http://coordinator-0:25000, 25000]',
+    '    nodes: { min: 4, max: 2 }',
+    '',
+  ].join('\n'),
+);
+const SEVERAL: { line: string; mistakes: string[] }[] = [
+  {
+    line: `${several}:2: warehouse "several-a" (#1): `,
+    mistakes: [
+      'coordinators.0.url: url must be an http:// or https:// URL such as http://coordinator-0:25000 (got "coordinator-0:25000")',
+      'nodes.max must be ≥ nodes.min (got 4 < 8)',
+      'mode must be one of conservative, balanced, aggressive (got "fast")',
+    ],
+  },
+  {
+    line: `${several}:8: warehouse "several-b" (#2): `,
+    mistakes: [
+      'coordinators.1: a coordinator must be a URL such as http://coordinator-0:25000, or { url, user, passwordFile or passwordEnv, caFile } (got 25000)',
+      'size must be one of XSMALL, SMALL, MEDIUM, LARGE (got "HUGE")',
+      'nodes.max must be ≥ nodes.min (got 2 < 4)',
+    ],
+  },
+];
 
 interface CliCase {
   what: string;
@@ -51,6 +89,8 @@ const cases: CliCase[] = [
   { what: 'apply: no such file', args: ['warehouse', 'apply', '-f', path.join(tmp, 'missing.yaml')], names: ['missing.yaml', 'no such file'] },
   { what: 'apply: no -f', args: ['warehouse', 'apply'], names: ['--file'] },
   { what: 'worker: --config with every invalid spec', args: ['worker', '--config', allBad, '--metrics-port', '0'], names: [`${fileCases.length} problems`] },
+  { what: 'apply: several mistakes in each warehouse', args: ['warehouse', 'apply', '-f', several], names: [`${several}: 2 problems`] },
+  { what: 'worker: --config with several mistakes in each warehouse', args: ['worker', '--config', several, '--start', '--metrics-port', '0'], names: [`${several}: 2 problems`] },
   { what: 'worker: --config whose warehouse has no coordinators', args: ['worker', '--config', noCoordinators, '--start', '--metrics-port', '0'], names: ['lonely', 'coordinators'] },
   { what: 'worker: --start without --config', args: ['worker', '--start', '--metrics-port', '0'], names: ['--config'] },
   // Flags: wrong types, out of range
@@ -124,9 +164,20 @@ test('the file of every invalid spec: one line per warehouse, each naming its fi
   expect(failures).toEqual([]);
 });
 
+test.each(['apply', 'worker'])('%s: a file with several mistakes per warehouse names every one, with file, warehouse and field', (command) => {
+  const r = results[cases.findIndex((c) => c.args[0] === (command === 'apply' ? 'warehouse' : 'worker') && c.args.includes(several))];
+  const missing: string[] = [];
+  for (const w of SEVERAL) {
+    const line = r.stderr.split('\n').find((l) => l.trim().startsWith(w.line));
+    if (!line) missing.push(`no line starting with ${w.line}`);
+    else for (const m of w.mistakes) if (!line.includes(m)) missing.push(`${w.line}… does not name: ${m}`);
+  }
+  expect({ missing, stderr: r.stderr }).toEqual({ missing: [], stderr: r.stderr });
+});
+
 test('nothing written: no warehouse workflow started for any name in the files or arguments', async () => {
   const client = env().client;
-  const names = new Set<string>(['good-one', 'bad-one', 'lonely', '../x', '$(id)', tooLongName, 'sales']);
+  const names = new Set<string>(['good-one', 'bad-one', 'lonely', 'several-a', 'several-b', '../x', '$(id)', tooLongName, 'sales']);
   for (const c of fileCases) {
     const n = (c.input as { name?: unknown }).name;
     if (typeof n === 'string') names.add(n);

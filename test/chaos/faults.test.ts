@@ -2,7 +2,6 @@
 // the real local kube-apiserver, and Impala faults through the coordinator simulator (and the same proxy in front of
 // it), with the warehouse workflow on a real dev server. Every case prints one `CHAOS` summary line.
 import type https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
@@ -17,7 +16,7 @@ import { resizeUpdate, statusQuery, warehouseWorkflow, type DecisionRecord } fro
 import { useLocalCluster } from '../support/local-cluster';
 import { eventually, useTemporalServer, workflowBundle } from '../support/temporal';
 import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt } from './support/chaos';
-import { startFaultProxy, type Fault, type FaultProxy } from './support/fault-proxy';
+import { proxiedKubeConfig, startFaultProxy, type Fault } from './support/fault-proxy';
 import { startWorld, type World } from './support/world';
 
 // The workflow logs every reason line at INFO and the SDK every failed attempt at WARN: the faults make plenty.
@@ -64,18 +63,6 @@ async function world(name: string, overrides: Record<string, unknown>): Promise<
 const status = (h: Handle) => env().connection.withDeadline(Date.now() + 3000, () => h.query(statusQuery));
 
 const settled = (h: Handle, n: number, log: DecisionLog, timeoutMs = 30_000) => settledAt(() => status(h), n, log, timeoutMs, 200);
-
-/** A KubeConfig for the API server behind the proxy (plain HTTP to the proxy, no credentials: it adds them). */
-function proxiedKubeConfig(proxy: FaultProxy): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'chaos-proxy', server: proxy.url, skipTLSVerify: true }],
-    users: [{ name: 'chaos' }],
-    contexts: [{ name: 'chaos-proxy', cluster: 'chaos-proxy', user: 'chaos' }],
-    currentContext: 'chaos-proxy',
-  });
-  return kc;
-}
 
 const STATEFULSETS = /\/apis\/apps\/v1\/namespaces\/[^/]+\/statefulsets$/;
 const ONE_STATEFULSET = /\/apis\/apps\/v1\/namespaces\/[^/]+\/statefulsets\/impala-executor-\d+$/;

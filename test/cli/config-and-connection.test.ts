@@ -63,7 +63,7 @@ describe('warehouses file', () => {
     ].join('\n');
     const problems = problemsOf(text);
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^wh\.yaml:6: warehouse "sales" \(#2\): .*nodes\.max must be a multiple of the group size 20 \(got 30\).*nodes\.max must be ≥ nodes\.min \(got 30 < 40\)/);
+    expect(problems[0]).toMatch(/^wh\.yaml:6: warehouse "sales" \(#2\): .*nodes\.max must be ≥ nodes\.min \(got 30 < 40\).*nodes\.max must be a multiple of the group size 20 \(got 30\)/);
     expect(problems[1]).toMatch(/^wh\.yaml:10: warehouse #3: .*name.*size must be one of XSMALL, SMALL, MEDIUM, LARGE \(got "HUGE"\)/);
   });
 

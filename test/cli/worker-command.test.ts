@@ -65,10 +65,16 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   const membership = new KubernetesPodMembership(kc, { name: 'wk', namespace });
   const base = fastLoopWarehouse('wk', namespace);
   coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [] }), membership) });
-  const spec = { ...base, coordinators: [{ url: coordinator.url }] };
+  // The coordinator as a bare URL, as operators write it: short for { url }.
+  const spec = { ...base, coordinators: [coordinator.url] };
   await new KubernetesExecutorGroups(kc).create(parseWarehouseSpec(spec), 0);
   const config = path.join(dir, 'warehouses.yaml');
   fs.writeFileSync(config, stringify({ warehouses: [spec] }));
+  // Group 000 serves queries before any arrive: the first queue the warehouse sees is the one the slots leave.
+  await eventually('group 000 healthy in the simulator', async () => {
+    const g = await coordinator!.cluster.memberGroups();
+    return g.length === 1 && g[0].healthy;
+  }, 60_000);
 
   const [port, port2] = await freePorts(2);
   const args = (p: number) => ['worker', '--config', config, '--kubeconfig', cluster().kubeconfigPath, '--task-queue', TASK_QUEUE, '--address', env!.address, '--metrics-host', '127.0.0.1', '--metrics-port', String(p), '--log-format', 'json'];
@@ -79,7 +85,7 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   expect(await get(`${base1}/healthz`)).toEqual({ status: 200, text: 'ok\n' });
   await eventually('the warehouse to be started by --start', () => logLines(first).some((l) => l.msg === 'warehouse wk: created'), 60_000, 500);
 
-  // 30 queries of 8 s on 12-slot groups: the queue makes the aggressive warehouse add groups at once.
+  // 30 queries of 8 s on one 12-slot group: 12 run, 18 queue, and the aggressive warehouse adds groups at once.
   for (let i = 0; i < 30; i++) coordinator.cluster.submit({ durationMs: 8000, coordinator: coordinator.name });
   const metrics = await eventually('a scale-up in the metrics', async () => {
     const { text } = await get(`${base1}/metrics`);
@@ -105,7 +111,10 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
 
   // Logs: pino JSON with the warehouse, its workflow id and the tick.
   const decisions = logLines(first).filter((l) => l.warehouse === 'wk');
-  expect(decisions.find((l) => l.msg === 'needsScaleUp is true as there are 18 queries queued.' || /^needsScaleUp is true/.test(l.msg))).toMatchObject({ workflowId: 'warehouse-wk', tick: expect.any(Number), level: 30 });
+  const scaleUp = decisions.find((l) => l.msg.startsWith('needsScaleUp is true'));
+  expect(scaleUp).toMatchObject({ msg: 'needsScaleUp is true as there are 18 queries queued.', workflowId: 'warehouse-wk', tick: expect.any(Number), level: 30 });
+  // In the tick that read that queue.
+  expect(decisions.find((l) => l.tick === scaleUp!.tick && l.msg.startsWith('Group Set:'))?.msg).toBe('Group Set: root.default Load: numQueriesQueued 18, numQueriesRunning 12');
 
   // SIGTERM: the worker drains and exits 0.
   const lastTickBefore = Math.max(...logLines(first).filter((l) => l.tick !== undefined).map((l) => l.tick!));

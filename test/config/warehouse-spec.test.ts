@@ -172,7 +172,9 @@ describe('invalid specs (YAML and JSON): the message names the field and the off
     { name: 'coordinator URL with another scheme', input: { ...base, coordinators: [{ url: 'ftp://coordinator-0:25000' }] }, field: 'coordinators.0.url', value: '"ftp://coordinator-0:25000"' },
     { name: 'coordinator URL without a scheme', input: { ...base, coordinators: [{ url: 'http://coordinator-0:25000' }, { url: 'coordinator-1:25000' }] }, field: 'coordinators.1.url', value: '"coordinator-1:25000"' },
     { name: 'coordinator URL that is not a URL', input: { ...base, coordinators: [{ url: 'not a url' }] }, field: 'coordinators.0.url', value: '"not a url"' },
-    { name: 'coordinator password both from a file and an env var', input: { ...base, coordinators: [{ url: 'http://coordinator-0:25000', passwordFile: '/p', passwordEnv: 'P' }] }, field: 'coordinators', value: 'http://coordinator-0:25000', message: 'coordinators: coordinator http://coordinator-0:25000: set passwordFile or passwordEnv, not both' },
+    { name: 'coordinator password both from a file and an env var', input: { ...base, coordinators: [{ url: 'http://coordinator-0:25000', passwordFile: '/p', passwordEnv: 'P' }] }, field: 'coordinators.0.passwordEnv', message: 'coordinators.0.passwordEnv: set passwordFile or passwordEnv, not both (got "P")' },
+    { name: 'coordinator as a bare string that is not a URL', input: { ...base, coordinators: ['coordinator-0:25000'] }, field: 'coordinators.0.url', value: '"coordinator-0:25000"' },
+    { name: 'coordinator neither a URL nor an object', input: { ...base, coordinators: [25000] }, field: 'coordinators.0', value: '25000', message: 'coordinators.0: a coordinator must be a URL such as http://coordinator-0:25000, or { url, user, passwordFile or passwordEnv, caFile } (got 25000)' },
     { name: 'coordinator passwordEnv not a variable name', input: { ...base, coordinators: [{ url: 'http://coordinator-0:25000', passwordEnv: '1-PASS' }] }, field: 'coordinators.0.passwordEnv', value: '"1-PASS"' },
   ];
   const rows = invalid.flatMap((v) => FORMATS.map((format) => ({ ...v, format })));
@@ -191,6 +193,34 @@ describe('invalid specs (YAML and JSON): the message names the field and the off
     { name: 'an empty file', text: '', expected: 'Invalid input: expected object, received null' },
   ])('hand-written YAML: $name', ({ text, expected }) => {
     expect(errorOf(() => parseWarehouseSpec(parseYaml(text), 'sales.yaml')).message).toContain(expected);
+  });
+
+  test('a coordinator given as a bare URL is read as { url }', () => {
+    const text = 'name: sales\nnamespace: impala\nsize: MEDIUM\nnodes: {min: 40, max: 80}\ncoordinators:\n  - http://coordinator-0:25000\n  - url: https://coordinator-1:25000\n    user: autoscaler\n';
+    expect(parseWarehouseSpec(parseYaml(text), 'sales.yaml').coordinators).toEqual([{ url: 'http://coordinator-0:25000' }, { url: 'https://coordinator-1:25000', user: 'autoscaler' }]);
+  });
+
+  test('a mistake in one field never hides the checks across others: each is reported', () => {
+    // A type error in coordinators (or anywhere) used to stop zod before the checks that span fields.
+    const e = errorOf(() =>
+      parseWarehouseSpec({ ...base, coordinators: [42, 'coordinator-1:25000', { url: 'http://c:25000', passwordFile: '/p', passwordEnv: 'P' }], nodes: { min: 80, max: 35 }, mode: 'fast', executorsPerGroup: 10 }, 'sales.yaml'),
+    );
+    expect(e.issues).toEqual([
+      expect.stringMatching(/^coordinators\.0: a coordinator must be a URL/),
+      'coordinators.1.url: url must be an http:// or https:// URL such as http://coordinator-0:25000 (got "coordinator-1:25000")',
+      'coordinators.2.passwordEnv: set passwordFile or passwordEnv, not both (got "P")',
+      'nodes.max must be ≥ nodes.min (got 35 < 80)',
+      'mode must be one of conservative, balanced, aggressive (got "fast")',
+      'executorsPerGroup 10 contradicts size MEDIUM (20); set one of them',
+      'nodes.max must be a multiple of the group size 10 (got 35)',
+    ]);
+    // A group size that did not parse: the multiples cannot be judged, every other mistake still is.
+    const noSize = errorOf(() => parseWarehouseSpec({ ...base, size: 'HUGE', coordinators: ['ftp://c'], nodes: { min: 30, max: 20 } }, 'sales.yaml'));
+    expect(noSize.issues).toEqual([
+      'coordinators.0.url: url must be an http:// or https:// URL such as http://coordinator-0:25000 (got "ftp://c")',
+      'size must be one of XSMALL, SMALL, MEDIUM, LARGE (got "HUGE")',
+      'nodes.max must be ≥ nodes.min (got 20 < 30)',
+    ]);
   });
 
   test('every problem is reported at once, each naming its field', () => {

@@ -1,11 +1,12 @@
 // `impala-autoscaler demo`: the seed scenario on a local Temporal dev server, end to end; with --kubernetes the
 // executor groups are real StatefulSets on a local control plane whose pods KWOK makes Ready.
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { formatSummary } from '../../demo/summary';
-import { runDemo, type DemoOptions } from '../../demo/run-demo';
+import { DEMO_MODES, runDemo, type DemoMode, type DemoOptions } from '../../demo/run-demo';
 
 interface Flags {
+  mode: DemoMode;
   keepRunning: boolean;
   dataDir: string;
   json: boolean;
@@ -16,6 +17,11 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('Run the seed scenario: 4 large queries on 1 group → scale up → drain → scale down → suspend → resume')
+    .addOption(
+      new Option('--mode <mode>', "balanced sizes each scale-up by the queue; conservative adds one group per decision, the seed system's rule and log line for line")
+        .choices(DEMO_MODES)
+        .default('balanced'),
+    )
     .option('--kubernetes', 'executor groups as StatefulSets on a local Kubernetes control plane (built on first use)', false)
     .option('--keep-running', 'leave the dev server, simulator, worker (and cluster) up at the end (Ctrl-C stops them)', false)
     .option('--data-dir <dir>', 'where the dev server keeps its database and log', path.resolve('.demo'))
@@ -24,7 +30,7 @@ export function registerDemo(program: Command): void {
       const out = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
       const cluster = opts.kubernetes ? await startDemoCluster(out) : undefined;
       try {
-        const summary = await runDemo({ keepRunning: opts.keepRunning, dataDir: opts.dataDir, out, kubernetes: cluster?.options });
+        const summary = await runDemo({ mode: opts.mode, keepRunning: opts.keepRunning, dataDir: opts.dataDir, out, kubernetes: cluster?.options });
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else for (const line of formatSummary(summary)) out(line);
       } finally {

@@ -3,11 +3,12 @@
 // simulator over HTTP — and on the way it can:
 //   - answer a status instead (500, 503 or 429 with Retry-After, 409, 404, 403, 422) with a Kubernetes Status body;
 //   - reset the connection, before forwarding (the request never arrived) or after (it was applied, the answer lost);
-//   - stall a request for a while, then forward it;
+//   - stall a request for a while (or until healed), then forward it;
 //   - rewrite a response body (a coordinator that forgot a pool);
 //   - go down (stop listening: connection refused) and come back on the same port.
 // Faults are rules matched in order by method and path, each used a bounded number of times; every request is logged.
 import http from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -43,6 +44,8 @@ export interface FaultProxy {
   rewrite(path: RegExp | undefined, fn?: (body: unknown) => unknown): void;
   /** Faults injected so far (statuses, resets, stalled requests). */
   injected(): number;
+  /** The API answers again: every rule is dropped and the requests stalled now are forwarded at once. */
+  heal(): void;
   /** Stop listening and drop open connections: clients get connection refused. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -76,6 +79,7 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
   const rules: FaultRule[] = [];
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
+  const stalled = new Set<() => void>();
   let injected = 0;
   let rewriter: { path?: RegExp; fn: (body: unknown) => unknown } | undefined;
 
@@ -119,8 +123,13 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
     let prefix = '';
     let fault = take(method, path);
     if (fault?.kind === 'stall') {
-      await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));
-      prefix = `stalled ${fault.ms} ms, `;
+      const ms = fault.ms;
+      const healed = await new Promise<boolean>((resolve) => {
+        const release = () => (clearTimeout(timer), stalled.delete(release), resolve(true));
+        const timer = setTimeout(() => (stalled.delete(release), resolve(false)), ms);
+        stalled.add(release);
+      });
+      prefix = healed ? `stalled ${Date.now() - entry.at} ms until healed, ` : `stalled ${ms} ms, `;
       fault = undefined;
     }
     if (fault?.kind === 'status') {
@@ -193,8 +202,24 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
       rewriter = fn ? { path, fn } : undefined;
     },
     injected: () => injected,
+    heal: () => {
+      rules.length = 0;
+      for (const release of [...stalled]) release();
+    },
     down: stopListening,
     up: () => listen(port),
     close: stopListening,
   };
+}
+
+/** A KubeConfig for the API server behind the proxy (plain HTTP to the proxy, no credentials: it adds them). */
+export function proxiedKubeConfig(proxy: FaultProxy): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'chaos-proxy', server: proxy.url, skipTLSVerify: true }],
+    users: [{ name: 'chaos' }],
+    contexts: [{ name: 'chaos-proxy', cluster: 'chaos-proxy', user: 'chaos' }],
+    currentContext: 'chaos-proxy',
+  });
+  return kc;
 }
