@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseWarehouseSpec } from '../src/config/warehouse-spec';
-import { startDevServer, type DevServer } from '../src/demo/temporal-dev-server';
+import { startDevServer, type DevServer } from '../src/devenv/temporal-dev-server';
 import { workflowIdFor } from '../src/policy/names';
 import { freePorts } from '../src/util/ports';
 import { warehouseWorkflow } from '../src/workflows/warehouse';

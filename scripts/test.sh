@@ -17,5 +17,8 @@ echo "test: browser $(bash scripts/ensure-chromium.sh) (Debian's chromium, for t
 echo "test: type-checking"
 npx --no-install tsc -p tsconfig.json --noEmit
 
+echo "test: linting (eslint.config.mjs)"
+npx --no-install eslint src bench scripts test
+
 npx --no-install jest --ci "$@"
 echo "test: done in $(( $(date +%s) - start )) s"

@@ -8,7 +8,7 @@ import {
   runningDetachedCluster,
   startLocalCluster,
   stopDetachedCluster,
-} from '../../src/activities/kubernetes/local-cluster';
+} from '../../src/devenv/local-cluster';
 
 const STATE_DIR = process.env.IMPALA_AUTOSCALER_CLUSTER_DIR || join(tmpdir(), 'impala-autoscaler-cluster');
 

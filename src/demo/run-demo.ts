@@ -22,7 +22,7 @@ import type { Membership } from '../sim/membership';
 import { freePorts, isPortFree } from '../util/ports';
 import { createWarehouseWorker } from '../worker';
 import { statusQuery, warehouseWorkflow, type WarehouseStatus } from '../workflows/warehouse';
-import { startDevServer } from './temporal-dev-server';
+import { startDevServer } from '../devenv/temporal-dev-server';
 import { summarize, type DemoSummary } from './summary';
 
 export interface DemoOptions {

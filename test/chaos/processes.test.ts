@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { startDevServer, type DevServer } from '../../src/demo/temporal-dev-server';
+import { startDevServer, type DevServer } from '../../src/devenv/temporal-dev-server';
 import { workflowIdFor } from '../../src/policy/names';
 import { freePorts } from '../../src/util/ports';
 import { DECISIONS_KEPT, statusQuery, warehouseWorkflow, type WarehouseStatus } from '../../src/workflows/warehouse';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { stringify } from 'yaml';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
+import { KubernetesPodMembership } from '../../src/sim/pod-membership';
 import type { PodRow } from '../../src/client/commands/warehouse/pods';
 import { parseWarehouseSpec } from '../../src/config/warehouse-spec';
 import { clusterOptionsFor } from '../../src/sim/cluster';

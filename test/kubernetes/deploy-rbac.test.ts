@@ -12,7 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
+import { KubernetesPodMembership } from '../../src/sim/pod-membership';
 import { eventually } from '../support/eventually';
 import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 import { applyObjects, deployObjects, serviceAccountKubeConfig, shippedWarehouse } from './deploy-manifests';

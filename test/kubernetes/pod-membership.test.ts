@@ -2,7 +2,7 @@
 // quiescing while a removed group's pods terminate, gone once they are.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
+import { KubernetesPodMembership } from '../../src/sim/pod-membership';
 import type { MemberGroup } from '../../src/sim/membership';
 import { eventually } from '../support/eventually';
 import { EXTERNAL_KUBECONFIG_ENV, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';

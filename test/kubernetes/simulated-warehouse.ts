@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/activities/kubernetes/pod-membership';
+import { KubernetesPodMembership } from '../../src/sim/pod-membership';
 import { parseWarehouseSpec } from '../../src/config/warehouse-spec';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { clusterOptionsFor } from '../../src/sim/cluster';

@@ -9,7 +9,7 @@ import {
   startLocalCluster,
   type LocalCluster,
   type LocalClusterOptions,
-} from '../../src/activities/kubernetes/local-cluster';
+} from '../../src/devenv/local-cluster';
 import type { WarehouseSpecInput } from '../../src/config/warehouse-spec';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { eventually } from './eventually';

@@ -41,9 +41,9 @@ export function registerDemo(program: Command): void {
 
 async function startDemoCluster(out: (line: string) => void): Promise<{ options: NonNullable<DemoOptions['kubernetes']>; stop(): Promise<void> }> {
   // Loaded only for --kubernetes: the Kubernetes client is large and the plain demo does not need it.
-  const { startLocalCluster } = require('../../activities/kubernetes/local-cluster') as typeof import('../../activities/kubernetes/local-cluster');
+  const { startLocalCluster } = require('../../devenv/local-cluster') as typeof import('../../devenv/local-cluster');
   const { KubernetesExecutorGroups } = require('../../activities/kubernetes/executor-groups') as typeof import('../../activities/kubernetes/executor-groups');
-  const { KubernetesPodMembership } = require('../../activities/kubernetes/pod-membership') as typeof import('../../activities/kubernetes/pod-membership');
+  const { KubernetesPodMembership } = require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
   out('Starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK) …');
   const cluster = await startLocalCluster({ podReadyDelayMs: 3000, podDeleteDelayMs: 1000 });
   const namespace = await cluster.createNamespace('impala-demo');

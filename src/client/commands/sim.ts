@@ -53,7 +53,7 @@ export function registerSim(program: Command): void {
         // Loaded only here: the Kubernetes client is heavy and the fixed simulator does not need it. require, not
         // import(): under bin/'s tsx/cjs hook a dynamic import() takes the ESM path, which needs file extensions.
         const { loadKubeConfigFrom } = require('../../activities/kubernetes/kubeconfig') as typeof import('../../activities/kubernetes/kubeconfig');
-        const { KubernetesPodMembership } = require('../../activities/kubernetes/pod-membership') as typeof import('../../activities/kubernetes/pod-membership');
+        const { KubernetesPodMembership } = require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
         const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
         membership = new KubernetesPodMembership(kubeConfig, { name: opts.warehouse, namespace: opts.namespace! });
         groupsDescription = `groups of warehouse ${opts.warehouse}'s Ready pods in namespace ${opts.namespace} (${kubeConfig.getCurrentCluster()?.server})`;

@@ -14,7 +14,6 @@ export interface BuiltWorker {
 }
 
 export async function buildWorker(dir: string): Promise<BuiltWorker> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   const scriptPath = path.join(dir, 'chaos-worker.js');
   const bundlePath = path.join(dir, 'workflow-bundle.js');

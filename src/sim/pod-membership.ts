@@ -3,11 +3,11 @@
 // of it is up and it is not being removed. This closes the loop workflow → StatefulSet → controller → Pods →
 // KWOK Ready → simulator admits queued queries.
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
-import { groupIndex } from '../../policy/names';
-import type { WarehouseSpec } from '../../policy/types';
-import type { MemberGroup, Membership } from '../../sim/membership';
-import { rethrowKubernetesError } from './errors';
-import { EXECUTOR_GROUP, warehouseSelector } from './labels';
+import { groupIndex } from '../policy/names';
+import type { WarehouseSpec } from '../policy/types';
+import type { MemberGroup, Membership } from './membership';
+import { rethrowKubernetesError } from '../activities/kubernetes/errors';
+import { EXECUTOR_GROUP, warehouseSelector } from '../activities/kubernetes/labels';
 
 interface GroupAcc {
   index: number;
