@@ -1,7 +1,7 @@
 // `npm run bench:policy`: every generated trace × every policy (ours in its three modes) in the what-if simulator.
-// Prints a markdown table per trace with ratios to the oracle and to static-max, checks the targets of issue 7
-// item 5, reports simulated seconds per wall second on the largest trace, and writes the tables and one timeline
-// chart per trace to bench/results/. Deterministic: traces come from a fixed seed.
+// Prints a markdown table per trace with ratios to the oracle and to static-max, checks the modes' targets, reports
+// simulated seconds per wall second on the largest trace, and writes the tables and one timeline chart per trace to
+// bench/results/. Deterministic: traces come from a fixed seed.
 //   npx tsx bench/policy.ts [--quick] [--seed S] [--startup-seconds 60] [--out DIR]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,8 +120,8 @@ for (const t of benchmarkTraces(seed, base.executorMemoryMb, quick)) {
   writeFileSync(join(outDir, `${t.name}.svg`), svg);
 }
 
-// Issue 7 item 5 targets.
-say('## Targets (issue 7, item 5)');
+// The modes' targets, side by side with the oracle, static-max and the seed's rule.
+say('## Targets');
 say();
 say('| target | trace | figures | holds |');
 say('|---|---|---|---|');

@@ -3,7 +3,7 @@
 // N warehouse workflows at a poll interval on a fresh dev server and 1 or 2 worker processes, each warehouse with its
 // own simulated load, measured for a bounded time after a warm-up; then the machine's ceiling: the bare loop (a no-op
 // local activity and a timer) at the same N on a fresh server and the same workers. Prints a markdown table (stderr
-// shows progress); with --json one object per worker count on stdout with exactly the keys of issue 8.
+// shows progress); with --json one object per worker count on stdout (the keys the README's scale figures quote).
 //
 // Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls override the worker's options (without
 // them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the ceiling.
@@ -38,7 +38,7 @@ const program = new Command('bench:scale')
     if (list.some((n) => n !== 1 && n !== 2)) throw new InvalidArgumentError(`--workers must be 1, 2 or 1,2 (got "${v}")`);
     return list;
   }, [1])
-  .option('--json', 'one JSON object per worker count on stdout (keys of issue 8)')
+  .option('--json', 'one JSON object per worker count on stdout (the keys the README quotes)')
   .option('--no-bare', 'skip the bare-loop ceiling')
   .option('--no-warehouse', 'run only the bare loop (experiments on the ceiling)')
   // With the default synchronous=FULL the dev server fsyncs every workflow task to its SQLite file, and that, not CPU,

@@ -1,5 +1,5 @@
 // The two outside systems, each behind one small interface so that a simulated implementation can stand in
-// (DESIGN.md §3). Implementations: in-process (src/activities/in-process.ts), Impala (src/activities/impala/),
+// (docs/design.md, "Shape of the code"). Implementations: in-process (src/activities/in-process.ts), Impala (src/activities/impala/),
 // Kubernetes (src/activities/kubernetes/).
 import type { GroupObservation, Load, WarehouseSpec } from '../policy/types';
 

@@ -1,4 +1,4 @@
-// The warehouse spec of DESIGN.md §2: parsed from YAML or JSON, validated, defaults filled in.
+// The warehouse spec (docs/design.md, "Warehouse spec"): parsed from YAML or JSON, validated, defaults filled in.
 // Pure (no I/O), so the workflow can validate a resize with the same rules as the configuration file.
 import { z } from 'zod';
 import { DEFAULT_DEGRADED_REPLACE_SECONDS } from '../policy/modes';
@@ -154,7 +154,7 @@ function describe(issues: z.core.$ZodIssue[], input: unknown): string[] {
     const path = i.path.join('.');
     if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`;
     const message = path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
-    // Name the offending value (DESIGN.md §3: validators throw messages that carry it), unless the message already does.
+    // Name the offending value (docs/design.md, "Patterns": validators name the offending value), unless the message already does.
     const value = valueAt(input, i.path);
     return value.found && !names(message, show(value.value)) ? `${message} (got ${show(value.value)})` : message;
   });

@@ -36,7 +36,7 @@ export interface DemoOptions {
   status?: (line: string) => void;
 }
 
-/** Delays shortened so the whole scenario runs in about a minute; production defaults are in DESIGN.md §2. */
+/** Delays shortened so the whole scenario runs in about a minute; production defaults are in the README's Configuration table. */
 export const DEMO_SPEC = {
   name: 'demo',
   namespace: 'impala-demo',

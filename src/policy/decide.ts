@@ -1,4 +1,4 @@
-// The scaling decision of DESIGN.md §2 "One tick of the control loop", as a pure function
+// The scaling decision of docs/design.md, "The tick", as a pure function
 // (spec, state, observation) → (state, actions, reasons). No I/O, no clock, no randomness: the workflow and the
 // what-if simulator run this same code. Reasons use the seed system's wording exactly.
 import { backingOff, backoffNote, scaleUpFailure } from './backoff';

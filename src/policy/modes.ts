@@ -1,4 +1,4 @@
-// Mode presets of DESIGN.md §2 and the spec's derived tick targets. A delay becomes a number of consecutive
+// Mode presets (docs/design.md, "Modes and their presets") and the spec's derived tick targets. A delay becomes a number of consecutive
 // ticks: ceil(delay / pollInterval).
 import type { Mode, WarehouseSpec } from './types';
 
@@ -18,8 +18,8 @@ export interface ModePreset {
   prewarm: boolean;
 }
 
-// Measured with `npm run bench:policy` (bench/results/policy.md; issue 7 item 5), which moved two presets away from
-// DESIGN.md's table:
+// Measured with `npm run bench:policy` (bench/results/policy.md), which moved two presets away from
+// the first release's (FIRST_PRESETS below):
 // - aggressive releases after 60 s instead of 300 s: with a 60 s group start-up, keeping an idle group longer than
 //   its start-up costs more than restarting it (the ski-rental break-even). Cost fell from 1.19–1.69× to 1.01–1.18×
 //   the oracle on every trace, p95 wait stayed ≤ 80 s (start-up + one poll).
@@ -36,7 +36,7 @@ export const MODE_PRESETS: Record<Mode, ModePreset> = {
 };
 
 /**
- * The presets of the first release (DESIGN.md §2's table, no pre-warming). A workflow run started on that release
+ * The presets of the first release (no pre-warming). A workflow run started on that release
  * keeps them until it continues as new (the workflow's `patched(RELEASE_2_PATCH)`), so that its history replays on
  * this code and its decisions do not change under it mid-run.
  */

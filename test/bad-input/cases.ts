@@ -1,4 +1,4 @@
-// The bad-input table (issue 8 item 2): invalid warehouse specs and resize updates, each with the field its rejection
+// The bad-input table: invalid warehouse specs and resize updates, each with the field its rejection
 // must name. Shared by the pure table (specs.test.ts), the workflow's update (resize.test.ts) and the CLI (cli.test.ts).
 
 /** A valid warehouse: every case below changes one thing of it. */

@@ -1,4 +1,4 @@
-// Warehouse spec validation (DESIGN.md §2 "Warehouse spec"): YAML and JSON alike, defaults filled in, and every
+// Warehouse spec validation (docs/design.md, "Warehouse spec"): YAML and JSON alike, defaults filled in, and every
 // rejection names the field and, where there is one, the offending value. Resize merges, revalidates, never mutates.
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { applyResize, parseWarehouseSpec, SpecError } from '../../src/config/warehouse-spec';

@@ -24,7 +24,7 @@ describe('limitsOf: delays become ceil(delay / poll) ticks', () => {
     expect(limitsOf(spec({ groups }))).toMatchObject(expected);
   });
 
-  test('MEDIUM with min 40 and max 80 nodes scales between 2 and 4 groups of 20 (DESIGN.md §1)', () => {
+  test('MEDIUM with min 40 and max 80 nodes scales between 2 and 4 groups of 20 (docs/design.md)', () => {
     const medium = { ...spec(), size: 'MEDIUM' as const, executorsPerGroup: 20, nodes: { min: 40, max: 80 } };
     expect(limitsOf(medium)).toMatchObject({ minGroups: 2, maxGroups: 4, floorGroups: 2 });
   });

@@ -1,4 +1,4 @@
-// DESIGN.md §2 steps 1, 2 and 8 and the operator controls: reconcile, unknown load, pause, operator suspend/resume,
+// The tick's observe and reconcile steps, counters, and the operator controls (docs/design.md, "The tick"): reconcile, unknown load, pause, operator suspend/resume,
 // dry-run, counters that reset when their condition breaks, group names.
 import { decide } from '../../src/policy/decide';
 import { add, checkRow, counters, firstActionTick, g, GiB, obs, ready, rm, run, spec, state, unknown, type Row } from './helpers';

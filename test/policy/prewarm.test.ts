@@ -1,4 +1,4 @@
-// Pre-warming from the warehouse's own seasonal history (issue 7 item 5): the history module by hand-computed slots,
+// Pre-warming from the warehouse's own seasonal history: the history module by hand-computed slots,
 // then decide(): inert without history, fires one start-up and one poll before a recorded peak, holds those groups
 // until the slot begins, and leaves a wrong forecast to the normal scale-down and suspend rules.
 import { decide } from '../../src/policy/decide';

@@ -1,4 +1,4 @@
-// Aggressive and balanced scale-down releases the surplus at once (issue 7 item 5): when the delay is served, every
+// Aggressive and balanced scale-down releases the surplus at once: when the delay is served, every
 // idle group beyond what the highest load of the delay needed goes, not one group per delay. Conservative keeps the
 // seed's one group per delay.
 import { decide } from '../../src/policy/decide';

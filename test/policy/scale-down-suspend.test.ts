@@ -1,9 +1,9 @@
-// DESIGN.md §2 steps 4, 6 and 7: resume from suspend, drain-safe scale-down, suspend after the AutoSuspend timeout.
+// The tick's resume, scale-down and suspend rules (docs/design.md, "The tick"): resume from suspend, drain-safe scale-down, suspend after the AutoSuspend timeout.
 import { add, checkRow, counters, g, GiB, obs, ready, rm, run, spec, state, type Row } from './helpers';
 
 const downTrue = (fewer: number, running = 0) => `needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${running} running queries.`;
 const idle3 = obs({ groups: ready(0, 1, 2) });
-/** The seed's scale-down: one idle group per 600 s delay (balanced until issue 7 item 5; conservative's rule). */
+/** The seed's scale-down: one idle group per 600 s delay (the first release's balanced, and conservative's rule). */
 const oneAtATime = spec({ mode: 'conservative', scaleDownDelaySeconds: 600 });
 
 describe('scale down: one group fewer holds the load (slots and memory) for the scale-down delay → remove the highest-numbered idle group', () => {

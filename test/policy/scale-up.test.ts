@@ -1,4 +1,4 @@
-// DESIGN.md §2 steps 3 and 5 (scale-up in progress and its timeout; scale up with the mode's delay and step),
+// The tick's scale-up-in-progress and scale-up rules (docs/design.md, "The tick") (scale-up in progress and its timeout; scale up with the mode's delay and step),
 // and the bounds: at max, below min, above max after a resize.
 import { decide, initialState } from '../../src/policy/decide';
 import { add, checkRow, counters, firstActionTick, g, GiB, obs, ready, rm, run, spec, state, type Row } from './helpers';

@@ -1,4 +1,4 @@
-// Secrets (issue 8 item 3): Impala passwords come from a file or an environment variable and the Temporal API key from
+// Secrets: Impala passwords come from a file or an environment variable and the Temporal API key from
 // the environment; none of them may appear in workflow history (every run, through continue-as-new), search
 // attributes or the workflow's description, the status query, the logs (the pino logger the worker installs as the
 // Runtime logger, Core's forwarded lines included), the Prometheus scrape, or the command line's output.

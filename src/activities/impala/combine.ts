@@ -1,6 +1,6 @@
 // From what each coordinator answered to one Load: pure, so every rule below is tested on fixtures without HTTP.
 //
-// Rules (DESIGN.md §1, issue 4):
+// Rules (docs/design.md, "What is read"):
 // - agg_* values are the statestore's cluster-wide view of the pool, the same pool seen from every coordinator: taken
 //   once, from the freshest coordinator (least statestore_admission_control_time_since_last_update_ms) among those that
 //   list the pool — a coordinator lists only pools it has itself seen a query for, so a backup coordinator's

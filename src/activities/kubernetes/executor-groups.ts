@@ -1,4 +1,4 @@
-// The real ExecutorGroups: one StatefulSet per executor group, found by label (DESIGN.md §2 "Executor groups on
+// The real ExecutorGroups: one StatefulSet per executor group, found by label (docs/design.md, "Executor groups on
 // Kubernetes"). Create and delete are idempotent so that Temporal's activity retries never make a second group or
 // fail on a group already gone, and an object with a group's name that is not ours is never overwritten or deleted:
 // `list` reports such names as taken, so that the policy numbers new groups around them. Nothing is kept between

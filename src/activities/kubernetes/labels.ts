@@ -1,4 +1,4 @@
-// The labels that mark a StatefulSet (and its pods) as an executor group of one warehouse (DESIGN.md §2). They are
+// The labels that mark a StatefulSet (and its pods) as an executor group of one warehouse (docs/design.md, "Executor groups on Kubernetes"). They are
 // also what makes an object "ours": an object with a group's name but without them is never changed or deleted.
 import { impalaGroupName } from '../../policy/names';
 import type { WarehouseSpec } from '../../policy/types';

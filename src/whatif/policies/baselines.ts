@@ -14,7 +14,7 @@ function holds(spec: WarehouseSpec, n: number, running: number, memReservedBytes
 
 /**
  * static-max — provisioning for the peak, what a fixed Impala cluster is: `nodes.max` worth of groups, ready from the
- * first second and never removed. The reference for cost (item 5 measures savings against it).
+ * first second and never removed. The reference for cost (bench:policy measures savings against it).
  */
 export class StaticMaxPolicy implements SimPolicy {
   readonly name = 'static-max';
@@ -28,12 +28,12 @@ export class StaticMaxPolicy implements SimPolicy {
 }
 
 /**
- * seed — the system this project replaces, as its log (DESIGN.md §2) shows it: a control loop every
+ * seed — the system this project replaces, as its log (docs/design.md, "The decision log") shows it: a control loop every
  * `pollIntervalSeconds` (20 s: "Impala-autoscaler sleeping for 20s"); scale up by one group when a queue has lasted one
  * more tick ("enoughConsecutive Up calls false as current 0 target 1"); no decision while a scale-up is pending
  * ("needsScaleDown/needsSuspend is false as scaling in progress"), so a new group only after the previous one is ready;
  * resume with one group as soon as a query queues at a suspended warehouse. What the excerpt does not show is taken
- * from DESIGN.md §2 with the balanced preset the seed shipped: scale down one idle group after 600 s in which one
+ * from the first release's balanced preset the seed shipped: scale down one idle group after 600 s in which one
  * group fewer would hold the load, suspend at the last group after the AutoSuspend timeout. Frozen here, so that
  * changes to our modes do not move the baseline.
  */
