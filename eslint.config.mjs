@@ -52,6 +52,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/client/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workflows/warehouse', '**/workflows'], allowTypeImports: true, message: "The command line imports messages from src/workflows/messages.ts: the workflow's own module would load workflow code into the CLI." }] },
+      ],
+    },
+  },
+  {
     files: ['src/activities/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -11,7 +11,8 @@ import type { Resize } from '../../../config/warehouse-spec';
 import { workflowIdFor } from '../../../policy/names';
 import type { WarehouseSpec } from '../../../policy/types';
 import { TASK_QUEUE } from '../../../worker';
-import { resizeUpdate, SA_WAREHOUSE, statusQuery, type TemplateRefresh, warehouseWorkflow } from '../../../workflows/warehouse';
+import { resizeUpdate, SA_WAREHOUSE, statusQuery, type TemplateRefresh } from '../../../workflows/messages';
+import type { warehouseWorkflow } from '../../../workflows/warehouse';
 import type { ConnectedClient } from '../../connection';
 import { answeredByWorker, type CommonFlags, type FoundWarehouse, findWarehouse, printJson, WarehouseNotFoundError, printTable, withClient, withClientOptions } from './common';
 import { refreshTemplate } from './template';
@@ -74,7 +75,7 @@ export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[]
     // Update-with-start: starts the workflow if absent, else updates it. A new warehouse gets its resizable fields as
     // the update too, so that it converges even if someone started it with other settings a moment ago.
     const resize = p.kind === 'update' ? p.resize : resizableOf(p.spec);
-    const start = new WithStartWorkflowOperation(warehouseWorkflow, {
+    const start = new WithStartWorkflowOperation<typeof warehouseWorkflow>('warehouseWorkflow', {
       workflowId,
       taskQueue: o.taskQueue,
       args: [{ spec: p.spec }],

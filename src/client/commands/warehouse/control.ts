@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Resize } from '../../../config/warehouse-spec';
 import { MODES } from '../../../config/warehouse-spec';
-import { pauseSignal, resizeUpdate, resumeSignal, suspendSignal, unpauseSignal } from '../../../workflows/warehouse';
+import { pauseSignal, resizeUpdate, resumeSignal, suspendSignal, unpauseSignal } from '../../../workflows/messages';
 import { answeredByWorker, type CommonFlags, findRunningWarehouse, printJson, withClient, withClientOptions } from './common';
 import { describeSpec } from './read';
 

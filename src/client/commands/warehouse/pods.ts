@@ -3,7 +3,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { EXECUTOR_GROUP, MANAGED_BY, MANAGER, WAREHOUSE } from '../../../activities/kubernetes/labels';
-import { statusQuery } from '../../../workflows/warehouse';
+import { statusQuery } from '../../../workflows/messages';
 import { answeredByWorker, type CommonFlags, findWarehouse, printJson, printTable, withClient, withClientOptions } from './common';
 
 export interface PodRow {

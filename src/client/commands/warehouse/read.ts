@@ -1,8 +1,9 @@
 // The read commands: `warehouse list` (from search attributes, no worker needed), `warehouse status NAME` and
 // `warehouse history NAME` (the workflow's `status` query, answered by a worker).
+import { backoffNote } from '../../../policy/backoff';
 import type { Command } from 'commander';
 import type { WarehouseSpec } from '../../../policy/types';
-import { type DecisionRecord, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE, statusQuery, type WarehouseStatus } from '../../../workflows/warehouse';
+import { type DecisionRecord, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE, statusQuery, type WarehouseStatus } from '../../../workflows/messages';
 import { answeredByWorker, type CommonFlags, findWarehouse, printJson, printTable, withClient, withClientOptions } from './common';
 import { groupsOnOlderTemplates } from './template';
 
@@ -115,7 +116,9 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
     templateLine(s),
     `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
   ];
+  for (const g of state.notCapacity ?? []) lines.push(`Not capacity: ${g.name}: ${g.why}`);
   if (state.lastScaleUpFailure) lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
+  if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick) lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length) lines.push('', 'Recent actions (all decisions: warehouse history NAME):', ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`));
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,7 +2,7 @@
 // new resources), so that the groups it creates from now on use it; `warehouse apply` asks the same of every running
 // warehouse it applies. Groups that exist keep what they run: `warehouse status` names those on an older revision.
 import type { Command } from 'commander';
-import { refreshTemplateUpdate, type TemplateRefresh, type WarehouseStatus } from '../../../workflows/warehouse';
+import { refreshTemplateUpdate, type TemplateRefresh, type WarehouseStatus } from '../../../workflows/messages';
 import type { ConnectedClient } from '../../connection';
 import { answeredByWorker, type CommonFlags, type FoundWarehouse, findRunningWarehouse, printJson, withClient, withClientOptions } from './common';
 
