@@ -191,6 +191,12 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
     s.counters = { ...ZERO };
     s.state = 'Suspended';
     t.say(`Warehouse is suspended by the operator; ${load.queued} queries queued wait for resume.`);
+    if (t.current && live.length > 0 && !spec.dryRun) {
+      // The suspend's removals did not all finish (the API refused or stalled past the tick's bound): the state must
+      // not say Suspended while groups run, so the suspend goes on until none is left.
+      t.say(`Suspend is not finished: ${live.length} executor groups remain; removing them.`);
+      t.remove(live, 'suspend');
+    }
     return true;
   }
   if (s.paused) {

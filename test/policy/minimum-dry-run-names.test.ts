@@ -49,6 +49,18 @@ describe('the minimum is restored unless the warehouse is suspended', () => {
       actions: [], lines: ['Warehouse is suspended by the operator; 0 queries queued wait for resume.'],
     },
     {
+      name: 'suspended by the operator with groups a removal left behind: they are removed',
+      spec: spec({ groups: [2, 4] }), from: state({ current: 2, state: 'Suspended', operatorSuspended: true }), obs: obs({ groups: [g(0), g(3)] }),
+      actions: [rm(0, 'suspend'), rm(3, 'suspend')],
+      lines: ['Warehouse is suspended by the operator; 0 queries queued wait for resume.', 'Suspend is not finished: 2 executor groups remain; removing them.', 'Removing executor group: impala-executor-000'],
+      state: 'Suspended',
+    },
+    {
+      name: 'the old rules left them',
+      spec: spec({ groups: [2, 4] }), from: state({ current: 2, state: 'Suspended', operatorSuspended: true, rules: 'release-2' }), obs: obs({ groups: [g(0), g(3)] }),
+      actions: [], state: 'Suspended',
+    },
+    {
       name: 'minimum 0: zero groups waits for a query',
       spec: spec({ groups: [0, 4] }), from: state({ current: 1 }), obs: obs({ groups: [] }),
       actions: [], lines: ['Warehouse is suspended: 0 executor groups, no queries queued.'],
