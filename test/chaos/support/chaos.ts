@@ -182,15 +182,22 @@ export function orphansBetween(listed: ListedGroup[], status: WarehouseStatus): 
  */
 export class DecisionLog {
   private readonly byKey = new Map<string, DecisionRecord>();
+  /**
+   * A status query is answered from the worker's cached state, which may hold a tick whose workflow task the worker
+   * never completed (it was killed after the tick's local activity, before the task's completion reached the server):
+   * the next worker runs that tick again and records it anew. The record read last for a tick number is the one in
+   * history, so a loop tick is keyed by its number alone; an operator's note (sharing the tick number of the tick
+   * before it) by its time and text.
+   */
   add(status: WarehouseStatus): void {
-    for (const d of status.decisions) this.byKey.set(`${d.tick}|${d.at}|${d.reasons[0] ?? ''}`, d);
+    for (const d of status.decisions) this.byKey.set(isLoopTick(d) ? `tick ${d.tick}` : `${d.tick}|${d.at}|${d.reasons[0] ?? ''}`, d);
   }
   all(): DecisionRecord[] {
     return [...this.byKey.values()].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.tick - b.tick));
   }
   /** One record per tick of the loop (operator notes share the tick number of the tick before them). */
   ticks(): DecisionRecord[] {
-    return this.all().filter((d) => d.reasons.some((r) => r.startsWith('Impala-autoscaler sleeping for')));
+    return this.all().filter(isLoopTick);
   }
   actions(): string[] {
     return this.all().flatMap((d) => d.actions);
@@ -204,6 +211,10 @@ export class DecisionLog {
     }
     return out;
   }
+}
+
+function isLoopTick(d: DecisionRecord): boolean {
+  return d.reasons.some((r) => r.startsWith('Impala-autoscaler sleeping for'));
 }
 
 const COUNTER = /^enoughConsecutive (Up|Down|Suspend|InScaleUp) calls false as current (\d+) target (\d+)$/;
