@@ -171,7 +171,9 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
     };
 
     try {
-      w.submit(30, 5000);
+      // Queries long enough that group 000 alone cannot clear them before the scale-up lands, even on a loaded machine
+      // where every worker restart is slow (the simulator's queries run in real time, the loop does not).
+      w.submit(30, 12_000);
       await step('scale-up', '3 ready groups and an empty queue', async () => {
         const live = await w.live();
         return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
@@ -242,7 +244,7 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
     const log = new DecisionLog();
     const collector = collect(h, log);
     try {
-      w.submit(30, 6000);
+      w.submit(30, 12_000);
       await eventually('the scale-up to start', async () => {
         const s = await status(h);
         log.add(s);
