@@ -120,8 +120,9 @@ function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: Poli
     const was = prev.pending.find((p) => p.name === g.name);
     if (!was) continue;
     s.startupTicks = s.tick - was.sinceTick;
-    // A created group became ready: scale-ups work again.
-    if (t.current) delete s.scaleUpBackoff;
+    // A group created since the last failure became ready: scale-ups work again. One created on the very tick of a
+    // refused create (a step of two, one of them over a quota) says nothing of the next attempt.
+    if (t.current && was.sinceTick > (prev.lastScaleUpFailure?.tick ?? -1)) delete s.scaleUpBackoff;
   }
   if (atMs === undefined) return;
   s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.current)));

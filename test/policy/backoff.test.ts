@@ -107,6 +107,14 @@ describe('while backing off, every scale-up says why instead of retrying', () =>
     expect(d.state.scaleUpBackoff).toBeUndefined();
   });
 
+  test('a group created on the tick of the refused create does not clear it: the schedule goes on', () => {
+    const failure = { tick: 18, groups: ['impala-executor-002'], reason: QUOTA };
+    const sameTick = decide(spec(), backingOff({ target: 2, lastScaleUpFailure: failure, pending: [{ name: 'impala-executor-001', sinceTick: 18 }] }), obs({ groups: ready(0, 1) }));
+    expect(sameTick.state.scaleUpBackoff).toMatchObject({ failures: 2, untilTick: 22 });
+    const later = decide(spec(), backingOff({ target: 2, lastScaleUpFailure: failure, pending: [{ name: 'impala-executor-001', sinceTick: 19 }] }), obs({ groups: ready(0, 1) }));
+    expect(later.state.scaleUpBackoff).toBeUndefined();
+  });
+
   test('pods that stay Pending: add → timeout → remove no longer loops every scaleUpTimeoutSeconds', () => {
     // A queue that never drains and a group that never schedules, for 6 hours at 20 s: count the creates.
     const sp = spec({ scaleUpTimeoutSeconds: 100 });
