@@ -72,12 +72,13 @@ test('an unlabelled StatefulSet named impala-executor-001: the warehouse adds im
 
 test('two warehouses in one namespace both scale, each numbering its groups around the other\'s', async () => {
   const namespace = await cluster().createNamespace('shared');
+  // One after the other, from their start (each restores its minimum of one group at once): two warehouses that
+  // pick the same free name in the same instant would both try it, and the later one would fail once and take the
+  // next name on its next tick.
   const red = await warehouse('red', namespace);
-  const blue = await warehouse('blue', namespace);
-  // One after the other: two warehouses that pick the same free name in the same instant would both try it, and the
-  // later one would fail once and take the next name on its next tick.
   await submitQuery(red.coordinator, 120_000);
   await eventually('red resumed with 1 ready group', () => liveGroups(red.spec), 60_000, 200, (l) => l.length === 1 && l[0].ready);
+  const blue = await warehouse('blue', namespace);
   await submitQuery(blue.coordinator, 120_000);
   await eventually('blue resumed with 1 ready group', () => liveGroups(blue.spec), 60_000, 200, (l) => l.length === 1 && l[0].ready);
   // 30 queries need 3 groups of 12 slots.
