@@ -3,34 +3,20 @@
 // the tick that removes five groups gives up after its bound and says which removals did not finish, the loop keeps
 // ticking (unknown load), `status` answers within seconds throughout, and once the API answers again the operator's
 // `resume` sent meanwhile is acted on within a few ticks.
-import type https from 'node:https';
-import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { LIST_TIMEOUT_MS } from '../../src/activities';
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { workflowIdFor } from '../../src/policy/names';
-import { createWarehouseWorker } from '../../src/worker';
-import { actBoundMs, resumeSignal, statusQuery, suspendSignal, warehouseWorkflow } from '../../src/workflows/warehouse';
-import { useLocalCluster } from '../support/local-cluster';
-import { eventually, useTemporalServer, workflowBundle } from '../support/temporal';
+import { actBoundMs, resumeSignal, statusQuery, suspendSignal } from '../../src/workflows/warehouse';
+import { eventually } from '../support/temporal';
 import { chaosCase, chaosSeed, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt, sleep } from './support/chaos';
-import { proxiedKubeConfig, startFaultProxy } from './support/fault-proxy';
-import { startWorld } from './support/world';
+import { proxiedKubeConfig } from './support/fault-proxy';
+import { chaosServers } from './support/servers';
 
 // The stalled activities' attempts time out and are logged by the SDK at WARN: plenty of them.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const SEED = chaosSeed();
-// Registered before the servers' hooks: jest runs afterAll hooks in order, and workers must stop before the server.
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-}, 60_000);
-const cluster = useLocalCluster({ podReadyDelayMs: 1000 });
-const env = useTemporalServer();
-
-type Handle = WorkflowHandle<typeof warehouseWorkflow>;
+const { env, runWorker, startWarehouse, world, apiProxy } = chaosServers({ podReadyDelayMs: 1000 });
 
 const ONE_STATEFULSET = /\/apis\/apps\/v1\/namespaces\/[^/]+\/statefulsets\/impala-executor-\d+$/;
 /** Longer than a tick's bound plus the observe that follows it: the old loop, stuck in its actions, shows no tick. */
@@ -40,28 +26,13 @@ const RESUMED = /^(Resuming warehouse as the operator asked\.|Resume asked for, 
 test('the API stalls while five groups are removed: status answers, the loop goes on, the resume is acted on within a few ticks of the API coming back', async () => {
   await chaosCase('Kubernetes API stall', SEED, async (say) => {
     const r = rng(SEED, 'stall');
-    const w = await startWorld(cluster(), 'stall', { nodes: { min: 2, max: 10 }, scaleDownDelaySeconds: 600, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
-    cleanups.push(() => w.close());
+    const w = await world('stall', { nodes: { min: 2, max: 10 }, scaleDownDelaySeconds: 600, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
     for (const i of [1, 2, 3, 4]) await w.groups.create(w.spec, i);
     await eventually('5 ready groups', async () => (await w.live()).filter((g) => g.ready).length === 5, 60_000);
 
-    const tls: https.RequestOptions = {};
-    await w.kc.applyToHTTPSOptions(tls);
-    const proxy = await startFaultProxy({ url: w.kc.getCurrentCluster()!.server, tls: { ca: tls.ca, cert: tls.cert, key: tls.key } });
-    cleanups.push(() => proxy.close());
-    const worker = await createWarehouseWorker({
-      connection: env().nativeConnection,
-      taskQueue: 'chaos-stall',
-      workflowBundle: await workflowBundle(),
-      deps: { loadReader: new ImpalaLoadReader({ timeoutMs: 1000 }), executorGroups: new KubernetesExecutorGroups(proxiedKubeConfig(proxy)) },
-    });
-    const running = worker.run();
-    cleanups.push(async () => {
-      worker.shutdown();
-      await running;
-    });
-    const h: Handle = await env().client.workflow.start(warehouseWorkflow, { taskQueue: 'chaos-stall', workflowId: workflowIdFor(w.spec.name), args: [{ spec: w.spec }] });
-    cleanups.push(() => h.terminate('chaos test over'));
+    const proxy = await apiProxy(w.kc);
+    await runWorker('chaos-stall', new KubernetesExecutorGroups(proxiedKubeConfig(proxy)));
+    const h = await startWarehouse(w.spec, 'chaos-stall');
     const status = (ms = 3000) => env().connection.withDeadline(Date.now() + ms, () => h.query(statusQuery));
     const log = new DecisionLog();
     await settledAt(() => status(), 5, log, 60_000, 200);

@@ -7,64 +7,19 @@
 // - A ResourceQuota refuses the third group's StatefulSet. The refusal is reported in Kubernetes' words, retried on
 //   the backoff schedule of src/policy/backoff.ts instead of on every tick, and once the quota is raised the group
 //   comes when the backoff ends.
-import type https from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import type { ExecutorGroups } from '../../src/activities/interfaces';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { workflowIdFor } from '../../src/policy/names';
-import type { WarehouseSpec } from '../../src/policy/types';
-import { createWarehouseWorker } from '../../src/worker';
-import { statusQuery, warehouseWorkflow, type DecisionRecord } from '../../src/workflows/warehouse';
+import { type DecisionRecord } from '../../src/workflows/warehouse';
 import { eventually } from '../support/eventually';
-import { useLocalCluster } from '../support/local-cluster';
-import { useTemporalServer, workflowBundle } from '../support/temporal';
 import { chaosCase, chaosSeed, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt } from './support/chaos';
-import { proxiedKubeConfig, startFaultProxy } from './support/fault-proxy';
-import { startWorld, type World } from './support/world';
+import { proxiedKubeConfig } from './support/fault-proxy';
+import { chaosServers, type Handle } from './support/servers';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const SEED = chaosSeed();
-// Registered before the servers' hooks: jest runs afterAll hooks in order, and workers must stop before the server.
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-}, 60_000);
-const cluster = useLocalCluster({ podReadyDelayMs: 1000 });
-const env = useTemporalServer();
-
-type Handle = WorkflowHandle<typeof warehouseWorkflow>;
-
-async function runWorker(taskQueue: string, executorGroups: ExecutorGroups): Promise<void> {
-  const worker = await createWarehouseWorker({
-    connection: env().nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    deps: { loadReader: new ImpalaLoadReader({ timeoutMs: 1000 }), executorGroups },
-  });
-  const done = worker.run();
-  cleanups.push(async () => {
-    worker.shutdown();
-    await done;
-  });
-}
-
-async function startWarehouse(spec: WarehouseSpec, taskQueue: string): Promise<Handle> {
-  const h = await env().client.workflow.start(warehouseWorkflow, { taskQueue, workflowId: workflowIdFor(spec.name), args: [{ spec }] });
-  cleanups.push(() => h.terminate('chaos test over'));
-  return h;
-}
-
-async function world(name: string, overrides: Record<string, unknown>): Promise<World> {
-  const w = await startWorld(cluster(), name, overrides);
-  cleanups.push(() => w.close());
-  return w;
-}
-
-const status = (h: Handle) => env().connection.withDeadline(Date.now() + 3000, () => h.query(statusQuery));
+const { runWorker, startWarehouse, world, status, apiProxy } = chaosServers({ podReadyDelayMs: 1000 });
 
 /** Reads status into `log` until `pick` finds a record in the whole log. */
 const logged = (h: Handle, log: DecisionLog, what: string, pick: (d: DecisionRecord) => boolean, timeoutMs: number) =>
@@ -190,10 +145,7 @@ test('a ResourceQuota refuses the third group: reported, retried on the backoff 
     await w.groups.create(w.spec, 1);
 
     // The fault proxy injects nothing here: it counts the creates that reach the API server.
-    const tls: https.RequestOptions = {};
-    await w.kc.applyToHTTPSOptions(tls);
-    const proxy = await startFaultProxy({ url: w.kc.getCurrentCluster()!.server, tls: { ca: tls.ca, cert: tls.cert, key: tls.key } });
-    cleanups.push(() => proxy.close());
+    const proxy = await apiProxy(w.kc);
     await runWorker('chaos-backoff', new KubernetesExecutorGroups(proxiedKubeConfig(proxy)));
     const h = await startWarehouse(w.spec, 'chaos-backoff');
     const log = new DecisionLog();

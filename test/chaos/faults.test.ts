@@ -1,66 +1,22 @@
 // Chaos, part 2: the outside systems misbehave. Kubernetes API faults through a fault-injecting proxy in front of
 // the real local kube-apiserver, and Impala faults through the coordinator simulator (and the same proxy in front of
 // it), with the warehouse workflow on a real dev server. Every case prints one `CHAOS` summary line.
-import type https from 'node:https';
-import type { WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import type { ExecutorGroups } from '../../src/activities/interfaces';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
 import type { Resize } from '../../src/config/warehouse-spec';
-import { workflowIdFor } from '../../src/policy/names';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { startCoordinator } from '../../src/sim/coordinator';
-import { createWarehouseWorker } from '../../src/worker';
-import { resizeUpdate, statusQuery, warehouseWorkflow, type DecisionRecord } from '../../src/workflows/warehouse';
-import { useLocalCluster } from '../support/local-cluster';
-import { eventually, useTemporalServer, workflowBundle } from '../support/temporal';
+import { resizeUpdate, type DecisionRecord } from '../../src/workflows/warehouse';
+import { eventually } from '../support/temporal';
 import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt } from './support/chaos';
 import { proxiedKubeConfig, startFaultProxy, type Fault } from './support/fault-proxy';
-import { startWorld, type World } from './support/world';
+import { chaosServers, type Handle } from './support/servers';
 
 // The workflow logs every reason line at INFO and the SDK every failed attempt at WARN: the faults make plenty.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const SEED = chaosSeed();
-// Registered before the servers' hooks: jest runs afterAll hooks in order, and workers must stop before the server.
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-}, 60_000);
-const cluster = useLocalCluster({ podReadyDelayMs: 1000 });
-const env = useTemporalServer();
-
-type Handle = WorkflowHandle<typeof warehouseWorkflow>;
-
-async function runWorker(taskQueue: string, executorGroups: ExecutorGroups): Promise<Worker> {
-  const worker = await createWarehouseWorker({
-    connection: env().nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    deps: { loadReader: new ImpalaLoadReader({ timeoutMs: 1000 }), executorGroups },
-  });
-  const done = worker.run();
-  cleanups.push(async () => {
-    worker.shutdown();
-    await done;
-  });
-  return worker;
-}
-
-async function startWarehouse(spec: WarehouseSpec, taskQueue: string): Promise<Handle> {
-  const h = await env().client.workflow.start(warehouseWorkflow, { taskQueue, workflowId: workflowIdFor(spec.name), args: [{ spec }] });
-  cleanups.push(() => h.terminate('chaos test over'));
-  return h;
-}
-
-async function world(name: string, overrides: Record<string, unknown>): Promise<World> {
-  const w = await startWorld(cluster(), name, overrides);
-  cleanups.push(() => w.close());
-  return w;
-}
-
-const status = (h: Handle) => env().connection.withDeadline(Date.now() + 3000, () => h.query(statusQuery));
+const { env, onClose, runWorker, startWarehouse, world, status, apiProxy } = chaosServers({ podReadyDelayMs: 1000 });
 
 const settled = (h: Handle, n: number, log: DecisionLog, timeoutMs = 30_000) => settledAt(() => status(h), n, log, timeoutMs, 200);
 
@@ -72,10 +28,7 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
     const r = rng(SEED, 'kubernetes');
     const w = await world('kapi', { nodes: { min: 2, max: 20 }, scaleDownDelaySeconds: 600, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
     const direct = w.kc;
-    const tls: https.RequestOptions = {};
-    await direct.applyToHTTPSOptions(tls);
-    const proxy = await startFaultProxy({ url: direct.getCurrentCluster()!.server, tls: { ca: tls.ca, cert: tls.cert, key: tls.key } });
-    cleanups.push(() => proxy.close());
+    const proxy = await apiProxy(direct);
     await runWorker('chaos-kapi', new KubernetesExecutorGroups(proxiedKubeConfig(proxy)));
     const h = await startWarehouse(w.spec, 'chaos-kapi');
     const log = new DecisionLog();
@@ -218,9 +171,9 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
     // Two coordinators of one cluster (the second like Impala's backup coordinator), each behind a proxy that can
     // go down or rewrite a page.
     const second = await startCoordinator({ port: 0, cluster: w.coordinator.cluster });
-    cleanups.push(() => second.close());
+    onClose(() => second.close());
     const proxies = [await startFaultProxy({ url: w.coordinator.url }), await startFaultProxy({ url: second.url })];
-    for (const p of proxies) cleanups.push(() => p.close());
+    for (const p of proxies) onClose(() => p.close());
     const coordinators = [w.coordinator, second];
     const spec: WarehouseSpec = { ...w.spec, coordinators: proxies.map((p) => ({ url: p.url })) };
     // Two idle groups: the scale-down counter counts on every tick whose load is known.

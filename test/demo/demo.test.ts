@@ -33,6 +33,16 @@ async function demo(args: string[]): Promise<{ summary: DemoSummary; lines: stri
   }
 }
 
+/** How every mode's run ends: the two added groups go (in either order), the warehouse suspends, a query resumes it. */
+const DOWN_SUSPEND_RESUME = [
+    /^Removing executor group: impala-executor-00[12]$/,
+    /^Removing executor group: impala-executor-00[12]$/,
+    /^Suspending warehouse: demo after 10s idle/,
+    'Removing executor group: impala-executor-000',
+    'Resuming warehouse as there are 1 queries queued.',
+    'Adding new executor group: impala-executor-000',
+];
+
 test('the demo runs the seed scenario end to end and exits 0', async () => {
   const { summary, lines } = await demo([]);
   expectInOrder(lines, [
@@ -45,12 +55,7 @@ test('the demo runs the seed scenario end to end and exits 0', async () => {
     'There is a scale up pending, targetExecutorGroups=3',
     'Scale up from 1 to 3 Executor Groups is in progress.',
     'CurrentExecutorGroups updated from 1 to 3',
-    /^Removing executor group: impala-executor-00[12]$/,
-    /^Removing executor group: impala-executor-00[12]$/,
-    /^Suspending warehouse: demo after 10s idle/,
-    'Removing executor group: impala-executor-000',
-    'Resuming warehouse as there are 1 queries queued.',
-    'Adding new executor group: impala-executor-000',
+    ...DOWN_SUSPEND_RESUME,
   ]);
   expect(summary.mode).toBe('balanced');
   expect(summary.queries).toBe(5);
@@ -95,12 +100,7 @@ test('--mode conservative replays the seed system: one group per decision, its l
     'Scale up from 2 to 3 Executor Groups is in progress.',
     'CurrentExecutorGroups updated from 2 to 3',
     // Then back down one group per delay, suspend, and a query resumes it.
-    /^Removing executor group: impala-executor-00[12]$/,
-    /^Removing executor group: impala-executor-00[12]$/,
-    /^Suspending warehouse: demo after 10s idle/,
-    'Removing executor group: impala-executor-000',
-    'Resuming warehouse as there are 1 queries queued.',
-    'Adding new executor group: impala-executor-000',
+    ...DOWN_SUSPEND_RESUME,
   ];
   expectInOrder(lines, seed);
   // One group at a time: 002 is not added before 001 is ready.
