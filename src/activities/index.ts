@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parseWarehouseSpec } from '../config/warehouse-spec';
 import { impalaGroupName } from '../policy/names';
 import type { Observation, WarehouseSpec } from '../policy/types';
+import { withinMs } from '../util/deadline';
 import type { CapturedTemplate, ExecutorGroups, LoadReader } from './interfaces';
 
 /**
@@ -12,14 +13,6 @@ import type { CapturedTemplate, ExecutorGroups, LoadReader } from './interfaces'
  * open): a stalled API costs a tick of unknown load and a status answered within seconds, not half a minute.
  */
 export const LIST_TIMEOUT_MS = 5000;
-
-function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 export interface ActivityDeps {
   loadReader: LoadReader;

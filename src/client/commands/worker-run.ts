@@ -14,6 +14,7 @@ import { startObservabilityServer, type Readiness } from '../../observability/ht
 import { SdkMetricsBridge } from '../../observability/sdk-metrics';
 import type { WarehouseSpec } from '../../policy/types';
 import { createWarehouseWorker } from '../../worker';
+import { withinMs } from '../../util/deadline';
 import { resolveTarget, unreachable, type ConnectionFlags, type TemporalTarget } from '../connection';
 import { applyWarehouses } from './warehouse/apply';
 
@@ -157,15 +158,9 @@ function onSignals(log: Logger, shutdown: () => void): () => void {
 
 /** The worker's native connection, with the CLI's settings and its "unreachable at ADDRESS" error. */
 async function connectNative(target: TemporalTarget): Promise<NativeConnection> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${target.connectTimeoutMs / 1000} s`)), target.connectTimeoutMs);
-  });
   try {
-    return await Promise.race([NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }), timeout]);
+    return await withinMs(target.connectTimeoutMs, NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }));
   } catch (err) {
     throw unreachable(target, err);
-  } finally {
-    clearTimeout(timer);
   }
 }
