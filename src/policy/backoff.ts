@@ -9,7 +9,7 @@
 // 15 minutes — the default scaleUpTimeoutSeconds, a delay operators already accept for capacity — so that once the
 // quota is raised or a node is added, the warehouse scales up within that without anyone restarting it. A created
 // group that becomes ready clears the backoff (decide.ts learnHistory).
-import { currentRules } from './rules';
+import { rulesFrom } from './rules';
 import type { Action, PolicyState, WarehouseSpec } from './types';
 
 export const MAX_BACKOFF_SECONDS = 15 * 60;
@@ -38,7 +38,7 @@ export function scaleUpFailure(
  * decides again. Runs started before the current rules keep their state as it was.
  */
 export function afterActions(spec: WarehouseSpec, state: PolicyState, failed: { action: Action; error: string }[]): PolicyState {
-  if (!currentRules(state)) return state;
+  if (!rulesFrom(state, 'release-3')) return state;
   const adds = failed.filter((f) => f.action.type === 'add');
   if (adds.length === 0) return state;
   const names = adds.map((f) => f.action.group);

@@ -44,11 +44,11 @@ function unknownLoad(t: Tick, reason: string): void {
 function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
   const { spec, limits, s } = t;
   const live = groups.filter((g) => !g.deleting);
-  if (t.current && load.unreachableCoordinators?.length) t.unreachable = load.unreachableCoordinators;
+  if (t.release3 && load.unreachableCoordinators?.length) t.unreachable = load.unreachableCoordinators;
   t.say(`Group Set: ${spec.groupSet} Load: numQueriesQueued ${load.queued}, numQueriesRunning ${load.running}`);
   t.say(`Processing Group Set: ${spec.groupSet}`);
   for (const w of load.warnings) t.say(`Warning: ${w}`);
-  const view = t.current ? classify(t, load, live, prev) : kubernetesOnly(live);
+  const view = t.release3 ? classify(t, load, live, prev) : kubernetesOnly(live);
   const { ready, pending, degraded } = view;
   // Replaced groups are on their way out: the bounds and the target count their replacements instead.
   const kept = live.filter((g) => !view.retiring.includes(g));
@@ -58,14 +58,14 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
   s.target = kept.length;
   s.pending = pending.map((g) => ({ name: g.name, sinceTick: prev.pending.find((p) => p.name === g.name)?.sinceTick ?? s.tick }));
   s.state = 'Running';
-  if (t.current && live.length > 0) delete s.autoSuspended;
+  if (t.release3 && live.length > 0) delete s.autoSuspended;
   learnHistory(t, load, ready, prev);
 
   if (operator(t, load, live, groups)) return;
-  if (t.current) replaceDegraded(t, view, groups);
+  if (t.release3) replaceDegraded(t, view, groups);
   if (scaleUpInProgress(t, load, pending)) return;
   if (prewarm(t, kept, groups)) return;
-  if (live.length === 0 && (!t.current || suspendedBefore(prev) || limits.minGroups === 0)) return suspended(t, load, groups);
+  if (live.length === 0 && (!t.release3 || suspendedBefore(prev) || limits.minGroups === 0)) return suspended(t, load, groups);
   if (kept.length < limits.minGroups) return belowMin(t, kept, groups);
   if (kept.length > limits.maxGroups) return aboveMax(t, ready, degraded);
   if (load.queued > 0) return queued(t, load, groups);
@@ -88,7 +88,7 @@ function suspendedBefore(prev: PolicyState): boolean {
 function belowMin(t: Tick, kept: GroupObservation[], groups: GroupObservation[]): void {
   const { s, limits } = t;
   const line = `needsScaleUp is true as current executor groups ${kept.length} is below the minimum ${limits.minGroups}`;
-  if (t.current && backingOff(s)) {
+  if (t.release3 && backingOff(s)) {
     t.say(`${line}, but ${backoffNote(t.spec, s, t.atMs)}.`);
     return;
   }
@@ -122,10 +122,10 @@ function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: Poli
     s.startupTicks = s.tick - was.sinceTick;
     // A group created since the last failure became ready: scale-ups work again. One created on the very tick of a
     // refused create (a step of two, one of them over a quota) says nothing of the next attempt.
-    if (t.current && was.sinceTick > (prev.lastScaleUpFailure?.tick ?? -1)) delete s.scaleUpBackoff;
+    if (t.release3 && was.sinceTick > (prev.lastScaleUpFailure?.tick ?? -1)) delete s.scaleUpBackoff;
   }
   if (atMs === undefined) return;
-  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.current)));
+  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.release3)));
   if (!limits.prewarm || s.startupTicks === undefined) return;
   const ahead = forecast(s.history, atMs + (s.startupTicks + 1) * spec.pollIntervalSeconds * 1000);
   if (ahead) t.coming = { ...ahead, groups: Math.min(limits.maxGroups, ahead.groups) };
@@ -140,7 +140,7 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
   const { s, spec, coming } = t;
   if (!coming || coming.groups <= live.length) return false;
   // A forecast is no reason to retry a scale-up that keeps failing; a queue says so in its own line.
-  if (t.current && backingOff(s)) return false;
+  if (t.release3 && backingOff(s)) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
   t.say(`Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`);
   t.add(coming.groups - live.length, groups, 'prewarm');
@@ -159,7 +159,7 @@ function heldByHistory(t: Tick, groups: number): string | undefined {
 /** Operator messages take effect on the tick they wake; pause holds the size whatever the load. */
 function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupObservation[]): boolean {
   const { s, spec, limits } = t;
-  if (s.intent === 'suspend' && t.current && spec.dryRun) {
+  if (s.intent === 'suspend' && t.release3 && spec.dryRun) {
     // Dry run all the way: say what the suspend would remove, and keep deciding as the groups that still run require.
     s.intent = 'none';
     t.say(`Suspending warehouse: ${spec.name} as the operator asked; removing ${live.length} executor groups.`);
@@ -179,7 +179,7 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
     s.intent = 'none';
     s.operatorSuspended = false;
     if (live.length === 0) {
-      if (t.current && !spec.dryRun) s.autoSuspended = false;
+      if (t.release3 && !spec.dryRun) s.autoSuspended = false;
       t.say(`Resuming warehouse as the operator asked.`);
       t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
       pendingLine(t);
@@ -192,7 +192,7 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
     s.counters = { ...ZERO };
     s.state = 'Suspended';
     t.say(`Warehouse is suspended by the operator; ${load.queued} queries queued wait for resume.`);
-    if (t.current && live.length > 0 && !spec.dryRun) {
+    if (t.release3 && live.length > 0 && !spec.dryRun) {
       // The suspend's removals did not all finish (the API refused or stalled past the tick's bound): the state must
       // not say Suspended while groups run, so the suspend goes on until none is left.
       t.say(`Suspend is not finished: ${live.length} executor groups remain; removing them.`);
@@ -219,7 +219,7 @@ function scaleUpInProgress(t: Tick, load: Load, notReady: GroupObservation[]): b
   s.counters.down = 0;
   s.counters.suspend = 0;
   t.say(`needsScaleDown/needsSuspend is false as scaling in progress, current executor groups=${s.current}, target =${s.target}`);
-  if (t.current) return timedScaleUp(t, load, notReady);
+  if (t.release3) return timedScaleUp(t, load, notReady);
   if (s.counters.inScaleUp >= limits.scaleUpTimeoutTicks) {
     const names = notReady.map((g) => g.name);
     const reason = `${names.join(', ')} not ready after ${spec.scaleUpTimeoutSeconds}s`;
@@ -272,12 +272,12 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[]): void {
   const { s, limits } = t;
   s.counters = { ...ZERO };
   if (load.queued > 0) {
-    if (t.current && backingOff(s)) {
+    if (t.release3 && backingOff(s)) {
       s.state = 'Suspended';
       t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(t.spec, s, t.atMs)}.`);
       return;
     }
-    if (t.current && !t.spec.dryRun) s.autoSuspended = false;
+    if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
     t.say(`Resuming warehouse as there are ${load.queued} queries queued.`);
     t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
     pendingLine(t);
@@ -297,7 +297,7 @@ function aboveMax(t: Tick, ready: GroupObservation[], degraded: GroupObservation
   const { s, limits } = t;
   const excess = s.target - limits.maxGroups;
   t.say(`needsScaleDown is true as there are ${s.target} executor groups, above the maximum ${limits.maxGroups}.`);
-  const idle = (t.current ? [...idleHighestFirst(t, degraded), ...idleHighestFirst(t, ready)] : idleHighestFirst(t, ready)).slice(0, excess);
+  const idle = (t.release3 ? [...idleHighestFirst(t, degraded), ...idleHighestFirst(t, ready)] : idleHighestFirst(t, ready)).slice(0, excess);
   if (idle.length < excess) t.say(`${excess - idle.length} executor groups above the maximum have running queries; waiting for them to go idle.`);
   t.remove(idle, 'above-max');
   s.counters = { ...ZERO };
@@ -314,7 +314,7 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
     t.say(`needsScaleUp is false as executor groups are at the maximum ${limits.maxGroups}, with ${load.queued} queries queued.`);
     return;
   }
-  if (t.current && backingOff(s)) {
+  if (t.release3 && backingOff(s)) {
     // The up counter is held: once the backoff ends, the queue's delay goes on from where it was.
     t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(spec, s, t.atMs)}.`);
     return;
@@ -349,7 +349,7 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
   }
   // Impala admits a query only where its per-executor memory fits on every executor of one group: pool-wide memory
   // says 2 groups of 2 × 16 GiB hold three queries of 10 GiB per executor, while each of them fills a group.
-  const needed = t.current ? runningGroupsNeeded(spec, load) : undefined;
+  const needed = t.release3 ? runningGroupsNeeded(spec, load) : undefined;
   if (needed !== undefined && needed > fewer) {
     s.counters.down = 0;
     t.say(`needsScaleDown is false as ${fewer} executor groups would not hold ${load.running} running queries by their per-executor memory (they need ${needed}).`);
@@ -436,7 +436,7 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
   t.remove(live, 'suspend');
   if (spec.dryRun) return;
   s.state = 'Suspended';
-  if (t.current) s.autoSuspended = true;
+  if (t.release3) s.autoSuspended = true;
 }
 
 /** Drain-safe choice: the highest-numbered groups, which Impala fills last, and only those surely running nothing. */

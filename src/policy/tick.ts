@@ -3,17 +3,19 @@
 import type { Forecast } from './history';
 import type { Limits } from './modes';
 import { groupName } from './names';
-import { currentRules } from './rules';
+import { rulesFrom } from './rules';
 import type { Action, GroupObservation, PolicyState, WarehouseSpec } from './types';
 
 export class Tick {
   readonly reasons: string[] = [];
   readonly actions: Action[] = [];
-  /** Decides with the current release's rules (src/policy/rules.ts). */
-  readonly current: boolean;
+  /** Decides with the rules release 3 added (src/policy/rules.ts). */
+  readonly release3: boolean;
+  /** Decides with the rules release 4 added. */
+  readonly release4: boolean;
   /** What history forecasts for the slot one start-up and one poll ahead, when that slot has not begun. */
   coming?: Forecast;
-  /** Coordinators that did not answer this tick: no group's running count is fully known (current rules only). */
+  /** Coordinators that did not answer this tick: no group's running count is fully known (release 3's rules on). */
   unreachable?: string[];
   /** Indexes added this tick, and names held outside this warehouse: never given to another new group. */
   private readonly usedIndexes: Set<number>;
@@ -26,8 +28,9 @@ export class Tick {
     takenIndexes: number[] = [],
     readonly atMs?: number,
   ) {
-    this.current = currentRules(s);
-    this.usedIndexes = new Set(this.current ? takenIndexes : []);
+    this.release3 = rulesFrom(s, 'release-3');
+    this.release4 = rulesFrom(s, 'release-4');
+    this.usedIndexes = new Set(this.release3 ? takenIndexes : []);
   }
 
   say(line: string): void {

@@ -1,6 +1,7 @@
 // Plain-JSON types shared by the policy, the workflow, the activities and the simulators.
 // Everything here crosses Temporal payloads and continue-as-new: no Map, Set, Date or class instances.
 import type { SeasonalHistory } from './history';
+import type { RulesRelease } from './rules';
 
 export type Mode = 'conservative' | 'balanced' | 'aggressive';
 export type Size = 'XSMALL' | 'SMALL' | 'MEDIUM' | 'LARGE';
@@ -203,11 +204,11 @@ export interface PolicyState {
   /** Set on a workflow run started before the current presets: it decides with the first ones (src/policy/modes.ts). */
   presets?: 'first';
   /**
-   * Set on a workflow run started before the current rules (the workflow's RELEASE_3_PATCH): it decides as the
-   * second release did until it continues as new, so that its history replays and its decisions do not change
-   * mid-run. Every rule added since checks `currentRules(state)` (src/policy/rules.ts).
+   * Set on a workflow run started before the current rules (the workflow's RELEASE_N_PATCH markers): the release it
+   * started on, whose rules it decides with until it continues as new, so that its history replays and its decisions
+   * do not change mid-run. Each rule checks `rulesFrom(state, <the release that added it>)` (src/policy/rules.ts).
    */
-  rules?: 'release-2';
+  rules?: Exclude<RulesRelease, 'release-4'>;
 }
 
 export type Action =

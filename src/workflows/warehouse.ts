@@ -63,6 +63,9 @@ export const RELEASE_2_PATCH = 'release-2';
  */
 export const RELEASE_3_PATCH = 'release-3';
 
+/** Marks runs started on the fourth release, which also decide with the rules it added; as RELEASE_3_PATCH. */
+export const RELEASE_4_PATCH = 'release-4';
+
 export interface WarehouseWorkflowInput {
   spec: WarehouseSpec;
   /** Set by continue-as-new: everything the next run needs to carry on exactly where this one stopped. */
@@ -104,11 +107,12 @@ const { captureTemplate } = proxyActivities<Activities>(CAPTURE_OPTIONS);
 export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<never> {
   const release2 = patched(RELEASE_2_PATCH);
   const release3 = patched(RELEASE_3_PATCH);
+  const release4 = patched(RELEASE_4_PATCH);
   // A carried spec was validated by the run that continued as new; a new run's is checked below, once the handlers
   // are registered (an update sent with the start must find its handler in the first activation).
   const checkInActivity = release2 && !input.carried;
   let spec = input.carried || checkInActivity ? input.spec : validatedHere(input.spec);
-  let state = rulesOfThisRun(input.carried?.state ?? initialState(), release2, release3);
+  let state = rulesOfThisRun(input.carried?.state ?? initialState(), release2, release3, release4);
   let decisions = input.carried?.decisions ?? [];
   let lastObservation = input.carried?.lastObservation ?? null;
   const run = input.carried?.run ?? 1;
@@ -272,9 +276,10 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
 }
 
 /** A run decides with the presets and rules of the release that started it (the patch markers in its history). */
-function rulesOfThisRun(state: PolicyState, release2: boolean, release3: boolean): PolicyState {
+function rulesOfThisRun(state: PolicyState, release2: boolean, release3: boolean, release4: boolean): PolicyState {
   const { presets: _first, rules: _rules, ...current } = state;
-  return { ...current, ...(release2 ? {} : { presets: 'first' as const }), ...(release3 ? {} : { rules: 'release-2' as const }) };
+  const rules = !release3 ? ('release-2' as const) : !release4 ? ('release-3' as const) : undefined;
+  return { ...current, ...(release2 ? {} : { presets: 'first' as const }), ...(rules ? { rules } : {}) };
 }
 
 async function validatedInActivity(spec: WarehouseSpec): Promise<WarehouseSpec> {

@@ -1,8 +1,7 @@
 // Determinism guard: histories recorded from real runs (test/fixtures/histories, written by the workflow tests
 // with RECORD_HISTORIES=1) must replay on the current workflow code. A change that breaks determinism fails here.
-// `release-1-*` and `release-2-*` were recorded by the first and second releases: runs like them are still running
-// somewhere, so they must replay for as long as the workflow's RELEASE_2_PATCH / RELEASE_3_PATCH gates exist (never
-// re-record them). The unprefixed ones are the current release's, re-recorded when its decisions change.
+// `release-N-*` were recorded by the N-th release: runs like them are still running somewhere, so they must replay
+// for as long as the workflow's RELEASE_N_PATCH gates exist (never re-record them). The unprefixed ones are the current release's, re-recorded when its decisions change.
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
