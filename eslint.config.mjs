@@ -3,7 +3,24 @@
 // Temporal SDK replays in a sandbox, may not reach Node's built-ins or any activity's implementation.
 import tseslint from 'typescript-eslint';
 
-const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'util', 'stream', 'events', 'timers', 'worker_threads', 'process'];
+const NODE_BUILTINS = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'util',
+  'stream',
+  'events',
+  'timers',
+  'worker_threads',
+  'process',
+];
 
 /** `no-restricted-imports` patterns, each with the reason a reader is shown. */
 const banned = (groups) => ({ patterns: groups.map(([group, message]) => ({ group, message })) });
@@ -27,7 +44,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!\\./)', message: 'src/policy is the pure core: it imports only other files of src/policy (no package, no I/O).' }] },
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./)',
+              message: 'src/policy is the pure core: it imports only other files of src/policy (no package, no I/O).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -37,17 +61,52 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: NODE_BUILTINS.filter((m) => !m.includes('*')).map((name) => ({ name, message: 'Workflow code runs in the Temporal sandbox and replays: no Node built-ins.' })),
+          paths: NODE_BUILTINS.filter((m) => !m.includes('*')).map((name) => ({
+            name,
+            message: 'Workflow code runs in the Temporal sandbox and replays: no Node built-ins.',
+          })),
           ...banned([
             [['node:*'], 'Workflow code runs in the Temporal sandbox and replays: no Node built-ins.'],
-            [['../client/*', '../client', '../worker', '../sim/*', '../whatif/*', '../demo/*', '../devenv/*', '../observability/*'], 'Workflows import only the policy, the config types and activity types.'],
-            [['@temporalio/worker', '@temporalio/client', '@temporalio/activity', '@temporalio/testing', '@kubernetes/*', 'pino*', 'prom-client', 'zod'], 'Workflow code runs in the Temporal sandbox: only @temporalio/workflow and @temporalio/common.'],
+            [
+              [
+                '../client/*',
+                '../client',
+                '../worker',
+                '../sim/*',
+                '../whatif/*',
+                '../demo/*',
+                '../devenv/*',
+                '../observability/*',
+              ],
+              'Workflows import only the policy, the config types and activity types.',
+            ],
+            [
+              [
+                '@temporalio/worker',
+                '@temporalio/client',
+                '@temporalio/activity',
+                '@temporalio/testing',
+                '@kubernetes/*',
+                'pino*',
+                'prom-client',
+                'zod',
+              ],
+              'Workflow code runs in the Temporal sandbox: only @temporalio/workflow and @temporalio/common.',
+            ],
           ]),
         },
       ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Workflows import activities only as types (they run on the worker).' }] },
+        {
+          patterns: [
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'Workflows import activities only as types (they run on the worker).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -56,7 +115,16 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '/workflows(/warehouse|/index)?$', allowTypeImports: true, message: "The command line imports messages from src/workflows/messages.ts: the workflow's own module would load workflow code into the CLI." }] },
+        {
+          patterns: [
+            {
+              regex: '/workflows(/warehouse|/index)?$',
+              allowTypeImports: true,
+              message:
+                "The command line imports messages from src/workflows/messages.ts: the workflow's own module would load workflow code into the CLI.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -66,7 +134,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         banned([
-          [['**/sim/*', '**/sim', '**/whatif/*', '**/demo/*', '**/devenv/*', '**/workflows/*', '**/client/*'], 'Activities are adapters to Impala and Kubernetes: they never import the simulator, what-if, demo, development environments, workflows or the client.'],
+          [
+            ['**/sim/*', '**/sim', '**/whatif/*', '**/demo/*', '**/devenv/*', '**/workflows/*', '**/client/*'],
+            'Activities are adapters to Impala and Kubernetes: they never import the simulator, what-if, demo, development environments, workflows or the client.',
+          ],
         ]),
       ],
     },

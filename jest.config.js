@@ -28,7 +28,12 @@ module.exports = {
   testTimeout: 120000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: UNIT },
-    { ...shared, displayName: 'servers', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', ...UNIT.map(globToPattern)] },
+    {
+      ...shared,
+      displayName: 'servers',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...UNIT.map(globToPattern)],
+    },
   ],
 };
 

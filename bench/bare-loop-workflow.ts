@@ -7,7 +7,10 @@ export interface BareLoopActivities {
   noop(): Promise<void>;
 }
 
-const { noop } = proxyLocalActivities<BareLoopActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 1 } });
+const { noop } = proxyLocalActivities<BareLoopActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 1 },
+});
 
 export async function bareLoopWorkflow(pollMs: number): Promise<void> {
   for (;;) {

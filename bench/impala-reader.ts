@@ -25,7 +25,9 @@ async function run(label: string, reader: ImpalaLoadReader, spec: WarehouseSpec,
     if (!r.ok) throw new Error(r.reason);
   }
   ms.sort((a, b) => a - b);
-  process.stdout.write(`${label.padEnd(34)} reads ${reads}  median ${percentile(ms, 50).toFixed(2)} ms  p99 ${percentile(ms, 99).toFixed(2)} ms  max ${ms[ms.length - 1].toFixed(2)} ms\n`);
+  process.stdout.write(
+    `${label.padEnd(34)} reads ${reads}  median ${percentile(ms, 50).toFixed(2)} ms  p99 ${percentile(ms, 99).toFixed(2)} ms  max ${ms[ms.length - 1].toFixed(2)} ms\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -34,10 +36,14 @@ async function main(): Promise<void> {
   const a = await startCoordinator({ port: 0, membership: fixedMembership(groups, 10), executorsPerGroup: 10 });
   const b = await startCoordinator({ port: 0, cluster: a.cluster });
   // Every slot busy and a queue of 50: the pages are as large as a busy warehouse's.
-  for (let i = 0; i < groups * 12 + 50; i++) a.cluster.submit({ durationMs: 3_600_000, memMb: 512, coordinator: i % 2 ? a.name : b.name });
-  const spec = (urls: string[]) => ({ coordinators: urls.map((url) => ({ url })), groupSet: 'root.default', executorsPerGroup: 10 }) as WarehouseSpec;
+  for (let i = 0; i < groups * 12 + 50; i++)
+    a.cluster.submit({ durationMs: 3_600_000, memMb: 512, coordinator: i % 2 ? a.name : b.name });
+  const spec = (urls: string[]) =>
+    ({ coordinators: urls.map((url) => ({ url })), groupSet: 'root.default', executorsPerGroup: 10 }) as WarehouseSpec;
   const reader = new ImpalaLoadReader({ timeoutMs: 5000 });
-  process.stdout.write(`simulator: ${groups} groups × 10 executors, ${groups * 12} running, 50 queued; node ${process.version}\n`);
+  process.stdout.write(
+    `simulator: ${groups} groups × 10 executors, ${groups * 12} running, 50 queued; node ${process.version}\n`,
+  );
   await run('one coordinator', reader, spec([a.url]), reads);
   await run('two coordinators', reader, spec([a.url, b.url]), reads);
   await b.close();

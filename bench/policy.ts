@@ -22,10 +22,23 @@ const cli = new Command('bench:policy')
   .option('--startup-seconds <s>', 'time from creating a group to its being ready', seconds('--startup-seconds', 0), 60)
   .option('--out <dir>', 'where to write policy.md and the charts', join(__dirname, 'results'))
   .parse();
-const { quick, seed, startupSeconds: startup, out: outDir } = cli.opts<{ quick: boolean; seed: string; startupSeconds: number; out: string }>();
+const {
+  quick,
+  seed,
+  startupSeconds: startup,
+  out: outDir,
+} = cli.opts<{ quick: boolean; seed: string; startupSeconds: number; out: string }>();
 
 const MODES: Mode[] = ['aggressive', 'balanced', 'conservative'];
-const BASELINES: PolicyName[] = ['seed', 'impala-test', 'snowflake-standard', 'snowflake-economy', 'hpa', 'static-max', 'oracle'];
+const BASELINES: PolicyName[] = [
+  'seed',
+  'impala-test',
+  'snowflake-standard',
+  'snowflake-economy',
+  'hpa',
+  'static-max',
+  'oracle',
+];
 
 interface Row {
   label: string;
@@ -73,7 +86,9 @@ function timed(label: string, name: PolicyName, trace: TraceQuery[], spec: Wareh
 }
 
 function table(rows: Row[], oracle: SimResult, staticMax: SimResult): void {
-  say('| policy | wait mean | p50 | p95 | p99 | max | group-hours | ÷ oracle | ÷ static-max | scale actions | pre-warmed groups | suspends | resumes | peak groups |');
+  say(
+    '| policy | wait mean | p50 | p95 | p99 | max | group-hours | ÷ oracle | ÷ static-max | scale actions | pre-warmed groups | suspends | resumes | peak groups |',
+  );
   say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { label, r } of rows) {
     say(
@@ -111,7 +126,8 @@ for (const t of benchmarkTraces(seed, base.executorMemoryMb, quick)) {
     table(firstRows, fb.get('oracle')!, fb.get('static-max')!);
   }
   const ours = rows.find((x) => x.label === 'ours-balanced')!;
-  if (!largest || ours.r.horizonS > largest.simS) largest = { name: t.name, simS: ours.r.horizonS, wallS: ours.wallS, queries: t.trace.length };
+  if (!largest || ours.r.horizonS > largest.simS)
+    largest = { name: t.name, simS: ours.r.horizonS, wallS: ours.wallS, queries: t.trace.length };
   const svg = timelineSvg(
     `${t.name}: ours (balanced) — queued, running, groups, pre-warmings; dashed: other policies' groups`,
     { label: 'ours-balanced', points: ours.r.timeline },
@@ -148,7 +164,12 @@ for (const [trace, by] of results) {
   const b = by.get('ours-balanced')!;
   const s = by.get('seed')!;
   const gsRatio = b.groupSeconds / s.groupSeconds;
-  check('balanced p95 ≤ seed at ≤ 0.9× seed', trace, `p95 ${f1(b.wait.p95)} vs ${f1(s.wait.p95)} s, ${gsRatio.toFixed(2)}× seed`, b.wait.p95 <= s.wait.p95 && gsRatio <= 0.9);
+  check(
+    'balanced p95 ≤ seed at ≤ 0.9× seed',
+    trace,
+    `p95 ${f1(b.wait.p95)} vs ${f1(s.wait.p95)} s, ${gsRatio.toFixed(2)}× seed`,
+    b.wait.p95 <= s.wait.p95 && gsRatio <= 0.9,
+  );
 }
 const diurnal = results.get('diurnal');
 if (diurnal) {

@@ -4,7 +4,14 @@
 // due — the previous tick's local activity end plus the poll interval (the loop's timer starts right after that end,
 // so any slack before the timer starts counts as lateness too). Counts workflow tasks from the SDK's own metrics.
 import { Context } from '@temporalio/activity';
-import { DefaultLogger, MetricsBuffer, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  MetricsBuffer,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import type { ExecutorGroups, GroupListing, LoadResult } from '../src/activities/interfaces';
 import { InProcessLoadReader } from '../src/activities/in-process';
@@ -20,7 +27,12 @@ interface Args {
   pollMs: number;
   maxCachedWorkflows: number;
   /** Worker option overrides (experiments); none: the production worker exactly. */
-  overrides: Partial<Pick<WorkerOptions, 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskPolls'>>;
+  overrides: Partial<
+    Pick<
+      WorkerOptions,
+      'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskPolls'
+    >
+  >;
 }
 
 const args = JSON.parse(process.argv[2]) as Args;
@@ -39,7 +51,7 @@ let gauges: Record<string, number> = {};
 
 function tickStarted(): void {
   const info = Context.current().info;
-  const id = info.workflowExecution?.workflowId ?? "?";
+  const id = info.workflowExecution?.workflowId ?? '?';
   const now = Date.now();
   const prev = lastEnd.get(id);
   if (!measuring) return;
@@ -50,7 +62,7 @@ function tickStarted(): void {
 }
 
 function tickEnded(): void {
-  lastEnd.set(Context.current().info.workflowExecution?.workflowId ?? "?", Date.now());
+  lastEnd.set(Context.current().info.workflowExecution?.workflowId ?? '?', Date.now());
 }
 
 function hash(s: string): number {
@@ -67,7 +79,18 @@ function hash(s: string): number {
 function load(spec: WarehouseSpec): LoadResult {
   const h = hash(spec.name);
   const running = 1 + ((h + Math.floor(Date.now() / 60000)) % 6);
-  return { ok: true, load: { queued: 0, running, memReservedBytes: running * 2 ** 30, queuedQueryMemBytes: [], healthyGroups: 1, runningByGroup: { [`${spec.groupSet}-group-000`]: running }, warnings: [] } };
+  return {
+    ok: true,
+    load: {
+      queued: 0,
+      running,
+      memReservedBytes: running * 2 ** 30,
+      queuedQueryMemBytes: [],
+      healthyGroups: 1,
+      runningByGroup: { [`${spec.groupSet}-group-000`]: running },
+      warnings: [],
+    },
+  };
 }
 
 const groups: ExecutorGroups = {
@@ -76,7 +99,12 @@ const groups: ExecutorGroups = {
     return { groups: [{ name: groupName(0), index: 0, ready: true, deleting: false }], takenIndexes: [] };
   },
   async captureTemplate(spec) {
-    return { manifest: null, revision: 'bench', source: `bench:scale (no template; executorTemplate ${spec.executorTemplate})`, capturedAt: new Date().toISOString() };
+    return {
+      manifest: null,
+      revision: 'bench',
+      source: `bench:scale (no template; executorTemplate ${spec.executorTemplate})`,
+      capturedAt: new Date().toISOString(),
+    };
   },
   async create(spec) {
     actionsBy.set(spec.name, (actionsBy.get(spec.name) ?? 0) + 1);
@@ -125,7 +153,13 @@ async function main(): Promise<void> {
       ...args.overrides,
     });
   } else if (Object.keys(args.overrides).length === 0) {
-    worker = await createWarehouseWorker({ connection, taskQueue: args.taskQueue, workflowBundle: bundle, deps: { loadReader, executorGroups: groups }, maxCachedWorkflows: args.maxCachedWorkflows });
+    worker = await createWarehouseWorker({
+      connection,
+      taskQueue: args.taskQueue,
+      workflowBundle: bundle,
+      deps: { loadReader, executorGroups: groups },
+      maxCachedWorkflows: args.maxCachedWorkflows,
+    });
   } else {
     // As createWarehouseWorker, plus the options under test.
     worker = await Worker.create({

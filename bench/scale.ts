@@ -24,20 +24,31 @@ import { bareLoopWorkflow } from './bare-loop-workflow';
 
 const int = (what: string, min: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be an integer ≥ ${min} (got "${v}")`);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`${what} must be an integer ≥ ${min} (got "${v}")`);
   return n;
 };
 
 const program = new Command('bench:scale')
   .option('--warehouses <n>', 'warehouse workflows', int('--warehouses', 1), 500)
   .option('--duration-seconds <s>', 'measured time, after the warm-up', int('--duration-seconds', 10), 240)
-  .option('--warmup-seconds <s>', 'warm-up after the last workflow started (default: max(60, 2 × poll))', int('--warmup-seconds', 0))
+  .option(
+    '--warmup-seconds <s>',
+    'warm-up after the last workflow started (default: max(60, 2 × poll))',
+    int('--warmup-seconds', 0),
+  )
   .option('--poll-seconds <s>', 'poll interval of every warehouse', int('--poll-seconds', 1), 20)
-  .option('--workers <list>', 'worker processes: 1, 2, or 1,2 for both in one run', (v: string) => {
-    const list = v.split(',').map(Number);
-    if (list.some((n) => n !== 1 && n !== 2)) throw new InvalidArgumentError(`--workers must be 1, 2 or 1,2 (got "${v}")`);
-    return list;
-  }, [1])
+  .option(
+    '--workers <list>',
+    'worker processes: 1, 2, or 1,2 for both in one run',
+    (v: string) => {
+      const list = v.split(',').map(Number);
+      if (list.some((n) => n !== 1 && n !== 2))
+        throw new InvalidArgumentError(`--workers must be 1, 2 or 1,2 (got "${v}")`);
+      return list;
+    },
+    [1],
+  )
   .option('--json', 'one JSON object per worker count on stdout (the keys the README quotes)')
   .option('--no-bare', 'skip the bare-loop ceiling')
   .option('--no-warehouse', 'run only the bare loop (experiments on the ceiling)')
@@ -45,11 +56,19 @@ const program = new Command('bench:scale')
   // caps the ceiling (bare loop, 2,500 at 20 s: 41 ticks/s with FULL, 88 with OFF, CPU idle in between). A production
   // Temporal cluster persists to Cassandra/PostgreSQL/MySQL, so the benchmark measures the loop, not this disk.
   .option('--sqlite-pragma <pragma...>', "the dev server's SQLite pragmas, PRAGMA=VALUE", ['synchronous=OFF'])
-  .option('--max-cached-workflows <n>', "each worker's workflow cache (default: --warehouses, so that none replays from an eviction)", int('--max-cached-workflows', 0))
+  .option(
+    '--max-cached-workflows <n>',
+    "each worker's workflow cache (default: --warehouses, so that none replays from an eviction)",
+    int('--max-cached-workflows', 0),
+  )
   .option('--wft-slots <n>', 'maxConcurrentWorkflowTaskExecutions override', int('--wft-slots', 2))
   .option('--la-slots <n>', 'maxConcurrentLocalActivityExecutions override', int('--la-slots', 1))
   .option('--wft-polls <n>', 'maxConcurrentWorkflowTaskPolls override', int('--wft-polls', 2))
-  .option('--max-old-space-mb <n>', "worker processes' V8 heap limit (the SDK sizes its workflow cache from it)", int('--max-old-space-mb', 256))
+  .option(
+    '--max-old-space-mb <n>',
+    "worker processes' V8 heap limit (the SDK sizes its workflow cache from it)",
+    int('--max-old-space-mb', 256),
+  )
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the worker processes (every thread) to this directory')
   .option('--start-parallelism <n>', 'workflow starts in flight at once', int('--start-parallelism', 1), 32);
 
@@ -72,7 +91,8 @@ interface Opts {
   cpuProf?: string;
 }
 
-const progress = (line: string) => process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const progress = (line: string) =>
+  process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 interface WorkerReport {
   lateness: number[];
@@ -125,7 +145,12 @@ function serverPid(dbFile: string): number | undefined {
   return undefined;
 }
 
-async function pool<T>(items: T[], parallel: number, fn: (item: T, i: number) => Promise<void>, label?: string): Promise<void> {
+async function pool<T>(
+  items: T[],
+  parallel: number,
+  fn: (item: T, i: number) => Promise<void>,
+  label?: string,
+): Promise<void> {
   let next = 0;
   let done = 0;
   const every = Math.max(1, Math.ceil(items.length / 10));
@@ -173,7 +198,12 @@ export interface PhaseResult {
   maxHistoryLength: number;
 }
 
-async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bundles: Record<'warehouse' | 'bare', string>): Promise<PhaseResult> {
+async function runPhase(
+  o: Opts,
+  mode: 'warehouse' | 'bare',
+  workers: number,
+  bundles: Record<'warehouse' | 'bare', string>,
+): Promise<PhaseResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-scale-${mode}-`));
   const [port, uiPort] = await freePorts(2);
   const dbFile = path.join(dir, 'temporal.db');
@@ -182,7 +212,13 @@ async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bu
   const children: ChildProcess[] = [];
   const pollMs = o.pollSeconds * 1000;
   try {
-    server = await startDevServer({ dbFile, port, uiPort, logFile: path.join(dir, 'server.log'), sqlitePragmas: o.sqlitePragma });
+    server = await startDevServer({
+      dbFile,
+      port,
+      uiPort,
+      logFile: path.join(dir, 'server.log'),
+      sqlitePragmas: o.sqlitePragma,
+    });
     const sPid = serverPid(dbFile);
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
@@ -196,15 +232,31 @@ async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bu
     const reports: WorkerReport[] = [];
     const waiting = new Map<ChildProcess, (r: WorkerReport) => void>();
     for (let i = 0; i < workers; i++) {
-      const child = fork(path.join(__dirname, 'scale-worker.ts'), [JSON.stringify({ address: server.address, taskQueue, mode, bundlePath: bundles[mode], pollMs, maxCachedWorkflows, overrides })], {
-        execArgv: [
-          '--require',
-          'tsx/cjs',
-          ...(o.maxOldSpaceMb ? [`--max-old-space-size=${o.maxOldSpaceMb}`] : []),
-          ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(o.cpuProf), `${mode}-${workers}w`)}`] : []),
+      const child = fork(
+        path.join(__dirname, 'scale-worker.ts'),
+        [
+          JSON.stringify({
+            address: server.address,
+            taskQueue,
+            mode,
+            bundlePath: bundles[mode],
+            pollMs,
+            maxCachedWorkflows,
+            overrides,
+          }),
         ],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
+        {
+          execArgv: [
+            '--require',
+            'tsx/cjs',
+            ...(o.maxOldSpaceMb ? [`--max-old-space-size=${o.maxOldSpaceMb}`] : []),
+            ...(o.cpuProf
+              ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(o.cpuProf), `${mode}-${workers}w`)}`]
+              : []),
+          ],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        },
+      );
       children.push(child);
       await new Promise<void>((resolve, reject) => {
         child.on('message', (m: { type: string } & WorkerReport) => {
@@ -218,14 +270,30 @@ async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bu
     // Start N workflows, bounded parallelism, with progress.
     const ids = Array.from({ length: o.warehouses }, (_, i) => `wh-${String(i).padStart(5, '0')}`);
     const started = Date.now();
-    await pool(ids, o.startParallelism, async (name) => {
-      if (mode === 'bare') {
-        await client.workflow.start(bareLoopWorkflow, { taskQueue, workflowId: `bare-${name}`, args: [pollMs] });
-      } else {
-        const spec = parseWarehouseSpec({ name, namespace: 'impala', executorsPerGroup: 2, nodes: { min: 2, max: 6 }, pollIntervalSeconds: o.pollSeconds, autoSuspend: { enabled: false } });
-        await client.workflow.start(warehouseWorkflow, { taskQueue, workflowId: workflowIdFor(name), args: [{ spec }] });
-      }
-    }, `started (${mode})`);
+    await pool(
+      ids,
+      o.startParallelism,
+      async (name) => {
+        if (mode === 'bare') {
+          await client.workflow.start(bareLoopWorkflow, { taskQueue, workflowId: `bare-${name}`, args: [pollMs] });
+        } else {
+          const spec = parseWarehouseSpec({
+            name,
+            namespace: 'impala',
+            executorsPerGroup: 2,
+            nodes: { min: 2, max: 6 },
+            pollIntervalSeconds: o.pollSeconds,
+            autoSuspend: { enabled: false },
+          });
+          await client.workflow.start(warehouseWorkflow, {
+            taskQueue,
+            workflowId: workflowIdFor(name),
+            args: [{ spec }],
+          });
+        }
+      },
+      `started (${mode})`,
+    );
     const startSeconds = (Date.now() - started) / 1000;
     const warmup = o.warmupSeconds ?? Math.max(60, 2 * o.pollSeconds);
     progress(`${o.warehouses} started in ${startSeconds.toFixed(1)} s; warming up ${warmup} s`);
@@ -246,7 +314,7 @@ async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bu
 
     const pids = children.map((c) => c.pid!);
     const cpu0 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
-    const server0 = sPid ? procSample(sPid)?.cpuSeconds ?? 0 : 0;
+    const server0 = sPid ? (procSample(sPid)?.cpuSeconds ?? 0) : 0;
     const machine0 = machineCpuSeconds();
     for (const c of children) c.send({ type: 'mark' });
     const t0 = Date.now();
@@ -256,13 +324,16 @@ async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bu
       const rss = pids.map((p) => procSample(p)?.rssBytes ?? 0);
       maxRss = Math.max(maxRss, ...rss);
     }, 2000);
-    const tick = setInterval(() => progress(`  ${Math.round((Date.now() - t0) / 1000)} / ${o.durationSeconds} s`), 60000);
+    const tick = setInterval(
+      () => progress(`  ${Math.round((Date.now() - t0) / 1000)} / ${o.durationSeconds} s`),
+      60000,
+    );
     await new Promise((r) => setTimeout(r, o.durationSeconds * 1000));
     clearInterval(sampler);
     clearInterval(tick);
     const seconds = (Date.now() - t0) / 1000;
     const cpu1 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
-    const server1 = sPid ? procSample(sPid)?.cpuSeconds ?? 0 : 0;
+    const server1 = sPid ? (procSample(sPid)?.cpuSeconds ?? 0) : 0;
     const machine1 = machineCpuSeconds();
     for (const p of pids) maxRss = Math.max(maxRss, procSample(p)?.rssBytes ?? 0);
     await Promise.all(
@@ -312,7 +383,11 @@ async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bu
       warehouses: o.warehouses,
       durationSeconds: Math.round(seconds),
       lateness: { p50: quantile(lateness, 0.5), p99: quantile(lateness, 0.99), max: quantile(lateness, 1) },
-      laQueueP99: quantile(reports.flatMap((r) => r.laQueue), 0.99) / 1000,
+      laQueueP99:
+        quantile(
+          reports.flatMap((r) => r.laQueue),
+          0.99,
+        ) / 1000,
       ticksPerSecond: ticks / seconds,
       wantedTicksPerSecond: o.warehouses / o.pollSeconds,
       workerRssBytes: maxRss,
@@ -323,7 +398,11 @@ async function runPhase(o: Opts, mode: 'warehouse' | 'bare', workers: number, bu
       historyBytesPerWarehouseHour: counted ? dBytes / counted / hours : 0,
       historyEventsPerWarehouseHour: counted ? dEvents / counted / hours : 0,
       workflowTasksPerSecond: sum('temporal_workflow_task_execution_latency') / seconds,
-      wftScheduleToStartP99: quantile(reports.flatMap((r) => r.wftScheduleToStart), 0.99) / 1000,
+      wftScheduleToStartP99:
+        quantile(
+          reports.flatMap((r) => r.wftScheduleToStart),
+          0.99,
+        ) / 1000,
       stickyHits: sum('temporal_sticky_cache_hit'),
       stickyMisses: sum('temporal_sticky_cache_miss'),
       cacheSize: reports.reduce((a, r) => a + (r.gauges.temporal_sticky_cache_size ?? 0), 0),
@@ -372,7 +451,25 @@ const round = (x: number) => Math.round(x * 100) / 100;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
-  const head = ['warehouses', 'workers', 'run', 'ticks/s (wanted)', 'vs bare loop', 'lateness p50 / p99 / max (s)', 'LA queue p99 (s)', 'WFT sched→start p99 (s)', 'WFT/s', 'worker CPU', 'server CPU', 'machine CPU', 'worker RSS (max)', 'events/idle tick', 'history events / bytes per warehouse-hour', 'sticky hit / miss', 'cache (max)'];
+  const head = [
+    'warehouses',
+    'workers',
+    'run',
+    'ticks/s (wanted)',
+    'vs bare loop',
+    'lateness p50 / p99 / max (s)',
+    'LA queue p99 (s)',
+    'WFT sched→start p99 (s)',
+    'WFT/s',
+    'worker CPU',
+    'server CPU',
+    'machine CPU',
+    'worker RSS (max)',
+    'events/idle tick',
+    'history events / bytes per warehouse-hour',
+    'sticky hit / miss',
+    'cache (max)',
+  ];
   const line = (r: PhaseResult, ratio: string) => [
     String(r.warehouses),
     String(r.workers),
@@ -408,7 +505,10 @@ async function main(): Promise<void> {
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
   const bundles = { warehouse: path.join(dir, 'warehouse.js'), bare: path.join(dir, 'bare.js') };
   fs.writeFileSync(bundles.warehouse, (await bundleWarehouseWorkflows(quiet)).code);
-  fs.writeFileSync(bundles.bare, (await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-loop-workflow'), logger: quiet })).code);
+  fs.writeFileSync(
+    bundles.bare,
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-loop-workflow'), logger: quiet })).code,
+  );
   const rows: { ours?: PhaseResult; bare?: PhaseResult }[] = [];
   try {
     for (const workers of o.workers) {

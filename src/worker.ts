@@ -17,7 +17,9 @@ export const TASK_QUEUE = 'impala-autoscaler';
 const workflowsPath = () => require.resolve('./workflows');
 
 /** The warehouse workflows bundled as the worker runs them (prebuild once for many workers: tests, benchmarks). */
-export function bundleWarehouseWorkflows(logger?: Parameters<typeof bundleWorkflowCode>[0]['logger']): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWarehouseWorkflows(
+  logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'],
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: workflowsPath(), ...(logger ? { logger } : {}) });
 }
 
@@ -55,7 +57,9 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     activities: createActivities(o.deps),
     sinks: o.sinks ?? DROP_REPORTS,
     ...(o.identity ? { identity: o.identity } : {}),
-    ...(o.stickyQueueScheduleToStartTimeout !== undefined ? { stickyQueueScheduleToStartTimeout: o.stickyQueueScheduleToStartTimeout } : {}),
+    ...(o.stickyQueueScheduleToStartTimeout !== undefined
+      ? { stickyQueueScheduleToStartTimeout: o.stickyQueueScheduleToStartTimeout }
+      : {}),
     ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
   });
 }

@@ -4,16 +4,15 @@
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  runningDetachedCluster,
-  startLocalCluster,
-  stopDetachedCluster,
-} from '../../src/devenv/local-cluster';
+import { runningDetachedCluster, startLocalCluster, stopDetachedCluster } from '../../src/devenv/local-cluster';
 
 const STATE_DIR = process.env.IMPALA_AUTOSCALER_CLUSTER_DIR || join(tmpdir(), 'impala-autoscaler-cluster');
 
 function ensureBinaries(): string {
-  const res = spawnSync('bash', [join(__dirname, 'ensure-k8s.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const res = spawnSync('bash', [join(__dirname, 'ensure-k8s.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (res.status !== 0) throw new Error('building the local control plane failed (see above)');
   return res.stdout.trim().split('\n').pop()!;
 }
@@ -21,7 +20,9 @@ function ensureBinaries(): string {
 async function up(): Promise<void> {
   const running = runningDetachedCluster(STATE_DIR);
   if (running) {
-    console.log(`local cluster already running at ${running.server} (state in ${STATE_DIR}; stop it with npm run cluster:down)`);
+    console.log(
+      `local cluster already running at ${running.server} (state in ${STATE_DIR}; stop it with npm run cluster:down)`,
+    );
     console.log(`KUBECONFIG=${running.kubeconfigPath}`);
     return;
   }
@@ -37,8 +38,12 @@ async function up(): Promise<void> {
     podReadyDelayMs,
     log: (line) => console.log(line),
   });
-  console.log(`local cluster ready in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.server}; logs in ${STATE_DIR}/logs`);
-  console.log(`pods become Ready ${podReadyDelayMs} ms after they are scheduled (IMPALA_AUTOSCALER_POD_READY_DELAY_MS)`);
+  console.log(
+    `local cluster ready in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.server}; logs in ${STATE_DIR}/logs`,
+  );
+  console.log(
+    `pods become Ready ${podReadyDelayMs} ms after they are scheduled (IMPALA_AUTOSCALER_POD_READY_DELAY_MS)`,
+  );
   console.log(`KUBECONFIG=${cluster.kubeconfigPath}`);
 }
 

@@ -39,7 +39,8 @@ export class InProcessExecutorGroups implements ExecutorGroups {
   async list(spec: WarehouseSpec): Promise<GroupListing> {
     const groups = this.of(spec.name);
     const now = this.now();
-    for (const [i, e] of groups) if (e.deletingSince !== undefined && now - e.deletingSince >= (this.opts.drainMs ?? 0)) groups.delete(i);
+    for (const [i, e] of groups)
+      if (e.deletingSince !== undefined && now - e.deletingSince >= (this.opts.drainMs ?? 0)) groups.delete(i);
     const listed = [...groups.entries()]
       .sort(([a], [b]) => a - b)
       .map(([index, e]) => ({
@@ -56,13 +57,19 @@ export class InProcessExecutorGroups implements ExecutorGroups {
   /** There is no template to read: its revision is the spec's executorTemplate's, so a changed name is a new revision. */
   async captureTemplate(spec: WarehouseSpec): Promise<CapturedTemplate> {
     const revision = createHash('sha256').update(spec.executorTemplate).digest('hex').slice(0, 12);
-    return { manifest: null, revision, source: `in-process executor groups (no template; executorTemplate ${spec.executorTemplate})`, capturedAt: new Date(this.now()).toISOString() };
+    return {
+      manifest: null,
+      revision,
+      source: `in-process executor groups (no template; executorTemplate ${spec.executorTemplate})`,
+      capturedAt: new Date(this.now()).toISOString(),
+    };
   }
 
   async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
     const groups = this.of(spec.name);
     const existing = groups.get(index);
-    if (existing?.deletingSince !== undefined) throw new Error(`${groupName(index)} is still being removed; retry once it is gone`);
+    if (existing?.deletingSince !== undefined)
+      throw new Error(`${groupName(index)} is still being removed; retry once it is gone`);
     if (existing) return;
     groups.set(index, { createdAt: this.now(), ...(template ? { templateRevision: template.revision } : {}) });
     this.calls.push({ op: 'create', warehouse: spec.name, group: groupName(index), at: this.now() });

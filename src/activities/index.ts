@@ -38,13 +38,21 @@ export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
       try {
         listed = await withinMs(LIST_TIMEOUT_MS, executorGroups.list(spec));
       } catch (err) {
-        return { kind: 'unknown', reason: `listing executor groups in namespace ${spec.namespace} failed: ${(err as Error).message}` };
+        return {
+          kind: 'unknown',
+          reason: `listing executor groups in namespace ${spec.namespace} failed: ${(err as Error).message}`,
+        };
       }
       const result = await loadReader.read(spec);
-      const groups = listed.groups.map((g) => ({ ...g, runningQueries: result.ok ? (result.load.runningByGroup[impalaGroupName(spec.groupSet, g.index)] ?? 0) : 0 }));
+      const groups = listed.groups.map((g) => ({
+        ...g,
+        runningQueries: result.ok ? (result.load.runningByGroup[impalaGroupName(spec.groupSet, g.index)] ?? 0) : 0,
+      }));
       // Only when there are any: the observation goes into the workflow's history every tick.
       const taken = listed.takenIndexes.length ? { takenIndexes: listed.takenIndexes } : {};
-      return result.ok ? { kind: 'known', load: result.load, groups, ...taken } : { kind: 'unknown', reason: result.reason, groups, ...taken };
+      return result.ok
+        ? { kind: 'known', load: result.load, groups, ...taken }
+        : { kind: 'unknown', reason: result.reason, groups, ...taken };
     },
     /** At a run's start and on `refreshTemplate`: the executor template, kept in the workflow's state. */
     async captureTemplate(spec: WarehouseSpec, opts?: { copyGroup?: boolean }): Promise<CapturedTemplate> {

@@ -25,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // Through npx the script is a symlink (node_modules/.bin/impala-autoscaler), so test the resolved entry module.
-if (require.main === module || require.main?.filename.endsWith('impala-autoscaler.js') || process.argv[1]?.endsWith('impala-autoscaler.js')) {
+if (
+  require.main === module ||
+  require.main?.filename.endsWith('impala-autoscaler.js') ||
+  process.argv[1]?.endsWith('impala-autoscaler.js')
+) {
   void main(process.argv).then((code) => process.exit(code));
 }

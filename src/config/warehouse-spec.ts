@@ -24,26 +24,52 @@ export function isManifestPath(executorTemplate: string): boolean {
 }
 
 const seconds = (what: string) =>
-  z.number({ error: `${what} must be a number of seconds` }).int(`${what} must be a whole number of seconds`).min(0, `${what} must be ≥ 0`);
+  z
+    .number({ error: `${what} must be a number of seconds` })
+    .int(`${what} must be a whole number of seconds`)
+    .min(0, `${what} must be ≥ 0`);
 
 const coordinatorSchema = z
-  .strictObject({
-    url: z
-      .url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL such as http://coordinator-0:25000' })
-      // A password in the URL would travel in the spec, and so in workflow history: credentials come from user +
-      // passwordFile/passwordEnv only.
-      .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'url must not carry a user or password (got a URL with user:password@ — not repeated here): set user, and passwordFile or passwordEnv'),
-    user: z.string().min(1).optional(),
-    passwordFile: z.string().min(1).optional(),
-    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'passwordEnv must be an environment variable name').optional(),
-    caFile: z.string().min(1).optional(),
-  }, { error: (i) => (i.code === 'invalid_type' ? 'a coordinator must be a URL such as http://coordinator-0:25000, or { url, user, passwordFile or passwordEnv, caFile }' : undefined) })
-  .refine((c) => !(c.passwordFile && c.passwordEnv), { message: 'set passwordFile or passwordEnv, not both', path: ['passwordEnv'] });
+  .strictObject(
+    {
+      url: z
+        .url({
+          protocol: /^https?$/,
+          error: 'url must be an http:// or https:// URL such as http://coordinator-0:25000',
+        })
+        // A password in the URL would travel in the spec, and so in workflow history: credentials come from user +
+        // passwordFile/passwordEnv only.
+        .refine(
+          (u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u),
+          'url must not carry a user or password (got a URL with user:password@ — not repeated here): set user, and passwordFile or passwordEnv',
+        ),
+      user: z.string().min(1).optional(),
+      passwordFile: z.string().min(1).optional(),
+      passwordEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'passwordEnv must be an environment variable name')
+        .optional(),
+      caFile: z.string().min(1).optional(),
+    },
+    {
+      error: (i) =>
+        i.code === 'invalid_type'
+          ? 'a coordinator must be a URL such as http://coordinator-0:25000, or { url, user, passwordFile or passwordEnv, caFile }'
+          : undefined,
+    },
+  )
+  .refine((c) => !(c.passwordFile && c.passwordEnv), {
+    message: 'set passwordFile or passwordEnv, not both',
+    path: ['passwordEnv'],
+  });
 
 type CoordinatorInput = z.input<typeof coordinatorSchema>;
 
 /** `- http://coordinator-0:25000` is short for `- url: http://coordinator-0:25000`. */
-const coordinatorEntry = z.preprocess((c: string | CoordinatorInput) => (typeof c === 'string' ? { url: c } : c), coordinatorSchema);
+const coordinatorEntry = z.preprocess(
+  (c: string | CoordinatorInput) => (typeof c === 'string' ? { url: c } : c),
+  coordinatorSchema,
+);
 
 // Checks within one field (nodes.max ≥ nodes.min, one password source per coordinator) sit on that field's schema,
 // and the checks across fields run whenever the fields they read parsed: a mistake elsewhere in the same warehouse
@@ -60,27 +86,50 @@ export const warehouseSpecSchema = z
       .string({ error: 'executorTemplate must be a string' })
       .min(1, 'executorTemplate must not be empty')
       .refine((t) => isManifestPath(t) || (t.length <= 253 && DNS_SUBDOMAIN.test(t)), {
-        message: 'executorTemplate must be the name of a StatefulSet (lower-case letters, digits, \'-\' and \'.\', at most 253) or a manifest file path (with a \'/\' or ending in .yaml, .yml or .json)',
+        message:
+          "executorTemplate must be the name of a StatefulSet (lower-case letters, digits, '-' and '.', at most 253) or a manifest file path (with a '/' or ending in .yaml, .yml or .json)",
       })
       .default('impala-executor-000'),
-    size: z.enum(['XSMALL', 'SMALL', 'MEDIUM', 'LARGE'], { error: 'size must be one of XSMALL, SMALL, MEDIUM, LARGE' }).optional(),
+    size: z
+      .enum(['XSMALL', 'SMALL', 'MEDIUM', 'LARGE'], { error: 'size must be one of XSMALL, SMALL, MEDIUM, LARGE' })
+      .optional(),
     executorsPerGroup: z.number().int().min(1, 'executorsPerGroup must be ≥ 1').max(1000).optional(),
     nodes: z
       .strictObject({
-        min: z.number({ error: 'nodes.min must be a number' }).int('nodes.min must be a whole number').min(0, 'nodes.min must be ≥ 0'),
-        max: z.number({ error: 'nodes.max must be a number' }).int('nodes.max must be a whole number').min(1, 'nodes.max must be ≥ 1'),
+        min: z
+          .number({ error: 'nodes.min must be a number' })
+          .int('nodes.min must be a whole number')
+          .min(0, 'nodes.min must be ≥ 0'),
+        max: z
+          .number({ error: 'nodes.max must be a number' })
+          .int('nodes.max must be a whole number')
+          .min(1, 'nodes.max must be ≥ 1'),
       })
-      .refine((n) => n.max >= n.min, { path: ['max'], error: (i) => `nodes.max must be ≥ nodes.min (got ${(i.input as { max: number }).max} < ${(i.input as { min: number }).min})` }),
+      .refine((n) => n.max >= n.min, {
+        path: ['max'],
+        error: (i) =>
+          `nodes.max must be ≥ nodes.min (got ${(i.input as { max: number }).max} < ${(i.input as { min: number }).min})`,
+      }),
     queriesPerGroup: z.number().int().min(1, 'queriesPerGroup must be ≥ 1').default(12),
     executorMemoryMb: z.number().int().min(1, 'executorMemoryMb must be ≥ 1').default(16384),
     // It names the executor groups (`<groupSet>-group-NNN`), which are a Kubernetes label value: ≤ 63 characters,
     // starting and ending with a letter or digit — so at most 52 here, leaving room for 4-digit group numbers.
     groupSet: z
       .string({ error: 'groupSet must be a string' })
-      .max(52, 'groupSet must be at most 52 characters (it prefixes executor group names, a Kubernetes label value of at most 63)')
-      .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, 'groupSet must be an Impala pool name such as root.default (letters, digits, \'_\', \'.\', \'-\'; starting and ending with a letter or digit)')
+      .max(
+        52,
+        'groupSet must be at most 52 characters (it prefixes executor group names, a Kubernetes label value of at most 63)',
+      )
+      .regex(
+        /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/,
+        "groupSet must be an Impala pool name such as root.default (letters, digits, '_', '.', '-'; starting and ending with a letter or digit)",
+      )
       .default('root.default'),
-    mode: z.enum(['conservative', 'balanced', 'aggressive'], { error: 'mode must be one of conservative, balanced, aggressive' }).default('balanced'),
+    mode: z
+      .enum(['conservative', 'balanced', 'aggressive'], {
+        error: 'mode must be one of conservative, balanced, aggressive',
+      })
+      .default('balanced'),
     scaleUpDelaySeconds: seconds('scaleUpDelaySeconds').optional(),
     scaleDownDelaySeconds: seconds('scaleDownDelaySeconds').optional(),
     autoSuspend: z
@@ -101,7 +150,11 @@ export const warehouseSpecSchema = z
   .superRefine(
     (s, ctx) => {
       if (s.executorsPerGroup === undefined && s.size === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['size'], message: 'set size (XSMALL, SMALL, MEDIUM, LARGE) or executorsPerGroup' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['size'],
+          message: 'set size (XSMALL, SMALL, MEDIUM, LARGE) or executorsPerGroup',
+        });
       } else if (s.size && s.executorsPerGroup !== undefined && GROUP_SIZES[s.size] !== s.executorsPerGroup) {
         ctx.addIssue({
           code: 'custom',
@@ -143,7 +196,10 @@ function parsedFine(issues: readonly z.core.$ZodRawIssue[], fields: string[]): b
 }
 
 export class SpecError extends Error {
-  constructor(readonly issues: string[], where: string) {
+  constructor(
+    readonly issues: string[],
+    where: string,
+  ) {
     super(`${where}: ${issues.join('; ')}`);
     this.name = 'SpecError';
   }
@@ -152,7 +208,8 @@ export class SpecError extends Error {
 function describe(issues: z.core.$ZodIssue[], input: unknown): string[] {
   return issues.map((i) => {
     const path = i.path.join('.');
-    if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`;
+    if (i.code === 'unrecognized_keys')
+      return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => (path ? `${path}.${k}` : k)).join(', ')}`;
     const message = path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
     // Name the offending value (docs/design.md, "Patterns": validators name the offending value), unless the message already does.
     const value = valueAt(input, i.path);
@@ -192,11 +249,19 @@ export function parseWarehouseSpec(input: unknown, where = 'warehouse'): Warehou
 
 /** The operator's resize: any subset of these fields, validated against the rest of the spec. */
 export const resizeSchema = z.strictObject({
-  nodes: z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(1).optional() }).optional(),
-  mode: z.enum(['conservative', 'balanced', 'aggressive'], { error: 'mode must be one of conservative, balanced, aggressive' }).optional(),
+  nodes: z
+    .strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(1).optional() })
+    .optional(),
+  mode: z
+    .enum(['conservative', 'balanced', 'aggressive'], {
+      error: 'mode must be one of conservative, balanced, aggressive',
+    })
+    .optional(),
   scaleUpDelaySeconds: seconds('scaleUpDelaySeconds').optional(),
   scaleDownDelaySeconds: seconds('scaleDownDelaySeconds').optional(),
-  autoSuspend: z.strictObject({ enabled: z.boolean().optional(), timeoutSeconds: seconds('autoSuspend.timeoutSeconds').optional() }).optional(),
+  autoSuspend: z
+    .strictObject({ enabled: z.boolean().optional(), timeoutSeconds: seconds('autoSuspend.timeoutSeconds').optional() })
+    .optional(),
   dryRun: z.boolean().optional(),
 });
 export type Resize = z.infer<typeof resizeSchema>;

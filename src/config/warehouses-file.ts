@@ -9,7 +9,10 @@ import type { WarehouseSpec } from '../policy/types';
 import { isManifestPath, parseWarehouseSpec, SpecError } from './warehouse-spec';
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly problems: string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
     super(problems.length === 1 ? problems[0] : `${file}: ${problems.length} problems:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
   }
@@ -21,7 +24,9 @@ export function loadWarehousesFile(file: string): WarehouseSpec[] {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [`${file}: cannot read the warehouses file (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`]);
+    throw new ConfigError(file, [
+      `${file}: cannot read the warehouses file (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`,
+    ]);
   }
   // A manifest path is the user's, relative to the file that names it, not to wherever the worker was started.
   return parseWarehousesText(text, file).map((spec) =>
@@ -35,7 +40,11 @@ export function loadWarehousesFile(file: string): WarehouseSpec[] {
  * Two warehouses of one namespace must not name the same template StatefulSet: it is one warehouse's group 000 (or
  * neither's), and after a suspend each would copy its template from the other's groups.
  */
-function sharedTemplate(spec: WarehouseSpec, i: number, owners: Map<string, { name: string; i: number }>): string | undefined {
+function sharedTemplate(
+  spec: WarehouseSpec,
+  i: number,
+  owners: Map<string, { name: string; i: number }>,
+): string | undefined {
   if (isManifestPath(spec.executorTemplate)) return undefined;
   const key = `${spec.namespace}/${spec.executorTemplate}`;
   const first = owners.get(key);
@@ -56,18 +65,27 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML or JSON: ${e.message.split('\n')[0]}`),
+      doc.errors.map(
+        (e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML or JSON: ${e.message.split('\n')[0]}`,
+      ),
     );
   }
   const root: unknown = doc.toJS();
   if (!root || typeof root !== 'object' || Array.isArray(root) || !('warehouses' in root)) {
-    throw new ConfigError(file, [`${file}: expected a mapping with a "warehouses:" list at the top (see examples/warehouses.yaml)`]);
+    throw new ConfigError(file, [
+      `${file}: expected a mapping with a "warehouses:" list at the top (see examples/warehouses.yaml)`,
+    ]);
   }
   const extra = Object.keys(root).filter((k) => k !== 'warehouses');
-  if (extra.length > 0) throw new ConfigError(file, [`${file}: unknown top-level field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (only "warehouses:" is read)`]);
+  if (extra.length > 0)
+    throw new ConfigError(file, [
+      `${file}: unknown top-level field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (only "warehouses:" is read)`,
+    ]);
   const list = (root as { warehouses: unknown }).warehouses;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ConfigError(file, [`${file}: "warehouses:" must be a non-empty list of warehouses (got ${Array.isArray(list) ? 'an empty list' : JSON.stringify(list ?? null)})`]);
+    throw new ConfigError(file, [
+      `${file}: "warehouses:" must be a non-empty list of warehouses (got ${Array.isArray(list) ? 'an empty list' : JSON.stringify(list ?? null)})`,
+    ]);
   }
   const seq = doc.get('warehouses', true);
   const lineOf = (i: number): number | undefined => {
@@ -81,13 +99,19 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
   const firstIndex = new Map<string, number>();
   const templateOwner = new Map<string, { name: string; i: number }>();
   list.forEach((item, i) => {
-    const name = item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string' ? (item as { name: string }).name : undefined;
+    const name =
+      item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string'
+        ? (item as { name: string }).name
+        : undefined;
     const line = lineOf(i);
     const where = `${file}${line ? `:${line}` : ''}: warehouse ${name ? `${JSON.stringify(name)} (#${i + 1})` : `#${i + 1}`}`;
     try {
       const spec = parseWarehouseSpec(item, where);
       const seen = firstIndex.get(spec.name);
-      if (seen !== undefined) problems.push(`${where}: duplicate name "${spec.name}" (also warehouse #${seen + 1}); names must be unique, since each is one workflow`);
+      if (seen !== undefined)
+        problems.push(
+          `${where}: duplicate name "${spec.name}" (also warehouse #${seen + 1}); names must be unique, since each is one workflow`,
+        );
       else {
         firstIndex.set(spec.name, i);
         const shared = sharedTemplate(spec, i, templateOwner);

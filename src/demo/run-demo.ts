@@ -31,7 +31,13 @@ export interface DemoOptions {
   mode?: DemoMode;
   dataDir: string;
   /** Groups on Kubernetes (a local control plane) instead of in-process. */
-  kubernetes?: { namespace: string; executorTemplate: string; groups: ExecutorGroups; membership: (spec: WarehouseSpec) => Membership; describe: string };
+  kubernetes?: {
+    namespace: string;
+    executorTemplate: string;
+    groups: ExecutorGroups;
+    membership: (spec: WarehouseSpec) => Membership;
+    describe: string;
+  };
   out?: (line: string) => void;
   status?: (line: string) => void;
 }
@@ -59,7 +65,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   // On a terminal the live status line sits on stderr's last line: clear it before each log line.
   const clear = process.stderr.isTTY ? () => process.stderr.write('\r\x1b[K') : () => undefined;
-  const stamp = (line: string) => (clear(), out(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`));
+  const stamp = (line: string) => (
+    clear(),
+    out(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`)
+  );
   Runtime.install({ logger: new DefaultLogger('INFO', (e: LogEntry) => forward(e, stamp)) });
   fs.mkdirSync(o.dataDir, { recursive: true });
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -75,7 +84,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     cleanups.push(() => server.stop());
 
     const groups = o.kubernetes?.groups ?? new InProcessExecutorGroups({ readyAfterMs: 4000, drainMs: 1000 });
-    const onCluster = o.kubernetes ? { namespace: o.kubernetes.namespace, executorTemplate: o.kubernetes.executorTemplate } : {};
+    const onCluster = o.kubernetes
+      ? { namespace: o.kubernetes.namespace, executorTemplate: o.kubernetes.executorTemplate }
+      : {};
     const mode: DemoMode = o.mode ?? DEMO_SPEC.mode;
     const base = parseWarehouseSpec({ ...DEMO_SPEC, mode, ...onCluster, coordinators: [] });
     if (groups instanceof InProcessExecutorGroups) groups.seed(base.name, [0]);
@@ -91,13 +102,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     });
     cleanups.push(() => coordinator.close());
     const spec = parseWarehouseSpec({ ...DEMO_SPEC, mode, ...onCluster, coordinators: [{ url: coordinator.url }] });
-    out(`Impala coordinator simulator on ${coordinator.url}; executor groups ${o.kubernetes?.describe ?? 'are in-process (ready 4 s after create)'}.`);
-    out(`Demo delays: poll ${spec.pollIntervalSeconds}s, scale-up ${spec.scaleUpDelaySeconds}s, scale-down ${spec.scaleDownDelaySeconds}s, auto-suspend ${spec.autoSuspend.timeoutSeconds}s (production: 20s, 20s, 600s, 300s).`);
+    out(
+      `Impala coordinator simulator on ${coordinator.url}; executor groups ${o.kubernetes?.describe ?? 'are in-process (ready 4 s after create)'}.`,
+    );
+    out(
+      `Demo delays: poll ${spec.pollIntervalSeconds}s, scale-up ${spec.scaleUpDelaySeconds}s, scale-down ${spec.scaleDownDelaySeconds}s, auto-suspend ${spec.autoSuspend.timeoutSeconds}s (production: 20s, 20s, 600s, 300s).`,
+    );
     out(MODE_NOTES[mode]);
 
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => nativeConnection.close());
-    const worker = await createWarehouseWorker({ connection: nativeConnection, deps: { loadReader: new ImpalaLoadReader({ timeoutMs: 2000 }), executorGroups: groups } });
+    const worker = await createWarehouseWorker({
+      connection: nativeConnection,
+      deps: { loadReader: new ImpalaLoadReader({ timeoutMs: 2000 }), executorGroups: groups },
+    });
     const workerDone = worker.run();
     cleanups.push(async () => {
       worker.shutdown();
@@ -106,13 +124,26 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
-    const handle = await client.workflow.start(warehouseWorkflow, { taskQueue: 'impala-autoscaler', workflowId: workflowIdFor(spec.name), args: [{ spec }] });
-    out(`Warehouse workflow ${handle.workflowId} started: ${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    const handle = await client.workflow.start(warehouseWorkflow, {
+      taskQueue: 'impala-autoscaler',
+      workflowId: workflowIdFor(spec.name),
+      args: [{ spec }],
+    });
+    out(
+      `Warehouse workflow ${handle.workflowId} started: ${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`,
+    );
 
     const submit = async (n: number, durationMs = QUERY.durationMs) => {
       for (let i = 0; i < n; i++) {
-        const res = await fetch(`${coordinator.url}/queries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ memMb: QUERY.memMb, durationMs, sql: `SELECT /* demo ${i + 1} */ …` }) });
-        if (!res.ok) throw new Error(`submitting a query to ${coordinator.url}/queries failed: HTTP ${res.status} ${await res.text()}`);
+        const res = await fetch(`${coordinator.url}/queries`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ memMb: QUERY.memMb, durationMs, sql: `SELECT /* demo ${i + 1} */ …` }),
+        });
+        if (!res.ok)
+          throw new Error(
+            `submitting a query to ${coordinator.url}/queries failed: HTTP ${res.status} ${await res.text()}`,
+          );
       }
       stamp(`Submitted ${n} queries of ${QUERY.memMb} MB per executor, ${durationMs / 1000}s each.`);
     };
@@ -121,19 +152,40 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
     await submit(4);
     // Suspended and every group gone (drained): the next query finds no executors and is queued, as in Impala.
-    await watch.until('the warehouse to suspend', (s) => s.state.state === 'Suspended' && s.lastObservation?.kind === 'known' && s.lastObservation.groups.length === 0, 240000);
+    await watch.until(
+      'the warehouse to suspend',
+      (s) =>
+        s.state.state === 'Suspended' && s.lastObservation?.kind === 'known' && s.lastObservation.groups.length === 0,
+      240000,
+    );
     await submit(1, 5000);
-    await watch.until('the resumed warehouse to run the query', () => coordinator.cluster.queries().every((q) => q.state !== 'queued' && q.state !== 'running'), 120000);
+    await watch.until(
+      'the resumed warehouse to run the query',
+      () => coordinator.cluster.queries().every((q) => q.state !== 'queued' && q.state !== 'running'),
+      120000,
+    );
     const lost = coordinator.cluster.queries().filter((q) => q.state !== 'finished');
-    if (lost.length) throw new Error(`${lost.length} queries did not finish: ${lost.map((q) => `${q.id} ${q.state} (${q.reason})`).join('; ')}`);
+    if (lost.length)
+      throw new Error(
+        `${lost.length} queries did not finish: ${lost.map((q) => `${q.id} ${q.state} (${q.reason})`).join('; ')}`,
+      );
     watch.stop();
 
     const status = await handle.query(statusQuery);
     const history = await handle.fetchHistory();
     const { queries: views } = (await (await fetch(`${coordinator.url}/queries`)).json()) as { queries: QueryView[] };
-    const summary = summarize(mode, views, history, status, Date.now() - started, `${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    const summary = summarize(
+      mode,
+      views,
+      history,
+      status,
+      Date.now() - started,
+      `${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`,
+    );
     if (o.keepRunning) {
-      out(`Everything keeps running (--keep-running): Web UI ${server.uiUrl}, coordinator ${coordinator.url}, Temporal ${server.address}. Ctrl-C stops it.`);
+      out(
+        `Everything keeps running (--keep-running): Web UI ${server.uiUrl}, coordinator ${coordinator.url}, Temporal ${server.address}. Ctrl-C stops it.`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
     await handle.terminate('demo finished').catch(() => undefined);
@@ -190,7 +242,10 @@ function statusWatcher(read: () => Promise<WarehouseStatus>, show: (line: string
       for (;;) {
         const s = await read();
         if (done(s)) return;
-        if (Date.now() > deadline) throw new Error(`the demo waited ${timeoutMs / 1000}s for ${what}; last state ${s.state.state}, groups ${s.state.current}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `the demo waited ${timeoutMs / 1000}s for ${what}; last state ${s.state.state}, groups ${s.state.current}`,
+          );
         await new Promise((r) => setTimeout(r, 500));
       }
     },

@@ -101,7 +101,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     await waitFor('kube-apiserver /readyz', deadline, processes, () => readyz(server, pki));
     log(`local cluster: kube-apiserver ready at ${server} after ${elapsed()}`);
 
-    processes.push(spawnLogged('kube-controller-manager', bin('kube-controller-manager'), kcmArgs(kubeconfigPath, pki), spawnOpts));
+    processes.push(
+      spawnLogged('kube-controller-manager', bin('kube-controller-manager'), kcmArgs(kubeconfigPath, pki), spawnOpts),
+    );
     processes.push(spawnLogged('kube-scheduler', bin('kube-scheduler'), schedulerArgs(kubeconfigPath), spawnOpts));
     processes.push(spawnLogged('kwok', bin('kwok'), kwokArgs(kubeconfigPath, stagesFile, kwokPort), spawnOpts));
 
@@ -247,11 +249,15 @@ function readyz(server: string, pki: Pki): Promise<boolean> {
 // up as a clear "address already in use" in that server's log.
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -298,71 +304,112 @@ function kubeconfigYaml(server: string, pki: Pki): string {
 
 function etcdArgs(stateDir: string, port: number, peerPort: number): string[] {
   return [
-    '--name', 'local',
-    '--data-dir', join(stateDir, 'etcd'),
-    '--listen-client-urls', `http://127.0.0.1:${port}`,
-    '--advertise-client-urls', `http://127.0.0.1:${port}`,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `local=http://127.0.0.1:${peerPort}`,
+    '--name',
+    'local',
+    '--data-dir',
+    join(stateDir, 'etcd'),
+    '--listen-client-urls',
+    `http://127.0.0.1:${port}`,
+    '--advertise-client-urls',
+    `http://127.0.0.1:${port}`,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster',
+    `local=http://127.0.0.1:${peerPort}`,
     // The data is thrown away with the cluster; fsync would only slow every write.
     '--unsafe-no-fsync',
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
   ];
 }
 
 function apiserverArgs(stateDir: string, pki: Pki, port: number, etcdPort: number): string[] {
   return [
-    '--etcd-servers', `http://127.0.0.1:${etcdPort}`,
-    '--bind-address', '127.0.0.1',
-    '--advertise-address', '127.0.0.1',
-    '--secure-port', String(port),
-    '--cert-dir', join(stateDir, 'apiserver-certs'),
-    '--tls-cert-file', pki.apiserverCert,
-    '--tls-private-key-file', pki.apiserverKey,
-    '--client-ca-file', pki.caCert,
-    '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
-    '--service-account-key-file', pki.serviceAccountPub,
-    '--service-account-signing-key-file', pki.serviceAccountKey,
-    '--service-cluster-ip-range', '10.0.0.0/24',
-    '--authorization-mode', 'Node,RBAC',
+    '--etcd-servers',
+    `http://127.0.0.1:${etcdPort}`,
+    '--bind-address',
+    '127.0.0.1',
+    '--advertise-address',
+    '127.0.0.1',
+    '--secure-port',
+    String(port),
+    '--cert-dir',
+    join(stateDir, 'apiserver-certs'),
+    '--tls-cert-file',
+    pki.apiserverCert,
+    '--tls-private-key-file',
+    pki.apiserverKey,
+    '--client-ca-file',
+    pki.caCert,
+    '--service-account-issuer',
+    'https://kubernetes.default.svc.cluster.local',
+    '--service-account-key-file',
+    pki.serviceAccountPub,
+    '--service-account-signing-key-file',
+    pki.serviceAccountKey,
+    '--service-cluster-ip-range',
+    '10.0.0.0/24',
+    '--authorization-mode',
+    'Node,RBAC',
     // Required with a loopback advertise address: the endpoint reconciler rejects 127.0.0.1 for the kubernetes
     // Service and the apiserver never becomes ready.
-    '--endpoint-reconciler-type', 'none',
+    '--endpoint-reconciler-type',
+    'none',
   ];
 }
 
 function kcmArgs(kubeconfig: string, pki: Pki): string[] {
-  return [...schedulerArgs(kubeconfig), '--service-account-private-key-file', pki.serviceAccountKey, '--root-ca-file', pki.caCert];
+  return [
+    ...schedulerArgs(kubeconfig),
+    '--service-account-private-key-file',
+    pki.serviceAccountKey,
+    '--root-ca-file',
+    pki.caCert,
+  ];
 }
 
 /** What the scheduler needs, and the controller manager too. */
 function schedulerArgs(kubeconfig: string): string[] {
   return [
-    '--kubeconfig', kubeconfig,
-    '--authentication-kubeconfig', kubeconfig,
-    '--authorization-kubeconfig', kubeconfig,
-    '--bind-address', '127.0.0.1',
+    '--kubeconfig',
+    kubeconfig,
+    '--authentication-kubeconfig',
+    kubeconfig,
+    '--authorization-kubeconfig',
+    kubeconfig,
+    '--bind-address',
+    '127.0.0.1',
     // Port 0 disables the health/metrics server, whose default fixed port would clash between parallel clusters.
-    '--secure-port', '0',
+    '--secure-port',
+    '0',
     '--leader-elect=false',
   ];
 }
 
 function kwokArgs(kubeconfig: string, stagesFile: string, port: number): string[] {
   return [
-    '--kubeconfig', kubeconfig,
-    '--config', stagesFile,
-    '--node-lease-duration-seconds', '40',
+    '--kubeconfig',
+    kubeconfig,
+    '--config',
+    stagesFile,
+    '--node-lease-duration-seconds',
+    '40',
     // Only the node we create (annotated kwok.x-k8s.io/node=fake) is faked.
     '--manage-all-nodes=false',
-    '--manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=fake',
+    '--manage-nodes-with-annotation-selector',
+    'kwok.x-k8s.io/node=fake',
     '--manage-nodes-with-label-selector=',
-    '--disregard-status-with-annotation-selector', 'kwok.x-k8s.io/status=custom',
+    '--disregard-status-with-annotation-selector',
+    'kwok.x-k8s.io/status=custom',
     '--disregard-status-with-label-selector=',
-    '--cidr', '10.0.1.1/24',
-    '--node-ip', '10.0.1.1',
-    '--server-address', `127.0.0.1:${port}`,
+    '--cidr',
+    '10.0.1.1/24',
+    '--node-ip',
+    '10.0.1.1',
+    '--server-address',
+    `127.0.0.1:${port}`,
   ];
 }
 

@@ -26,7 +26,9 @@ async function openssl(cwd: string, args: string[]): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') {
-      throw new Error('openssl is needed to create the local cluster\'s certificates; install it (apt-get install openssl)');
+      throw new Error(
+        "openssl is needed to create the local cluster's certificates; install it (apt-get install openssl)",
+      );
     }
     throw new Error(`openssl ${args.join(' ')} failed in ${cwd}: ${e.stderr ?? e.message}`);
   }
@@ -43,26 +45,58 @@ async function signedCert(dir: string, name: string, subject: string, ext: strin
   await writeFile(join(dir, `${name}.ext`), ext);
   // Explicit serials: the certificates are signed concurrently, and -CAcreateserial would race on ca.srl.
   await openssl(dir, [
-    'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key',
-    '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-    '-days', '365', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
+    '-days',
+    '365',
+    '-sha256',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
   ]);
 }
 
 export async function generatePki(dir: string): Promise<Pki> {
   await mkdir(dir, { recursive: true });
   await genKey(dir, 'ca.key');
-  await openssl(dir, ['req', '-x509', '-new', '-nodes', '-key', 'ca.key', '-sha256', '-days', '365', '-subj', '/CN=impala-autoscaler-local-ca', '-out', 'ca.crt']);
+  await openssl(dir, [
+    'req',
+    '-x509',
+    '-new',
+    '-nodes',
+    '-key',
+    'ca.key',
+    '-sha256',
+    '-days',
+    '365',
+    '-subj',
+    '/CN=impala-autoscaler-local-ca',
+    '-out',
+    'ca.crt',
+  ]);
   await Promise.all([
     signedCert(
-      dir, 'apiserver', '/CN=kube-apiserver',
+      dir,
+      'apiserver',
+      '/CN=kube-apiserver',
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' +
         'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,' +
         'DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n',
     ),
     // O=system:masters makes this client certificate cluster-admin (tests and the demo act as the admin).
     signedCert(
-      dir, 'admin', '/O=system:masters/CN=kubernetes-admin',
+      dir,
+      'admin',
+      '/O=system:masters/CN=kubernetes-admin',
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
     ),
     (async () => {

@@ -30,7 +30,20 @@ export interface DevServerOptions {
 
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
-  const args = ['server', 'start-dev', '--db-filename', o.dbFile, '--ip', '127.0.0.1', '--port', String(o.port), '--ui-port', String(o.uiPort), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    o.dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--ui-port',
+    String(o.uiPort),
+    '--log-level',
+    'warn',
+  ];
   for (const pragma of o.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const log = fs.openSync(o.logFile, 'a');
@@ -41,7 +54,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const deadline = Date.now() + 60000;
   while (!(await canConnect(o.port))) {
     if (exited) throw new Error(`the Temporal dev server exited at start; see ${o.logFile}`);
-    if (Date.now() > deadline) throw new Error(`the Temporal dev server did not listen on ${address} within 60 s; see ${o.logFile}`);
+    if (Date.now() > deadline)
+      throw new Error(`the Temporal dev server did not listen on ${address} within 60 s; see ${o.logFile}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return {

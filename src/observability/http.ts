@@ -55,7 +55,11 @@ export async function startObservabilityServer(o: ObservabilityServerOptions): P
   const host = o.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen for metrics on ${host}:${o.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message} (choose another with --metrics-port)`)),
+      reject(
+        new Error(
+          `cannot listen for metrics on ${host}:${o.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message} (choose another with --metrics-port)`,
+        ),
+      ),
     );
     server.listen(o.port, host, () => resolve());
   });
@@ -63,9 +67,10 @@ export async function startObservabilityServer(o: ObservabilityServerOptions): P
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

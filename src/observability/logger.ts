@@ -18,15 +18,35 @@ export interface LoggerOptions {
 }
 
 // Secrets never reach a log line, even if someone logs an options object by mistake.
-const REDACT = ['apiKey', '*.apiKey', 'password', '*.password', 'authorization', '*.authorization', 'headers.authorization'];
+const REDACT = [
+  'apiKey',
+  '*.apiKey',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+];
 
 export function createLogger(o: LoggerOptions = {}): Logger {
   const destination = o.destination ?? process.stdout;
   const usePretty = o.pretty ?? Boolean((destination as { isTTY?: boolean }).isTTY);
-  const options = { level: o.level ?? 'info', base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' } };
+  const options = {
+    level: o.level ?? 'info',
+    base: { pid: process.pid },
+    redact: { paths: REDACT, censor: '[redacted]' },
+  };
   if (usePretty) {
     // Synchronous pretty stream (no transport worker thread): lines stay in order with the process's other output.
-    return pino(options, pretty({ destination: destination as NodeJS.WritableStream & { write: (s: string) => boolean }, colorize: true, sync: true, ignore: 'pid,hostname,sdkComponent,namespace,taskQueue,runId,workflowType' }));
+    return pino(
+      options,
+      pretty({
+        destination: destination as NodeJS.WritableStream & { write: (s: string) => boolean },
+        colorize: true,
+        sync: true,
+        ignore: 'pid,hostname,sdkComponent,namespace,taskQueue,runId,workflowType',
+      }),
+    );
   }
   return pino(options, destination as pino.DestinationStream);
 }

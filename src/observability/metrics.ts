@@ -22,23 +22,49 @@ export class AutoscalerMetrics {
 
   constructor(registry = new Registry()) {
     this.registry = registry;
-    const counter = (name: string, help: string) => new Counter({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
-    const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
-    this.scaleUp = counter('impala_autoscaler_scale_up_calls_total', 'Executor groups the autoscaler asked to add to scale up (resumes not counted)');
-    this.scaleDown = counter('impala_autoscaler_scale_down_calls_total', 'Executor groups the autoscaler asked to remove one at a time (scale-down, above max, failed scale-up rollback)');
-    this.suspend = counter('impala_autoscaler_suspend_calls_total', 'Times a warehouse was suspended (every executor group removed)');
+    const counter = (name: string, help: string) =>
+      new Counter({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
+    const gauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
+    this.scaleUp = counter(
+      'impala_autoscaler_scale_up_calls_total',
+      'Executor groups the autoscaler asked to add to scale up (resumes not counted)',
+    );
+    this.scaleDown = counter(
+      'impala_autoscaler_scale_down_calls_total',
+      'Executor groups the autoscaler asked to remove one at a time (scale-down, above max, failed scale-up rollback)',
+    );
+    this.suspend = counter(
+      'impala_autoscaler_suspend_calls_total',
+      'Times a warehouse was suspended (every executor group removed)',
+    );
     this.resume = counter('impala_autoscaler_resume_calls_total', 'Times a suspended warehouse was resumed');
-    this.loadReadFailures = counter('impala_autoscaler_load_read_failures_total', "Ticks whose load reading failed (load unknown: the tick changed nothing)");
+    this.loadReadFailures = counter(
+      'impala_autoscaler_load_read_failures_total',
+      'Ticks whose load reading failed (load unknown: the tick changed nothing)',
+    );
     this.scaleUpFailures = counter(
       'impala_autoscaler_scale_up_failures_total',
       'Failed scale-ups: creates the Kubernetes API refused (e.g. exceeded quota) and groups not ready by scaleUpTimeoutSeconds (the reason is in the decision log and warehouse status)',
     );
-    this.scaleUpBackoff = gauge('impala_autoscaler_scale_up_backoff_seconds', 'Seconds before the next scale-up may be tried after failed ones (0: not backing off)');
+    this.scaleUpBackoff = gauge(
+      'impala_autoscaler_scale_up_backoff_seconds',
+      'Seconds before the next scale-up may be tried after failed ones (0: not backing off)',
+    );
     this.groups = gauge('impala_autoscaler_executor_groups', 'Executor groups ready at the last tick');
     this.target = gauge('impala_autoscaler_target_executor_groups', 'Executor groups wanted (ready + being created)');
-    this.queued = gauge('impala_autoscaler_queries_queued', "Queries queued in the warehouse's group set at the last known reading");
-    this.running = gauge('impala_autoscaler_queries_running', "Queries running in the warehouse's group set at the last known reading");
-    this.lastTick = gauge('impala_autoscaler_last_tick_timestamp_seconds', 'When the warehouse last completed a tick (worker clock)');
+    this.queued = gauge(
+      'impala_autoscaler_queries_queued',
+      "Queries queued in the warehouse's group set at the last known reading",
+    );
+    this.running = gauge(
+      'impala_autoscaler_queries_running',
+      "Queries running in the warehouse's group set at the last known reading",
+    );
+    this.lastTick = gauge(
+      'impala_autoscaler_last_tick_timestamp_seconds',
+      'When the warehouse last completed a tick (worker clock)',
+    );
   }
 
   /** One tick of one warehouse. Gauges keep their last known load when a reading fails. */
@@ -51,7 +77,15 @@ export class AutoscalerMetrics {
     if (r.loadUnknown) this.loadReadFailures.inc(l);
     if (r.scaleUpFailures) this.scaleUpFailures.inc(l, r.scaleUpFailures);
     // Counters appear with 0 from a warehouse's first tick, so that rate() and alerts see the series at once.
-    for (const c of [this.scaleUp, this.scaleDown, this.suspend, this.resume, this.loadReadFailures, this.scaleUpFailures]) c.inc(l, 0);
+    for (const c of [
+      this.scaleUp,
+      this.scaleDown,
+      this.suspend,
+      this.resume,
+      this.loadReadFailures,
+      this.scaleUpFailures,
+    ])
+      c.inc(l, 0);
     this.scaleUpBackoff.set(l, r.scaleUpBackoffSeconds);
     this.groups.set(l, r.current);
     this.target.set(l, r.target);

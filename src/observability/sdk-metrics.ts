@@ -18,14 +18,27 @@ class SdkMetric {
   private readonly series = new Map<string, Series>();
   private readonly bounds: number[];
 
-  constructor(readonly name: string, readonly help: string, readonly type: 'counter' | 'gauge' | 'histogram', isDuration: boolean) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge' | 'histogram',
+    isDuration: boolean,
+  ) {
     this.bounds = isDuration ? DURATION_BUCKETS : VALUE_BUCKETS;
   }
 
   update(kind: string, value: number, labels: Labels): void {
     const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { labels, value: 0, ...(this.type === 'histogram' ? { buckets: this.bounds.map(() => 0), sum: 0, count: 0 } : {}) }));
+    if (!s)
+      this.series.set(
+        key,
+        (s = {
+          labels,
+          value: 0,
+          ...(this.type === 'histogram' ? { buckets: this.bounds.map(() => 0), sum: 0, count: 0 } : {}),
+        }),
+      );
     if (this.type === 'histogram') {
       this.bounds.forEach((b, i) => value <= b && s.buckets![i]++);
       s.sum! += value;
@@ -42,7 +55,13 @@ class SdkMetric {
         values.push({ labels: s.labels, value: s.value });
         continue;
       }
-      this.bounds.forEach((b, i) => values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le: String(b) }, value: s.buckets![i] }));
+      this.bounds.forEach((b, i) =>
+        values.push({
+          metricName: `${this.name}_bucket`,
+          labels: { ...s.labels, le: String(b) },
+          value: s.buckets![i],
+        }),
+      );
       values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count! });
       values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum! });
       values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count! });

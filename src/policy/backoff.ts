@@ -28,7 +28,10 @@ export function scaleUpFailure(
 ): Required<Pick<PolicyState, 'lastScaleUpFailure' | 'scaleUpBackoff'>> {
   const failures = (s.scaleUpBackoff?.failures ?? 0) + 1;
   const ticks = Math.max(1, Math.ceil(backoffSeconds(spec, failures) / spec.pollIntervalSeconds));
-  return { lastScaleUpFailure: { tick: s.tick, groups, reason }, scaleUpBackoff: { failures, untilTick: s.tick + ticks, reason } };
+  return {
+    lastScaleUpFailure: { tick: s.tick, groups, reason },
+    scaleUpBackoff: { failures, untilTick: s.tick + ticks, reason },
+  };
 }
 
 /**
@@ -37,7 +40,11 @@ export function scaleUpFailure(
  * pending nor wanted. A failed removal changes nothing here: the next tick observes the group still there and
  * decides again. Runs started before the current rules keep their state as it was.
  */
-export function afterActions(spec: WarehouseSpec, state: PolicyState, failed: { action: Action; error: string }[]): PolicyState {
+export function afterActions(
+  spec: WarehouseSpec,
+  state: PolicyState,
+  failed: { action: Action; error: string }[],
+): PolicyState {
   if (!rulesFrom(state, 'release-3')) return state;
   const adds = failed.filter((f) => f.action.type === 'add');
   if (adds.length === 0) return state;
@@ -64,7 +71,10 @@ export function backingOff(s: PolicyState): boolean {
  */
 export function backoffNote(spec: WarehouseSpec, s: PolicyState, atMs: number | undefined): string {
   const b = s.scaleUpBackoff!;
-  const when = atMs === undefined ? '' : ` (${new Date(atMs + (b.untilTick - s.tick) * spec.pollIntervalSeconds * 1000).toISOString()})`;
+  const when =
+    atMs === undefined
+      ? ''
+      : ` (${new Date(atMs + (b.untilTick - s.tick) * spec.pollIntervalSeconds * 1000).toISOString()})`;
   return `scale-up is backing off after ${b.failures} failed attempts until tick ${b.untilTick}${when}: ${b.reason}`;
 }
 

@@ -10,7 +10,9 @@ export const MIB = 1024 * 1024;
 export function groupsNeeded(spec: WarehouseSpec, queries: number, memBytesPerQuery: number[]): number {
   if (queries <= 0) return 0;
   const capacity = spec.executorMemoryMb * MIB;
-  const mems = Array.from({ length: queries }, (_, i) => Math.min(memBytesPerQuery[i] ?? 0, capacity)).sort((a, b) => b - a);
+  const mems = Array.from({ length: queries }, (_, i) => Math.min(memBytesPerQuery[i] ?? 0, capacity)).sort(
+    (a, b) => b - a,
+  );
   const bins: { slots: number; free: number }[] = [];
   for (const m of mems) {
     const bin = bins.find((b) => b.slots > 0 && b.free >= m);
@@ -25,7 +27,12 @@ export function groupsNeeded(spec: WarehouseSpec, queries: number, memBytesPerQu
 }
 
 /** Would `groups` groups still hold what runs now, by slots and by memory? */
-export function holds(spec: WarehouseSpec, groups: number, running: number, memReservedBytes: number): { slots: boolean; memory: boolean } {
+export function holds(
+  spec: WarehouseSpec,
+  groups: number,
+  running: number,
+  memReservedBytes: number,
+): { slots: boolean; memory: boolean } {
   return {
     slots: groups * spec.queriesPerGroup >= running,
     memory: groups * spec.executorsPerGroup * spec.executorMemoryMb * MIB >= memReservedBytes,
@@ -38,12 +45,18 @@ export function holds(spec: WarehouseSpec, groups: number, running: number, memR
  * queries' memory (earlier releases' histories, a coordinator without running_queries). Queries the lists miss (the
  * pool-wide count ahead of them) take a slot each.
  */
-export function runningGroupsNeeded(spec: WarehouseSpec, load: Pick<Load, 'running' | 'runningMem'>): number | undefined {
+export function runningGroupsNeeded(
+  spec: WarehouseSpec,
+  load: Pick<Load, 'running' | 'runningMem'>,
+): number | undefined {
   if (!load.runningMem) return undefined;
   return groupsNeeded(spec, Math.max(load.running, queriesIn(load.runningMem)), expand(load.runningMem));
 }
 
-type LoadFigures = Pick<Load, 'running' | 'memReservedBytes' | 'queued' | 'queuedQueryMemBytes' | 'queuedMem' | 'runningMem'>;
+type LoadFigures = Pick<
+  Load,
+  'running' | 'memReservedBytes' | 'queued' | 'queuedQueryMemBytes' | 'queuedMem' | 'runningMem'
+>;
 
 /**
  * The groups the load needed at one instant: the fewest that hold what runs (by slots and by memory — with

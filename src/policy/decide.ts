@@ -13,13 +13,29 @@ import type { Counters, Decision, GroupObservation, Load, Observation, PolicySta
 const ZERO: Counters = { up: 0, down: 0, suspend: 0, inScaleUp: 0 };
 
 export function initialState(): PolicyState {
-  return { tick: 0, current: 0, target: 0, counters: { ...ZERO }, paused: false, operatorSuspended: false, intent: 'none', state: 'Running', pending: [] };
+  return {
+    tick: 0,
+    current: 0,
+    target: 0,
+    counters: { ...ZERO },
+    paused: false,
+    operatorSuspended: false,
+    intent: 'none',
+    state: 'Running',
+    pending: [],
+  };
 }
 
 export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation): Decision {
   const s: PolicyState = structuredCloneState(prev);
   s.tick = prev.tick + 1;
-  const t = new Tick(spec, limitsOf(spec, s.presets ?? 'current'), s, obs.takenIndexes, obs.kind === 'known' ? obs.atMs : undefined);
+  const t = new Tick(
+    spec,
+    limitsOf(spec, s.presets ?? 'current'),
+    s,
+    obs.takenIndexes,
+    obs.kind === 'known' ? obs.atMs : undefined,
+  );
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {
@@ -30,14 +46,21 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
 }
 
 function structuredCloneState(p: PolicyState): PolicyState {
-  return { ...p, counters: { ...p.counters }, pending: p.pending.map((x) => ({ ...x })), lastScaleUpFailure: p.lastScaleUpFailure && { ...p.lastScaleUpFailure, groups: [...p.lastScaleUpFailure.groups] } };
+  return {
+    ...p,
+    counters: { ...p.counters },
+    pending: p.pending.map((x) => ({ ...x })),
+    lastScaleUpFailure: p.lastScaleUpFailure && { ...p.lastScaleUpFailure, groups: [...p.lastScaleUpFailure.groups] },
+  };
 }
 
 function unknownLoad(t: Tick, reason: string): void {
   // Nothing may change on a load we could not read: no counter advances, no group is added or removed.
   t.s.state = 'LoadUnknown';
   t.say(`Load for Group Set: ${t.spec.groupSet} is unknown: ${reason}`);
-  t.say(`needsScaleDown/needsSuspend is false as the load is unknown; counters held (scale-down ${t.s.counters.down}, suspend ${t.s.counters.suspend}).`);
+  t.say(
+    `needsScaleDown/needsSuspend is false as the load is unknown; counters held (scale-down ${t.s.counters.down}, suspend ${t.s.counters.suspend}).`,
+  );
   if (t.s.intent !== 'none') t.say(`Operator ${t.s.intent} waits for a known load reading.`);
 }
 
@@ -56,7 +79,10 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
   // Level-triggered: current, target and pending come from what exists now, not from what the last tick did.
   s.current = ready.length;
   s.target = kept.length;
-  s.pending = pending.map((g) => ({ name: g.name, sinceTick: prev.pending.find((p) => p.name === g.name)?.sinceTick ?? s.tick }));
+  s.pending = pending.map((g) => ({
+    name: g.name,
+    sinceTick: prev.pending.find((p) => p.name === g.name)?.sinceTick ?? s.tick,
+  }));
   s.state = 'Running';
   if (t.release3 && live.length > 0) delete s.autoSuspended;
   learnHistory(t, load, ready, prev);
@@ -65,7 +91,8 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
   if (t.release3) replaceDegraded(t, view, groups);
   if (scaleUpInProgress(t, load, pending)) return;
   if (prewarm(t, kept, groups)) return;
-  if (live.length === 0 && (!t.release3 || suspendedBefore(prev) || limits.minGroups === 0)) return suspended(t, load, groups);
+  if (live.length === 0 && (!t.release3 || suspendedBefore(prev) || limits.minGroups === 0))
+    return suspended(t, load, groups);
   if (kept.length < limits.minGroups) return belowMin(t, kept, groups);
   if (kept.length > limits.maxGroups) return aboveMax(t, ready, degraded);
   if (load.queued > 0) return queued(t, load, groups);
@@ -107,7 +134,9 @@ function partialHold(t: Tick): void {
   const { s } = t;
   const who = `${t.unreachable!.length > 1 ? 'coordinators' : 'coordinator'} ${t.unreachable!.join(', ')}`;
   s.state = 'Running';
-  t.say(`needsScaleDown/needsSuspend is false as ${who} did not answer: the running queries of each executor group are not fully known; counters held (scale-down ${s.counters.down}, suspend ${s.counters.suspend}).`);
+  t.say(
+    `needsScaleDown/needsSuspend is false as ${who} did not answer: the running queries of each executor group are not fully known; counters held (scale-down ${s.counters.down}, suspend ${s.counters.suspend}).`,
+  );
 }
 
 /**
@@ -142,7 +171,9 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
   // A forecast is no reason to retry a scale-up that keeps failing; a queue says so in its own line.
   if (t.release3 && backingOff(s)) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
-  t.say(`Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`);
+  t.say(
+    `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`,
+  );
   t.add(coming.groups - live.length, groups, 'prewarm');
   pendingLine(t);
   if (!spec.dryRun) s.state = 'ScalingUp';
@@ -218,18 +249,24 @@ function scaleUpInProgress(t: Tick, load: Load, notReady: GroupObservation[]): b
   s.counters.up = 0;
   s.counters.down = 0;
   s.counters.suspend = 0;
-  t.say(`needsScaleDown/needsSuspend is false as scaling in progress, current executor groups=${s.current}, target =${s.target}`);
+  t.say(
+    `needsScaleDown/needsSuspend is false as scaling in progress, current executor groups=${s.current}, target =${s.target}`,
+  );
   if (t.release3) return timedScaleUp(t, load, notReady);
   if (s.counters.inScaleUp >= limits.scaleUpTimeoutTicks) {
     const names = notReady.map((g) => g.name);
     const reason = `${names.join(', ')} not ready after ${spec.scaleUpTimeoutSeconds}s`;
-    t.say(`Scale up from ${s.current} to ${s.target} Executor Groups has failed: ${reason}; removing the groups that never became ready.`);
+    t.say(
+      `Scale up from ${s.current} to ${s.target} Executor Groups has failed: ${reason}; removing the groups that never became ready.`,
+    );
     if (!spec.dryRun) s.lastScaleUpFailure = { tick: s.tick, groups: names, reason };
     t.remove(notReady, 'rollback');
     s.counters.inScaleUp = 0;
     return true;
   }
-  t.say(`enoughConsecutive InScaleUp calls false as current ${s.counters.inScaleUp} target ${limits.scaleUpTimeoutTicks}`);
+  t.say(
+    `enoughConsecutive InScaleUp calls false as current ${s.counters.inScaleUp} target ${limits.scaleUpTimeoutTicks}`,
+  );
   s.counters.inScaleUp += 1;
   t.say(`Scale up from ${s.current} to ${s.target} Executor Groups is in progress.`);
   s.state = 'ScalingUp';
@@ -247,7 +284,9 @@ function timedScaleUp(t: Tick, load: Load, pending: GroupObservation[]): boolean
   // Kubernetes' reason, when it gives one; Impala's disagreement was said with the groups (degraded.ts classify).
   for (const { g, why } of whys) if (why && !g.ready) t.say(`Executor group ${g.name} is not ready yet: ${why}.`);
   if (s.counters.inScaleUp < limits.scaleUpTimeoutTicks) {
-    t.say(`enoughConsecutive InScaleUp calls false as current ${s.counters.inScaleUp} target ${limits.scaleUpTimeoutTicks}`);
+    t.say(
+      `enoughConsecutive InScaleUp calls false as current ${s.counters.inScaleUp} target ${limits.scaleUpTimeoutTicks}`,
+    );
     s.counters.inScaleUp += 1;
     t.say(`Scale up from ${s.current} to ${s.target} Executor Groups is in progress.`);
     s.state = 'ScalingUp';
@@ -257,12 +296,18 @@ function timedScaleUp(t: Tick, load: Load, pending: GroupObservation[]): boolean
     const names = pending.map((g) => g.name);
     const causes = whys.filter((x) => x.why).map((x) => (pending.length > 1 ? `${x.g.name}: ${x.why}` : x.why));
     const reason = `${names.join(', ')} not ready after ${spec.scaleUpTimeoutSeconds}s${causes.length ? ` (${causes.join('; ')})` : ''}`;
-    t.say(`Scale up from ${s.current} to ${s.target} Executor Groups has failed: ${reason}; removing the groups that never became ready.`);
+    t.say(
+      `Scale up from ${s.current} to ${s.target} Executor Groups has failed: ${reason}; removing the groups that never became ready.`,
+    );
     if (!spec.dryRun) Object.assign(s, scaleUpFailure(spec, s, names, reason));
   }
   const busy = pending.filter((g) => t.busy(g));
-  for (const g of busy) t.say(`Executor group ${g.name} never became ready but ${busyText(t, g)}; removing it once idle.`);
-  t.remove(pending.filter((g) => !t.busy(g)), 'rollback');
+  for (const g of busy)
+    t.say(`Executor group ${g.name} never became ready but ${busyText(t, g)}; removing it once idle.`);
+  t.remove(
+    pending.filter((g) => !t.busy(g)),
+    'rollback',
+  );
   // Past the timeout the counter goes on while a busy group waits to be removed, so the failure is recorded once.
   s.counters.inScaleUp = busy.length > 0 ? s.counters.inScaleUp + 1 : 0;
   return true;
@@ -297,8 +342,13 @@ function aboveMax(t: Tick, ready: GroupObservation[], degraded: GroupObservation
   const { s, limits } = t;
   const excess = s.target - limits.maxGroups;
   t.say(`needsScaleDown is true as there are ${s.target} executor groups, above the maximum ${limits.maxGroups}.`);
-  const idle = (t.release3 ? [...idleHighestFirst(t, degraded), ...idleHighestFirst(t, ready)] : idleHighestFirst(t, ready)).slice(0, excess);
-  if (idle.length < excess) t.say(`${excess - idle.length} executor groups above the maximum have running queries; waiting for them to go idle.`);
+  const idle = (
+    t.release3 ? [...idleHighestFirst(t, degraded), ...idleHighestFirst(t, ready)] : idleHighestFirst(t, ready)
+  ).slice(0, excess);
+  if (idle.length < excess)
+    t.say(
+      `${excess - idle.length} executor groups above the maximum have running queries; waiting for them to go idle.`,
+    );
   t.remove(idle, 'above-max');
   s.counters = { ...ZERO };
   if (idle.length > 0 && !t.spec.dryRun) s.state = 'ScalingDown';
@@ -311,7 +361,9 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
   t.say(`needsScaleDown/needsSuspend is false as there are ${load.queued} queries queued.`);
   if (s.target >= limits.maxGroups) {
     s.counters.up = 0;
-    t.say(`needsScaleUp is false as executor groups are at the maximum ${limits.maxGroups}, with ${load.queued} queries queued.`);
+    t.say(
+      `needsScaleUp is false as executor groups are at the maximum ${limits.maxGroups}, with ${load.queued} queries queued.`,
+    );
     return;
   }
   if (t.release3 && backingOff(s)) {
@@ -352,7 +404,9 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
   const needed = t.release3 ? runningGroupsNeeded(spec, load) : undefined;
   if (needed !== undefined && needed > fewer) {
     s.counters.down = 0;
-    t.say(`needsScaleDown is false as ${fewer} executor groups would not hold ${load.running} running queries by their per-executor memory (they need ${needed}).`);
+    t.say(
+      `needsScaleDown is false as ${fewer} executor groups would not hold ${load.running} running queries by their per-executor memory (they need ${needed}).`,
+    );
     return;
   }
   const held = heldByHistory(t, s.current);
@@ -361,10 +415,15 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     t.say(`needsScaleDown is false as ${held}.`);
     return;
   }
-  t.say(`needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${load.running} running queries.`);
+  t.say(
+    `needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${load.running} running queries.`,
+  );
   if (limits.release === 'surplus') {
     const peak = s.counters.down === 0 ? undefined : s.downPeak;
-    s.downPeak = { running: Math.max(peak?.running ?? 0, load.running), memReservedBytes: Math.max(peak?.memReservedBytes ?? 0, load.memReservedBytes) };
+    s.downPeak = {
+      running: Math.max(peak?.running ?? 0, load.running),
+      memReservedBytes: Math.max(peak?.memReservedBytes ?? 0, load.memReservedBytes),
+    };
     if (needed !== undefined) s.downPeak.groups = Math.max(peak?.groups ?? 0, needed);
   }
   if (s.counters.down < limits.downTicks) {
@@ -432,7 +491,9 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
     return;
   }
   s.counters = { ...ZERO };
-  t.say(`Suspending warehouse: ${spec.name} after ${spec.autoSuspend.timeoutSeconds}s idle; removing ${live.length} executor groups.`);
+  t.say(
+    `Suspending warehouse: ${spec.name} after ${spec.autoSuspend.timeoutSeconds}s idle; removing ${live.length} executor groups.`,
+  );
   t.remove(live, 'suspend');
   if (spec.dryRun) return;
   s.state = 'Suspended';

@@ -40,7 +40,8 @@ export function classify(t: Tick, load: Load, live: GroupObservation[], prev: Po
   const capacity = (g: GroupObservation) => g.ready && impalaView(spec, load, g) === 'healthy';
   for (const g of live) {
     const h = impalaView(spec, load, g);
-    if (g.ready && h !== 'healthy') t.say(`Executor group ${g.name} is Ready in Kubernetes but not healthy in Impala: ${impalaDetail(spec, g, h)}.`);
+    if (g.ready && h !== 'healthy')
+      t.say(`Executor group ${g.name} is Ready in Kubernetes but not healthy in Impala: ${impalaDetail(spec, g, h)}.`);
   }
   const seen = new Map((prev.seenReady ?? []).map((x) => [x.name, x.tick]));
   const ready = live.filter(capacity);
@@ -68,7 +69,12 @@ export function classify(t: Tick, load: Load, live: GroupObservation[], prev: Po
   }
   setOrDelete(s, 'notCapacity', notes);
   const retiring = wasReady.filter((g) => replacing.some((r) => r.name === g.name));
-  return { ready, pending: notReady.filter((g) => !seen.has(g.name)), degraded: wasReady.filter((g) => !retiring.includes(g)), retiring };
+  return {
+    ready,
+    pending: notReady.filter((g) => !seen.has(g.name)),
+    degraded: wasReady.filter((g) => !retiring.includes(g)),
+    retiring,
+  };
 }
 
 /**
@@ -84,7 +90,9 @@ export function replaceDegraded(t: Tick, view: GroupsView, groups: GroupObservat
     const readyAt = s.seenReady!.find((x) => x.name === d.name)!.tick;
     const degradedFor = s.tick - readyAt - 1;
     if (degradedFor < limits.degradedTicks) {
-      t.say(`enoughConsecutive Degraded calls false for ${d.name} as current ${degradedFor} target ${limits.degradedTicks}`);
+      t.say(
+        `enoughConsecutive Degraded calls false for ${d.name} as current ${degradedFor} target ${limits.degradedTicks}`,
+      );
       continue;
     }
     if (backingOff(s)) {
@@ -92,7 +100,9 @@ export function replaceDegraded(t: Tick, view: GroupsView, groups: GroupObservat
       continue;
     }
     const [index] = t.freeIndexes(1, groups);
-    t.say(`Executor group ${d.name} has not been ready since tick ${readyAt} (degradedReplaceSeconds ${spec.degradedReplaceSeconds}s); replacing it with ${groupName(index)}.`);
+    t.say(
+      `Executor group ${d.name} has not been ready since tick ${readyAt} (degradedReplaceSeconds ${spec.degradedReplaceSeconds}s); replacing it with ${groupName(index)}.`,
+    );
     t.add(1, groups, 'replace');
     if (spec.dryRun) continue;
     s.replacing = [...(s.replacing ?? []), { name: d.name, by: groupName(index) }];
@@ -128,13 +138,19 @@ function impalaView(spec: WarehouseSpec, load: Load, g: GroupObservation): Impal
 function impalaDetail(spec: WarehouseSpec, g: GroupObservation, h: Exclude<ImpalaView, 'healthy'>): string {
   const name = impalaGroupName(spec.groupSet, g.index);
   const size = spec.executorsPerGroup;
-  if (!h || h.executors < size) return `${h?.executors ?? 0} of ${size} executors registered as ${name} (check the pods' --executor_groups flag and the statestore)`;
-  if (h.blacklisted) return `${h.blacklisted} of ${h.executors} executors of ${name} blacklisted (Impala blacklists an executor whose RPCs fail; see that executor's log)`;
+  if (!h || h.executors < size)
+    return `${h?.executors ?? 0} of ${size} executors registered as ${name} (check the pods' --executor_groups flag and the statestore)`;
+  if (h.blacklisted)
+    return `${h.blacklisted} of ${h.executors} executors of ${name} blacklisted (Impala blacklists an executor whose RPCs fail; see that executor's log)`;
   if (h.quiescing) return `${name} is quiescing (an executor is shutting down)`;
   return `${h.active} of ${size} executors of ${name} active`;
 }
 
-function setOrDelete<K extends 'seenReady' | 'replacing' | 'notCapacity'>(s: PolicyState, key: K, value: NonNullable<PolicyState[K]>): void {
+function setOrDelete<K extends 'seenReady' | 'replacing' | 'notCapacity'>(
+  s: PolicyState,
+  key: K,
+  value: NonNullable<PolicyState[K]>,
+): void {
   if (value.length > 0) s[key] = value;
   else delete s[key];
 }

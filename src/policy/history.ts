@@ -45,7 +45,8 @@ export function record(h: SeasonalHistory | undefined, atMs: number, groups: num
     return { slot: abs, peaks };
   }
   const peaks = h && abs > h.slot ? [...h.peaks] : new Array<number>(SLOTS_PER_WEEK).fill(NONE);
-  if (h && abs > h.slot) for (let s = h.slot + 1; s < abs && s - h.slot <= SLOTS_PER_WEEK; s++) peaks[ringIndex(s)] = NONE;
+  if (h && abs > h.slot)
+    for (let s = h.slot + 1; s < abs && s - h.slot <= SLOTS_PER_WEEK; s++) peaks[ringIndex(s)] = NONE;
   peaks[ringIndex(abs)] = groups;
   return { slot: abs, peaks };
 }

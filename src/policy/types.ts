@@ -148,13 +148,7 @@ export interface Counters {
   inScaleUp: number;
 }
 
-export type WarehouseState =
-  | 'Running'
-  | 'ScalingUp'
-  | 'ScalingDown'
-  | 'Suspended'
-  | 'Paused'
-  | 'LoadUnknown';
+export type WarehouseState = 'Running' | 'ScalingUp' | 'ScalingDown' | 'Suspended' | 'Paused' | 'LoadUnknown';
 
 export interface PolicyState {
   tick: number;
@@ -214,7 +208,12 @@ export interface PolicyState {
 export type Action =
   /** `why`: 'prewarm' for groups added ahead of a forecast load, 'replace' for one added in place of a degraded one. */
   | { type: 'add'; group: string; index: number; why?: 'prewarm' | 'replace' }
-  | { type: 'remove'; group: string; index: number; why: 'scale-down' | 'suspend' | 'rollback' | 'above-max' | 'replace' };
+  | {
+      type: 'remove';
+      group: string;
+      index: number;
+      why: 'scale-down' | 'suspend' | 'rollback' | 'above-max' | 'replace';
+    };
 
 export interface Decision {
   state: PolicyState;

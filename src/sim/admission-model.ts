@@ -123,7 +123,8 @@ export class AdmissionModel {
     if (!Number.isInteger(config.queriesPerGroup) || config.queriesPerGroup < 1) {
       throw new Error(`queriesPerGroup must be a positive integer (got ${config.queriesPerGroup})`);
     }
-    if (!(config.executorMemBytes > 0)) throw new Error(`executorMemBytes must be positive (got ${config.executorMemBytes})`);
+    if (!(config.executorMemBytes > 0))
+      throw new Error(`executorMemBytes must be positive (got ${config.executorMemBytes})`);
     this.config = { executorHost: (g, i) => `${g}-${i}:27000`, ...config };
   }
 
@@ -311,7 +312,8 @@ export class AdmissionModel {
     pool.totalAdmitted += 1;
     const wait = q.admittedAt - q.submittedAt;
     // PoolStats::UpdateWaitTime: the first wait seeds the average.
-    pool.waitTimeMsEma = pool.waitTimeMsEma === 0 ? wait : pool.waitTimeMsEma * (1 - EMA_MULTIPLIER) + wait * EMA_MULTIPLIER;
+    pool.waitTimeMsEma =
+      pool.waitTimeMsEma === 0 ? wait : pool.waitTimeMsEma * (1 - EMA_MULTIPLIER) + wait * EMA_MULTIPLIER;
     return { type: 'admitted', id: q.id, at: this.now, group: q.group };
   }
 

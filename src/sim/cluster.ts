@@ -101,7 +101,10 @@ export class ClusterSimulator {
     const id = `${(0x5a17 * 0x10000 + this.seq).toString(16).padStart(16, '0')}:${this.seq.toString(16).padStart(16, '0')}`;
     const pool = o.pool ?? this.groupSet;
     const memBytes = Math.round((o.memMb ?? this.options.defaultQueryMemMb ?? 1024) * MB);
-    const { query, events } = this.model.submit({ id, pool, memBytes, durationMs: o.durationMs, coordinator: o.coordinator }, this.model.time());
+    const { query, events } = this.model.submit(
+      { id, pool, memBytes, durationMs: o.durationMs, coordinator: o.coordinator },
+      this.model.time(),
+    );
     if (o.sql !== undefined) this.sql.set(id, o.sql);
     this.emit(events);
     this.schedule();
@@ -153,7 +156,12 @@ export class ClusterSimulator {
         this.members = [...groups].sort((a, b) => a.index - b.index);
         const modelGroups: ModelGroup[] = this.members
           .filter((g) => g.executors > 0 || g.healthy)
-          .map((g) => ({ name: this.impalaName(g.index), executors: g.executors, healthy: g.healthy, quiescing: g.quiescing }));
+          .map((g) => ({
+            name: this.impalaName(g.index),
+            executors: g.executors,
+            healthy: g.healthy,
+            quiescing: g.quiescing,
+          }));
         this.emit(this.model.setGroups(modelGroups, Math.max(this.now(), this.model.time())));
         this.schedule();
       } catch (err) {

@@ -79,7 +79,7 @@ export interface QueryView {
 }
 
 export function queryView(q: SimQuery, now: number): QueryView {
-  const end = q.admittedAt ?? (q.state === 'queued' ? now : q.endAt ?? now);
+  const end = q.admittedAt ?? (q.state === 'queued' ? now : (q.endAt ?? now));
   return {
     id: q.id,
     pool: q.pool,
@@ -121,7 +121,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   } catch (err) {
     if (owned) cluster.stop();
     cluster.coordinators.splice(cluster.coordinators.indexOf(me.name), 1);
-    throw new Error(`coordinator simulator cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}: ${(err as Error).message}`);
+    throw new Error(
+      `coordinator simulator cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}: ${(err as Error).message}`,
+    );
   }
   const port = (server.address() as AddressInfo).port;
   return {
@@ -157,7 +159,9 @@ async function handle(
     if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
     if (res.destroyed) return;
     if (f.status && f.status !== 200) {
-      res.writeHead(f.status, { 'content-type': 'text/html' }).end('<html><body>Simulated coordinator error</body></html>');
+      res
+        .writeHead(f.status, { 'content-type': 'text/html' })
+        .end('<html><body>Simulated coordinator error</body></html>');
       return;
     }
     cluster.sync();
@@ -180,7 +184,9 @@ async function handle(
     const m = /^\/queries\/([^/]+)$/.exec(path);
     if (m) {
       const q = cluster.query(decodeURIComponent(m[1]));
-      return q ? send(res, 200, queryView(q, cluster.model.time())) : send(res, 404, { error: `no query with id ${m[1]}` });
+      return q
+        ? send(res, 200, queryView(q, cluster.model.time()))
+        : send(res, 404, { error: `no query with id ${m[1]}` });
     }
   }
   if (req.method === 'PUT' && path === '/faults') {
@@ -200,7 +206,9 @@ async function handle(
     try {
       body = JSON.parse(await readBody(req));
     } catch (err) {
-      return send(res, 400, { error: `POST /queries: body is not JSON (${(err as Error).message}); send {"durationMs": N, "memMb"?: N, "pool"?: "...", "sql"?: "..."}` });
+      return send(res, 400, {
+        error: `POST /queries: body is not JSON (${(err as Error).message}); send {"durationMs": N, "memMb"?: N, "pool"?: "...", "sql"?: "..."}`,
+      });
     }
     const parsed = submitSchema.safeParse(body);
     if (!parsed.success) return send(res, 400, { error: `POST /queries: ${describeIssues(parsed.error)}` });

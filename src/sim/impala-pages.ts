@@ -85,7 +85,13 @@ export interface MetricGroupPage {
   child_groups?: MetricGroupPage[];
 }
 
-const metric = (name: string, value: number, kind: Metric['kind'], units: Metric['units'], description: string): Metric => ({
+const metric = (
+  name: string,
+  value: number,
+  kind: Metric['kind'],
+  units: Metric['units'],
+  description: string,
+): Metric => ({
   name,
   value,
   kind,
@@ -101,10 +107,34 @@ export function metricTree(cluster: ClusterSimulator, me: CoordinatorIdentity): 
   for (const p of cluster.model.pools()) {
     if (!mine.some((q) => q.pool === p.pool)) continue;
     admission.push(
-      metric(`admission-controller.agg-num-running.${p.pool}`, p.running, 'GAUGE', 'NONE', `Resource Pool ${p.pool} Aggregate Num Running`),
-      metric(`admission-controller.agg-num-queued.${p.pool}`, p.queued, 'GAUGE', 'NONE', `Resource Pool ${p.pool} Aggregate Queue Size`),
-      metric(`admission-controller.agg-mem-reserved.${p.pool}`, p.memReservedBytes, 'GAUGE', 'NONE', `Resource Pool ${p.pool} Aggregate Mem Reserved`),
-      metric(`admission-controller.total-admitted.${p.pool}`, p.totalAdmitted, 'COUNTER', 'NONE', `Resource Pool ${p.pool} Total Admitted`),
+      metric(
+        `admission-controller.agg-num-running.${p.pool}`,
+        p.running,
+        'GAUGE',
+        'NONE',
+        `Resource Pool ${p.pool} Aggregate Num Running`,
+      ),
+      metric(
+        `admission-controller.agg-num-queued.${p.pool}`,
+        p.queued,
+        'GAUGE',
+        'NONE',
+        `Resource Pool ${p.pool} Aggregate Queue Size`,
+      ),
+      metric(
+        `admission-controller.agg-mem-reserved.${p.pool}`,
+        p.memReservedBytes,
+        'GAUGE',
+        'NONE',
+        `Resource Pool ${p.pool} Aggregate Mem Reserved`,
+      ),
+      metric(
+        `admission-controller.total-admitted.${p.pool}`,
+        p.totalAdmitted,
+        'COUNTER',
+        'NONE',
+        `Resource Pool ${p.pool} Total Admitted`,
+      ),
     );
   }
   for (const g of groups) {
@@ -124,12 +154,48 @@ export function metricTree(cluster: ClusterSimulator, me: CoordinatorIdentity): 
   const healthy = groups.filter((g) => g.healthy);
   const backends = withExecutors.reduce((s, g) => s + g.executors, 0);
   const membership = [
-    metric('cluster-membership.backends.total', backends + cluster.coordinators.length, 'COUNTER', 'NONE', 'Total number of backends registered with the statestore'),
-    metric('cluster-membership.executor-groups.total', withExecutors.length, 'COUNTER', 'NONE', 'Total number of executor groups that have at least one executor'),
-    metric('cluster-membership.executor-groups.total-healthy', healthy.length, 'COUNTER', 'NONE', 'Total number of executor groups that are in a healthy state'),
-    metric(`cluster-membership.group-set.backends.total.${set}`, backends, 'COUNTER', 'NONE', `Total number of backends in the executor group set ${set} registered with the statestore`),
-    metric(`cluster-membership.group-set.executor-groups.total.${set}`, withExecutors.length, 'COUNTER', 'NONE', `Total number of executor groups in the executor group set ${set} that have at least one executor`),
-    metric(`cluster-membership.group-set.executor-groups.total-healthy.${set}`, healthy.length, 'COUNTER', 'NONE', `Total number of executor groups in the executor group set ${set} that are in a healthy state`),
+    metric(
+      'cluster-membership.backends.total',
+      backends + cluster.coordinators.length,
+      'COUNTER',
+      'NONE',
+      'Total number of backends registered with the statestore',
+    ),
+    metric(
+      'cluster-membership.executor-groups.total',
+      withExecutors.length,
+      'COUNTER',
+      'NONE',
+      'Total number of executor groups that have at least one executor',
+    ),
+    metric(
+      'cluster-membership.executor-groups.total-healthy',
+      healthy.length,
+      'COUNTER',
+      'NONE',
+      'Total number of executor groups that are in a healthy state',
+    ),
+    metric(
+      `cluster-membership.group-set.backends.total.${set}`,
+      backends,
+      'COUNTER',
+      'NONE',
+      `Total number of backends in the executor group set ${set} registered with the statestore`,
+    ),
+    metric(
+      `cluster-membership.group-set.executor-groups.total.${set}`,
+      withExecutors.length,
+      'COUNTER',
+      'NONE',
+      `Total number of executor groups in the executor group set ${set} that have at least one executor`,
+    ),
+    metric(
+      `cluster-membership.group-set.executor-groups.total-healthy.${set}`,
+      healthy.length,
+      'COUNTER',
+      'NONE',
+      `Total number of executor groups in the executor group set ${set} that are in a healthy state`,
+    ),
   ];
   return {
     name: 'impala-metrics',
@@ -146,7 +212,9 @@ export function metricsPage(cluster: ClusterSimulator, me: CoordinatorIdentity, 
   const root = metricTree(cluster, me);
   if (group === undefined) return { metric_group: root };
   const found = root.child_groups!.find((g) => g.name === group);
-  return found ? { metric_group: { name: found.name, metrics: found.metrics } } : { error: `Metric group ${group} not found` };
+  return found
+    ? { metric_group: { name: found.name, metrics: found.metrics } }
+    : { error: `Metric group ${group} not found` };
 }
 
 /** `/jsonmetrics`: the flat legacy form, name → value. */

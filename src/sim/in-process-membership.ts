@@ -24,6 +24,11 @@ export class InProcessMembership implements Membership {
 
 /** A fixed set of healthy groups 1..count: a standalone simulator, benchmarks and tests with no autoscaler. */
 export function fixedMembership(count: number, executorsPerGroup: number): Membership {
-  const groups: MemberGroup[] = Array.from({ length: count }, (_, i) => ({ index: i + 1, executors: executorsPerGroup, healthy: true, quiescing: false }));
+  const groups: MemberGroup[] = Array.from({ length: count }, (_, i) => ({
+    index: i + 1,
+    executors: executorsPerGroup,
+    healthy: true,
+    quiescing: false,
+  }));
   return { groups: async () => groups.map((g) => ({ ...g })) };
 }

@@ -22,7 +22,9 @@ async function main(argv: string[]): Promise<void> {
     queriesPerGroup: option(argv, '--queries-per-group', 12),
     executorMemoryMb: option(argv, '--executor-memory-mb', 16384),
   });
-  process.stdout.write(`coordinator simulator on ${sim.url} with ${groups} group(s) of ${executorsPerGroup} executors\n`);
+  process.stdout.write(
+    `coordinator simulator on ${sim.url} with ${groups} group(s) of ${executorsPerGroup} executors\n`,
+  );
   const stop = (): void => void sim.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

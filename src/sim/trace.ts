@@ -38,18 +38,23 @@ export function parseTraceCsv(text: string, where = 'trace'): TraceQuery[] {
     if (!sawData && cells[0].toLowerCase() === HEADER[0]) {
       const bad = cells.findIndex((c, k) => c.toLowerCase() !== HEADER[k]);
       if (bad >= 0 || cells.length < 2) {
-        throw new TraceError(`${at}: header must be ${HEADER.slice(0, Math.max(2, cells.length)).join(',')} (got ${line})`);
+        throw new TraceError(
+          `${at}: header must be ${HEADER.slice(0, Math.max(2, cells.length)).join(',')} (got ${line})`,
+        );
       }
       sawData = true;
       continue;
     }
     sawData = true;
     if (cells.length < 2 || cells.length > 4) {
-      throw new TraceError(`${at}: expected arrival_s,duration_s[,mem_mb][,pool] (2 to 4 columns), got ${cells.length}: ${line}`);
+      throw new TraceError(
+        `${at}: expected arrival_s,duration_s[,mem_mb][,pool] (2 to 4 columns), got ${cells.length}: ${line}`,
+      );
     }
     const num = (k: number, name: string): number => {
       const v = cells[k];
-      if (!/^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw new TraceError(`${at}: ${name} must be a number ≥ 0 (got '${v}')`);
+      if (!/^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v))
+        throw new TraceError(`${at}: ${name} must be a number ≥ 0 (got '${v}')`);
       const n = Number(v);
       if (!Number.isFinite(n)) throw new TraceError(`${at}: ${name} must be a finite number (got '${v}')`);
       return n;
@@ -58,10 +63,12 @@ export function parseTraceCsv(text: string, where = 'trace'): TraceQuery[] {
     const durationS = num(1, 'duration_s');
     const memMb = cells.length >= 3 && cells[2] !== '' ? num(2, 'mem_mb') : 0;
     const pool = cells.length === 4 && cells[3] !== '' ? cells[3] : undefined;
-    if (pool !== undefined && !/^[A-Za-z0-9_.-]+$/.test(pool)) throw new TraceError(`${at}: pool must be an Impala pool name such as root.default (got '${pool}')`);
+    if (pool !== undefined && !/^[A-Za-z0-9_.-]+$/.test(pool))
+      throw new TraceError(`${at}: pool must be an Impala pool name such as root.default (got '${pool}')`);
     out.push({ id: out.length, arrivalS, durationS, memMb, ...(pool !== undefined ? { pool } : {}) });
   }
-  if (out.length === 0) throw new TraceError(`${where}: no queries (expected rows of arrival_s,duration_s[,mem_mb][,pool])`);
+  if (out.length === 0)
+    throw new TraceError(`${where}: no queries (expected rows of arrival_s,duration_s[,mem_mb][,pool])`);
   const sorted = [...out].sort((a, b) => a.arrivalS - b.arrivalS || a.id - b.id);
   return sorted.map((q, id) => ({ ...q, id }));
 }

@@ -56,10 +56,18 @@ export async function replayTrace(trace: TraceQuery[], opts: ReplayOptions): Pro
     const res = await fetch(`${base}/queries`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ durationMs: (q.durationS * 1000) / scale, memMb: q.memMb, pool: q.pool, sql: `-- trace row ${q.id}` }),
+      body: JSON.stringify({
+        durationMs: (q.durationS * 1000) / scale,
+        memMb: q.memMb,
+        pool: q.pool,
+        sql: `-- trace row ${q.id}`,
+      }),
     });
     const body = (await res.json()) as SimQueryJson & { error?: string };
-    if (res.status !== 201) throw new Error(`trace row ${q.id}: ${base}/queries answered ${res.status}: ${body.error ?? JSON.stringify(body)}`);
+    if (res.status !== 201)
+      throw new Error(
+        `trace row ${q.id}: ${base}/queries answered ${res.status}: ${body.error ?? JSON.stringify(body)}`,
+      );
     return body.id;
   };
   // One at a time, in trace order, over the warm keep-alive connection: concurrent POSTs would each open a
@@ -80,8 +88,21 @@ export async function replayTrace(trace: TraceQuery[], opts: ReplayOptions): Pro
     const firstAt = all.get(ids[0].id)?.submittedAtMs ?? 0;
     for (const { q, id } of ids) {
       const s = all.get(id);
-      if (!s) throw new Error(`${base}/queries no longer lists query ${id} (trace row ${q.id}): was the simulator restarted?`);
-      const o: QueryOutcome = { row: q.id, arrivalS: q.arrivalS, durationS: q.durationS, id, state: s.state, queueWaitS: (s.queueWaitMs * scale) / 1000, submittedS: ((s.submittedAtMs - firstAt) * scale) / 1000, group: s.group, reason: s.reason };
+      if (!s)
+        throw new Error(
+          `${base}/queries no longer lists query ${id} (trace row ${q.id}): was the simulator restarted?`,
+        );
+      const o: QueryOutcome = {
+        row: q.id,
+        arrivalS: q.arrivalS,
+        durationS: q.durationS,
+        id,
+        state: s.state,
+        queueWaitS: (s.queueWaitMs * scale) / 1000,
+        submittedS: ((s.submittedAtMs - firstAt) * scale) / 1000,
+        group: s.group,
+        reason: s.reason,
+      };
       const wasFinal = outcomes.has(id) && FINAL.has(outcomes.get(id)!.state);
       outcomes.set(id, o);
       if (FINAL.has(o.state)) {

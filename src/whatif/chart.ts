@@ -49,7 +49,9 @@ export function timelineSvg(title: string, main: ChartSeries, groups: ChartSerie
   };
   const palette = ['#7b3294', '#008837', '#e66101', '#5e3c99', '#1b9e77'];
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${M.left}" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`);
   // Axes and ticks.
@@ -67,15 +69,21 @@ export function timelineSvg(title: string, main: ChartSeries, groups: ChartSerie
     parts.push(`<text x="${M.left + pw + 6}" y="${yG(gv) + 4}">${Number.isInteger(gv) ? gv : gv.toFixed(1)}</text>`);
     parts.push(`<line x1="${M.left}" y1="${yQ(q)}" x2="${M.left + pw}" y2="${yQ(q)}" stroke="#eee"/>`);
   }
-  parts.push(`<text x="14" y="${M.top + ph / 2}" transform="rotate(-90 14 ${M.top + ph / 2})" text-anchor="middle">queries</text>`);
-  parts.push(`<text x="${W - 12}" y="${M.top + ph / 2}" transform="rotate(90 ${W - 12} ${M.top + ph / 2})" text-anchor="middle">executor groups</text>`);
+  parts.push(
+    `<text x="14" y="${M.top + ph / 2}" transform="rotate(-90 14 ${M.top + ph / 2})" text-anchor="middle">queries</text>`,
+  );
+  parts.push(
+    `<text x="${W - 12}" y="${M.top + ph / 2}" transform="rotate(90 ${W - 12} ${M.top + ph / 2})" text-anchor="middle">executor groups</text>`,
+  );
   parts.push(`<text x="${M.left + pw / 2}" y="${H - 6}" text-anchor="middle">simulated time</text>`);
   // Series.
   parts.push(`<polyline fill="none" stroke="#9ecae1" stroke-width="1" points="${line(pts, (p) => yQ(p.running))}"/>`);
   parts.push(`<polyline fill="none" stroke="#d62728" stroke-width="1" points="${line(pts, (p) => yQ(p.queued))}"/>`);
   parts.push(`<polyline fill="none" stroke="#111" stroke-width="1.6" points="${line(pts, (p) => yG(p.groups))}"/>`);
   groups.forEach((g, i) => {
-    parts.push(`<polyline fill="none" stroke="${palette[i % palette.length]}" stroke-width="1.2" stroke-dasharray="4 3" points="${line(g.points, (p) => yG(p.groups))}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${palette[i % palette.length]}" stroke-width="1.2" stroke-dasharray="4 3" points="${line(g.points, (p) => yG(p.groups))}"/>`,
+    );
   });
   // Pre-warming: a tick on the time axis where the main policy added groups ahead of a forecast load.
   const warmed = pts.filter((p) => p.prewarmed > 0);
@@ -101,7 +109,9 @@ export function timelineSvg(title: string, main: ChartSeries, groups: ChartSerie
       lx = legendLeft;
       ly += 14;
     }
-    parts.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 18}" y2="${ly}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    parts.push(
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 18}" y2="${ly}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+    );
     parts.push(`<text x="${lx + 22}" y="${ly + 4}">${esc(label)}</text>`);
     lx += width;
   }

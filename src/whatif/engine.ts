@@ -205,7 +205,16 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
 
   const create = (index: number, now: number, readyAt: number) => {
     if (groups.has(index)) throw new Error(`policy ${policy.name} added group ${index}, which exists`);
-    const g: G = { index, impalaName: impalaGroupName(pool, index), createdAtMs: now, readyAtMs: readyAt, ready: readyAt <= now, deleting: false, running: 0, busy: [] };
+    const g: G = {
+      index,
+      impalaName: impalaGroupName(pool, index),
+      createdAtMs: now,
+      readyAtMs: readyAt,
+      ready: readyAt <= now,
+      deleting: false,
+      running: 0,
+      busy: [],
+    };
     groups.set(index, g);
     byImpalaName.set(g.impalaName, g);
     membershipDirty = true;
@@ -214,7 +223,15 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
   const view = (now: number): SimView => {
     const gs: SimGroup[] = [...groups.values()]
       .sort((a, b) => a.index - b.index)
-      .map((g) => ({ index: g.index, createdAtMs: g.createdAtMs, readyAtMs: g.readyAtMs, ready: g.ready, deleting: g.deleting, running: g.running, memAdmittedBytes: 0 }));
+      .map((g) => ({
+        index: g.index,
+        createdAtMs: g.createdAtMs,
+        readyAtMs: g.readyAtMs,
+        ready: g.ready,
+        deleting: g.deleting,
+        running: g.running,
+        memAdmittedBytes: 0,
+      }));
     const stats = model.groups();
     const memByName = new Map(stats.map((s) => [s.name, s.memAdmittedBytes]));
     for (const g of gs) g.memAdmittedBytes = memByName.get(impalaGroupName(pool, g.index)) ?? 0;
@@ -238,7 +255,10 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
     const liveBefore = [...groups.values()].filter((g) => !g.deleting).length;
     for (const index of cmd.remove) {
       const g = groups.get(index);
-      if (!g || g.deleting) throw new Error(`policy ${policy.name} removed group ${index}, which does not exist or is already being removed`);
+      if (!g || g.deleting)
+        throw new Error(
+          `policy ${policy.name} removed group ${index}, which does not exist or is already being removed`,
+        );
       g.deleting = true;
       removed += 1;
       membershipDirty = true;
@@ -274,7 +294,9 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
     for (const g of groups.values()) if (!g.ready && !g.deleting) t = Math.min(t, g.readyAtMs);
     t = Math.min(t, nextTick);
     if (t > lastArrivalMs + STALL_MS) {
-      throw new Error(`policy ${policy.name}: ${queuedNow} queries still queued ${STALL_MS / 86400000} days after the last arrival; it never gives them capacity`);
+      throw new Error(
+        `policy ${policy.name}: ${queuedNow} queries still queued ${STALL_MS / 86400000} days after the last arrival; it never gives them capacity`,
+      );
     }
     now = t;
     events += 1;
@@ -290,7 +312,10 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
       const q = trace[next];
       submittedAt[q.id] = now;
       queuedNow += 1;
-      const r = model.submit({ id: String(q.id), pool: q.pool ?? pool, memBytes: Math.round(q.memMb * MIB), durationMs: durations[q.id] }, now);
+      const r = model.submit(
+        { id: String(q.id), pool: q.pool ?? pool, memBytes: Math.round(q.memMb * MIB), durationMs: durations[q.id] },
+        now,
+      );
       onEvents(r.events);
       next += 1;
       if (options.onProgress && next % progressEvery === 0) options.onProgress(next / trace.length);
@@ -305,7 +330,12 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
   }
   const horizon = now;
   const lives: GroupLife[] = [...gone, ...groups.values()]
-    .map((g) => ({ index: g.index, createdS: g.createdAtMs / 1000, removedS: (g.removedAtMs ?? horizon) / 1000, busy: g.busy }))
+    .map((g) => ({
+      index: g.index,
+      createdS: g.createdAtMs / 1000,
+      removedS: (g.removedAtMs ?? horizon) / 1000,
+      busy: g.busy,
+    }))
     .sort((a, b) => a.createdS - b.createdS || a.index - b.index);
   const groupSeconds = lives.reduce((s, g) => s + (g.removedS - g.createdS), 0);
   return {

@@ -66,7 +66,11 @@ function build(times: number[], duration: () => number, mem: () => number): Trac
 export function steady(o: GenOptions & { ratePerS: number }): TraceQuery[] {
   const rng = rngOf(`steady:${o.seed}`);
   const times = arrivals(rng, o.spanS, o.ratePerS, () => o.ratePerS);
-  return build(times, () => logNormal(rng, 45, 0.9), () => memory(rng, o.executorMemoryMb, 0.03));
+  return build(
+    times,
+    () => logNormal(rng, 45, 0.9),
+    () => memory(rng, o.executorMemoryMb, 0.03),
+  );
 }
 
 /** Business-hours load: near-idle nights, a peak around 13:00 (weekdays); log-normal durations (median 60 s). */
@@ -78,7 +82,11 @@ export function diurnal(o: GenOptions & { peakRatePerS: number }): TraceQuery[] 
     return o.peakRatePerS * (0.01 + 0.99 * business * business);
   };
   const times = arrivals(rng, o.spanS, o.peakRatePerS, rate);
-  return build(times, () => logNormal(rng, 60, 0.8), () => memory(rng, o.executorMemoryMb, 0.04));
+  return build(
+    times,
+    () => logNormal(rng, 60, 0.8),
+    () => memory(rng, o.executorMemoryMb, 0.04),
+  );
 }
 
 /**
@@ -97,7 +105,11 @@ export function bursty(o: GenOptions & { burst: number; backgroundRatePerS: numb
       if (t < o.spanS) times.push(t);
     }
   }
-  return build(times, () => logNormal(rng, 40, 0.7), () => memory(rng, o.executorMemoryMb, 0.02));
+  return build(
+    times,
+    () => logNormal(rng, 40, 0.7),
+    () => memory(rng, o.executorMemoryMb, 0.02),
+  );
 }
 
 /** Quiet background with sudden spikes (on average every `spikeEveryS`), each 20–100 queries within 10 s. */
@@ -111,14 +123,22 @@ export function spiky(o: GenOptions & { spikeEveryS: number; backgroundRatePerS:
       if (at < o.spanS) times.push(at);
     }
   }
-  return build(times, () => logNormal(rng, 30, 0.8), () => memory(rng, o.executorMemoryMb, 0.03));
+  return build(
+    times,
+    () => logNormal(rng, 30, 0.8),
+    () => memory(rng, o.executorMemoryMb, 0.03),
+  );
 }
 
 /** Steady arrivals with heavy-tailed durations: most queries take seconds, a few take hours (Pareto, α 1.2). */
 export function longTail(o: GenOptions & { ratePerS: number }): TraceQuery[] {
   const rng = rngOf(`longtail:${o.seed}`);
   const times = arrivals(rng, o.spanS, o.ratePerS, () => o.ratePerS);
-  return build(times, () => pareto(rng, 8, 1.2, 4 * HOUR), () => memory(rng, o.executorMemoryMb, 0.05));
+  return build(
+    times,
+    () => pareto(rng, 8, 1.2, 4 * HOUR),
+    () => memory(rng, o.executorMemoryMb, 0.05),
+  );
 }
 
 export interface NamedTrace {
@@ -143,11 +163,35 @@ export function benchmarkTraces(seed: string, executorMemoryMb: number, quick = 
   const m = { seed, executorMemoryMb };
   const scale = quick ? 0.25 : 1;
   return [
-    { name: 'steady-15m', description: 'steady Poisson, 0.2 q/s, 15 minutes', trace: steady({ ...m, spanS: 900, ratePerS: 0.2 }) },
-    { name: 'steady', description: 'steady Poisson, 0.4 q/s, 6 hours', trace: steady({ ...m, spanS: 6 * HOUR * scale, ratePerS: 0.4 }) },
-    { name: 'diurnal', description: 'business-hours peak 0.6 q/s, near-idle nights, 8 days', trace: diurnal({ ...m, spanS: RECURRING_DAYS * DAY * scale, peakRatePerS: 0.6 }) },
-    { name: 'bursty-bi', description: '~150 BI refreshes on the hour 06–22h over 0.02 q/s, 8 days', trace: bursty({ ...m, spanS: RECURRING_DAYS * DAY * scale, burst: 150, backgroundRatePerS: 0.02 }) },
-    { name: 'spiky', description: 'spikes of 20–100 queries every ~40 min over 0.03 q/s, 8 hours', trace: spiky({ ...m, spanS: 8 * HOUR * scale, spikeEveryS: 2400, backgroundRatePerS: 0.03 }) },
-    { name: 'long-tail', description: 'Pareto durations (8 s to 4 h), 0.15 q/s, 1 day', trace: longTail({ ...m, spanS: DAY * scale, ratePerS: 0.15 }) },
+    {
+      name: 'steady-15m',
+      description: 'steady Poisson, 0.2 q/s, 15 minutes',
+      trace: steady({ ...m, spanS: 900, ratePerS: 0.2 }),
+    },
+    {
+      name: 'steady',
+      description: 'steady Poisson, 0.4 q/s, 6 hours',
+      trace: steady({ ...m, spanS: 6 * HOUR * scale, ratePerS: 0.4 }),
+    },
+    {
+      name: 'diurnal',
+      description: 'business-hours peak 0.6 q/s, near-idle nights, 8 days',
+      trace: diurnal({ ...m, spanS: RECURRING_DAYS * DAY * scale, peakRatePerS: 0.6 }),
+    },
+    {
+      name: 'bursty-bi',
+      description: '~150 BI refreshes on the hour 06–22h over 0.02 q/s, 8 days',
+      trace: bursty({ ...m, spanS: RECURRING_DAYS * DAY * scale, burst: 150, backgroundRatePerS: 0.02 }),
+    },
+    {
+      name: 'spiky',
+      description: 'spikes of 20–100 queries every ~40 min over 0.03 q/s, 8 hours',
+      trace: spiky({ ...m, spanS: 8 * HOUR * scale, spikeEveryS: 2400, backgroundRatePerS: 0.03 }),
+    },
+    {
+      name: 'long-tail',
+      description: 'Pareto durations (8 s to 4 h), 0.15 q/s, 1 day',
+      trace: longTail({ ...m, spanS: DAY * scale, ratePerS: 0.15 }),
+    },
   ];
 }

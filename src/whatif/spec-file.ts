@@ -5,7 +5,12 @@ import { parseWarehouseSpec } from '../config/warehouse-spec';
 import type { Mode, WarehouseSpec } from '../policy/types';
 
 /** Without --spec: a MEDIUM warehouse (20 executors a group) scaling between 0 and 10 groups, every other field default. */
-export const DEFAULT_SIM_SPEC = { name: 'what-if', namespace: 'default', size: 'MEDIUM', nodes: { min: 0, max: 200 } } as const;
+export const DEFAULT_SIM_SPEC = {
+  name: 'what-if',
+  namespace: 'default',
+  size: 'MEDIUM',
+  nodes: { min: 0, max: 200 },
+} as const;
 
 export interface SpecOverrides {
   mode?: Mode;
@@ -31,13 +36,21 @@ export function loadSimSpec(file: string | undefined, over: SpecOverrides = {}):
     } catch (err) {
       throw new Error(`${file}: not valid YAML or JSON (${(err as Error).message.split('\n')[0]})`);
     }
-    if (doc && typeof doc === 'object' && !Array.isArray(doc) && Array.isArray((doc as { warehouses?: unknown }).warehouses)) {
+    if (
+      doc &&
+      typeof doc === 'object' &&
+      !Array.isArray(doc) &&
+      Array.isArray((doc as { warehouses?: unknown }).warehouses)
+    ) {
       const list = (doc as { warehouses: unknown[] }).warehouses;
-      if (list.length !== 1) throw new Error(`${file}: holds ${list.length} warehouses; simulate takes one (write it to its own file)`);
+      if (list.length !== 1)
+        throw new Error(`${file}: holds ${list.length} warehouses; simulate takes one (write it to its own file)`);
       doc = list[0];
     }
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
-      throw new Error(`${file}: expected one warehouse as a mapping (name, size, nodes, …), got ${Array.isArray(doc) ? 'a list' : typeof doc}`);
+      throw new Error(
+        `${file}: expected one warehouse as a mapping (name, size, nodes, …), got ${Array.isArray(doc) ? 'a list' : typeof doc}`,
+      );
     }
     input = { name: 'what-if', namespace: 'default', ...(doc as Record<string, unknown>) };
   }

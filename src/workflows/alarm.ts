@@ -24,11 +24,13 @@ export class Alarm {
   async sleep(ms: number): Promise<void> {
     this.armed ??= condition(() => this.rung);
     const timer = new CancellationScope();
-    const timedOut = timer.run(() => sleep(ms)).then(
-      () => true,
-      // Cancelled below, after a ring: nothing to report.
-      () => false,
-    );
+    const timedOut = timer
+      .run(() => sleep(ms))
+      .then(
+        () => true,
+        // Cancelled below, after a ring: nothing to report.
+        () => false,
+      );
     const woken = await Promise.race([timedOut.then(() => false), this.armed.then(() => true)]);
     if (woken) timer.cancel();
   }

@@ -4,10 +4,21 @@ import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord } from './messages';
 
 // The line that says why a tick acted (the seed's "needs… is true" lines, or an operator's message).
-const WHY = /^(needsScaleUp is true|needsScaleDown is true|needsSuspend is true|Resuming|Suspending|Scale up .* has failed|Executor group \S+ has not been ready since|Degraded executor group \S+ runs no queries|Resize|Pause|Unpause|Suspend requested|Resume requested)/;
+const WHY =
+  /^(needsScaleUp is true|needsScaleDown is true|needsSuspend is true|Resuming|Suspending|Scale up .* has failed|Executor group \S+ has not been ready since|Degraded executor group \S+ runs no queries|Resize|Pause|Unpause|Suspend requested|Resume requested)/;
 
-export function detailsTable(spec: WarehouseSpec, state: PolicyState, obs: Observation | null, decisions: DecisionRecord[]): string {
-  const load = obs?.kind === 'known' ? `${obs.load.queued} queued, ${obs.load.running} running` : obs ? `unknown: ${obs.reason}` : 'not read yet';
+export function detailsTable(
+  spec: WarehouseSpec,
+  state: PolicyState,
+  obs: Observation | null,
+  decisions: DecisionRecord[],
+): string {
+  const load =
+    obs?.kind === 'known'
+      ? `${obs.load.queued} queued, ${obs.load.running} running`
+      : obs
+        ? `unknown: ${obs.reason}`
+        : 'not read yet';
   const recent = decisions
     .filter((d) => d.actions.length > 0)
     .slice(-5)
@@ -27,9 +38,19 @@ export function detailsTable(spec: WarehouseSpec, state: PolicyState, obs: Obser
 function problems(spec: WarehouseSpec, state: PolicyState): string[] {
   const lines: string[] = [];
   if (backingOff(state)) lines.push('', `Scale-up: ${backoffNote(spec, state, undefined)}.`);
-  else if (state.lastScaleUpFailure) lines.push('', `Last scale-up failure (tick ${state.lastScaleUpFailure.tick}): ${state.lastScaleUpFailure.reason}.`);
+  else if (state.lastScaleUpFailure)
+    lines.push(
+      '',
+      `Last scale-up failure (tick ${state.lastScaleUpFailure.tick}): ${state.lastScaleUpFailure.reason}.`,
+    );
   const groups = state.notCapacity ?? [];
-  if (groups.length) lines.push('', '| executor group | not capacity because |', '|---|---|', ...groups.map((g) => `| ${g.name} | ${cell(g.why)} |`));
+  if (groups.length)
+    lines.push(
+      '',
+      '| executor group | not capacity because |',
+      '|---|---|',
+      ...groups.map((g) => `| ${g.name} | ${cell(g.why)} |`),
+    );
   return lines;
 }
 

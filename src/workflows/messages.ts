@@ -65,4 +65,9 @@ export const SA_GROUPS = defineSearchAttributeKey('ImpalaExecutorGroups', Search
 export const SA_TARGET = defineSearchAttributeKey('ImpalaTargetExecutorGroups', SearchAttributeType.INT);
 
 /** For `temporal server start-dev --search-attribute` and TestWorkflowEnvironment.createLocal. */
-export const SEARCH_ATTRIBUTES = { ImpalaWarehouse: 'Keyword', ImpalaWarehouseState: 'Keyword', ImpalaExecutorGroups: 'Int', ImpalaTargetExecutorGroups: 'Int' } as const;
+export const SEARCH_ATTRIBUTES = {
+  ImpalaWarehouse: 'Keyword',
+  ImpalaWarehouseState: 'Keyword',
+  ImpalaExecutorGroups: 'Int',
+  ImpalaTargetExecutorGroups: 'Int',
+} as const;

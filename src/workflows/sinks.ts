@@ -41,14 +41,24 @@ const { metrics } = proxySinks<AutoscalerSinks>();
  * Called once per tick by the warehouse workflow, after the tick is recorded — and after `afterActions`
  * (src/policy/backoff.ts), so that a create the Kubernetes API refused is counted as a failed scale-up.
  */
-export function reportTick(spec: WarehouseSpec, state: PolicyState, observation: Observation, decision: Decision): void {
+export function reportTick(
+  spec: WarehouseSpec,
+  state: PolicyState,
+  observation: Observation,
+  decision: Decision,
+): void {
   // The worker drops non-replay sink calls during replay anyway; skipping them here also keeps a replay-only
   // worker (the determinism tests, which register no sinks) from logging "unregistered external sink".
   if (workflowInfo().unsafe.isReplaying) return;
   metrics.tick(tickReport(spec, state, observation, decision));
 }
 
-export function tickReport(spec: WarehouseSpec, state: PolicyState, observation: Observation, decision: Decision): TickReport {
+export function tickReport(
+  spec: WarehouseSpec,
+  state: PolicyState,
+  observation: Observation,
+  decision: Decision,
+): TickReport {
   const adds = decision.actions.filter((a) => a.type === 'add').length;
   const removes = decision.actions.filter((a): a is Extract<Action, { type: 'remove' }> => a.type === 'remove');
   const resumed = adds > 0 && decision.reasons.some((r) => r.startsWith('Resuming warehouse'));

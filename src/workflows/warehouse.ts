@@ -69,7 +69,13 @@ export const RELEASE_4_PATCH = 'release-4';
 export interface WarehouseWorkflowInput {
   spec: WarehouseSpec;
   /** Set by continue-as-new: everything the next run needs to carry on exactly where this one stopped. */
-  carried?: { state: PolicyState; decisions: DecisionRecord[]; lastObservation: Observation | null; run: number; template?: CapturedTemplate };
+  carried?: {
+    state: PolicyState;
+    decisions: DecisionRecord[];
+    lastObservation: Observation | null;
+    run: number;
+    template?: CapturedTemplate;
+  };
   /** Test-only: continue-as-new after this many ticks instead of waiting for the server's suggestion. */
   continueAsNewAfterTicks?: number;
 }
@@ -91,7 +97,13 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
   // this before the next attempt, instead of freezing the warehouse's loop for a minute.
   startToCloseTimeout: '20 seconds',
   // Bounded: after this the loop records the failure and decides again from what it observes next tick.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6, nonRetryableErrorTypes: ['KubernetesError'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['KubernetesError'],
+  },
 };
 
 const groups = proxyActivities<Activities>(ACTIVITY_OPTIONS);
@@ -124,7 +136,17 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   let ticksThisRun = 0;
 
   const record = (r: Omit<DecisionRecord, 'at' | 'tick' | 'current' | 'target' | 'state'>) => {
-    decisions = [...decisions, { tick: state.tick, at: new Date().toISOString(), current: state.current, target: state.target, state: state.state, ...r }].slice(-DECISIONS_KEPT);
+    decisions = [
+      ...decisions,
+      {
+        tick: state.tick,
+        at: new Date().toISOString(),
+        current: state.current,
+        target: state.target,
+        state: state.state,
+        ...r,
+      },
+    ].slice(-DECISIONS_KEPT);
   };
   const operatorNote = (line: string, action: string) => {
     log.info(line, { warehouse: spec.name, tick: state.tick });
@@ -165,7 +187,14 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     state = { ...state, paused: false };
     operatorNote('Unpause requested by the operator: scaling resumes.', 'unpause');
   });
-  setHandler(statusQuery, () => ({ spec, state, lastObservation, decisions, run, ...(template ? { template: templateSummary(template) } : {}) }));
+  setHandler(statusQuery, () => ({
+    spec,
+    state,
+    lastObservation,
+    decisions,
+    run,
+    ...(template ? { template: templateSummary(template) } : {}),
+  }));
 
   const recapture = async (): Promise<TemplateRefresh> => {
     const before = template;
@@ -186,13 +215,19 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
         ? `Executor template changed: revision ${before.revision} → ${template.revision} (source ${template.source}); new groups use it.`
         : `Executor template unchanged: revision ${template.revision} (source ${template.source}).`;
     log.info(line, { warehouse: spec.name, tick: state.tick });
-    return { template: templateSummary(template), ...(before ? { previousRevision: before.revision } : {}), changed, line };
+    return {
+      template: templateSummary(template),
+      ...(before ? { previousRevision: before.revision } : {}),
+      changed,
+      line,
+    };
   };
   // Reads only (the template), so it may run while the loop acts on groups. An unchanged template is not recorded:
   // `warehouse apply` asks on every run, and applying twice must not add to the decision log.
   setHandler(refreshTemplateUpdate, async () => {
     const refresh = await recapture();
-    if (refresh.changed || refresh.error) record({ queued: null, running: null, reasons: [refresh.line], actions: ['refresh template'] });
+    if (refresh.changed || refresh.error)
+      record({ queued: null, running: null, reasons: [refresh.line], actions: ['refresh template'] });
     return refresh;
   });
 
@@ -245,11 +280,17 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     }
     lastObservation = observation;
     // Workflow time (deterministic on replay): the policy's seasonal history is kept by the tick's time.
-    const decision = decide(spec, state, observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation);
+    const decision = decide(
+      spec,
+      state,
+      observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation,
+    );
     // Assigned before any await: a handler that runs while the actions are carried out updates the new state.
     state = decision.state;
     logDecision(decision.reasons);
-    const outcome = decision.actions.length ? await act(spec, decision.actions, template, release3) : { done: [], failed: [], lines: [] };
+    const outcome = decision.actions.length
+      ? await act(spec, decision.actions, template, release3)
+      : { done: [], failed: [], lines: [] };
     // The policy learns which actions failed (a refused create backs the scale-up off); pure, so replay-safe.
     if (release3 && outcome.failed.length) state = afterActions(spec, state, outcome.failed);
     record({
@@ -287,7 +328,9 @@ async function validatedInActivity(spec: WarehouseSpec): Promise<WarehouseSpec> 
     return await validateSpec(spec);
   } catch (err) {
     const cause = (err as { cause?: Error }).cause;
-    throw cause instanceof ApplicationFailure ? ApplicationFailure.nonRetryable(cause.message, cause.type ?? 'InvalidSpec') : err;
+    throw cause instanceof ApplicationFailure
+      ? ApplicationFailure.nonRetryable(cause.message, cause.type ?? 'InvalidSpec')
+      : err;
   }
 }
 
@@ -333,10 +376,17 @@ export function actBoundMs(spec: WarehouseSpec): number {
   return Math.max(30_000, 2 * spec.pollIntervalSeconds * 1000);
 }
 
-async function act(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined, release3: boolean): Promise<ActOutcome> {
+async function act(
+  spec: WarehouseSpec,
+  actions: Action[],
+  template: CapturedTemplate | undefined,
+  release3: boolean,
+): Promise<ActOutcome> {
   // Runs started before the third release carried their actions out one after another, unbounded: on replay they
   // must issue exactly the commands they issued.
-  const results = release3 ? await actConcurrently(spec, actions, template, actBoundMs(spec)) : await actOneByOne(spec, actions, template);
+  const results = release3
+    ? await actConcurrently(spec, actions, template, actBoundMs(spec))
+    : await actOneByOne(spec, actions, template);
   const outcome: ActOutcome = { done: [], failed: [], lines: [] };
   actions.forEach((a, i) => {
     const r = results[i];
@@ -362,7 +412,8 @@ function summaryOf(a: Action): string {
 async function carryOut(spec: WarehouseSpec, a: Action, template: CapturedTemplate | undefined): Promise<ActionResult> {
   const summary = summaryOf(a);
   try {
-    if (a.type === 'add') await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index, template]);
+    if (a.type === 'add')
+      await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index, template]);
     else await groups.removeExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
     return { ok: true };
   } catch (err) {
@@ -372,7 +423,11 @@ async function carryOut(spec: WarehouseSpec, a: Action, template: CapturedTempla
   }
 }
 
-async function actOneByOne(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined): Promise<ActionResult[]> {
+async function actOneByOne(
+  spec: WarehouseSpec,
+  actions: Action[],
+  template: CapturedTemplate | undefined,
+): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
   for (const a of actions) {
     const r = await carryOut(spec, a, template);
@@ -386,7 +441,12 @@ async function actOneByOne(spec: WarehouseSpec, actions: Action[], template: Cap
  * The actions in up to ACT_CONCURRENCY lanes, each taking the next action in the decision's order, for at most
  * boundMs: then the actions still running are cancelled and those not started are not started.
  */
-async function actConcurrently(spec: WarehouseSpec, actions: Action[], template: CapturedTemplate | undefined, boundMs: number): Promise<ActionResult[]> {
+async function actConcurrently(
+  spec: WarehouseSpec,
+  actions: Action[],
+  template: CapturedTemplate | undefined,
+  boundMs: number,
+): Promise<ActionResult[]> {
   const results: (ActionResult | undefined)[] = actions.map(() => undefined);
   let started = 0;
   let overdue = false;
@@ -406,11 +466,13 @@ async function actConcurrently(spec: WarehouseSpec, actions: Action[], template:
     ),
   );
   const deadline = new CancellationScope();
-  const timedOut = deadline.run(() => sleep(boundMs)).then(
-    () => true,
-    // Cancelled below, once every action has finished in time.
-    () => false,
-  );
+  const timedOut = deadline
+    .run(() => sleep(boundMs))
+    .then(
+      () => true,
+      // Cancelled below, once every action has finished in time.
+      () => false,
+    );
   if (await Promise.race([lanes.then(() => false), timedOut])) {
     overdue = true;
     work.cancel();
@@ -429,6 +491,11 @@ async function actConcurrently(spec: WarehouseSpec, actions: Action[], template:
         ? `Gave up waiting for ${summaryOf(a)} after ${seconds}s; ${next}`
         : `Did not start ${summaryOf(a)} within ${seconds}s (${ACT_CONCURRENCY} actions at a time); ${next}`;
     log.warn(line, { warehouse: spec.name, group: a.group });
-    return { ok: false, unfinished: true, error: i < started ? `did not finish within ${seconds}s` : `not started within ${seconds}s`, line };
+    return {
+      ok: false,
+      unfinished: true,
+      error: i < started ? `did not finish within ${seconds}s` : `not started within ${seconds}s`,
+      line,
+    };
   });
 }

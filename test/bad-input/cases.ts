@@ -2,7 +2,13 @@
 // must name. Shared by the pure table (specs.test.ts), the workflow's update (resize.test.ts) and the CLI (cli.test.ts).
 
 /** A valid warehouse: every case below changes one thing of it. */
-export const VALID = { name: 'sales', namespace: 'impala', executorsPerGroup: 2, nodes: { min: 2, max: 6 }, pollIntervalSeconds: 20 };
+export const VALID = {
+  name: 'sales',
+  namespace: 'impala',
+  executorsPerGroup: 2,
+  nodes: { min: 2, max: 6 },
+  pollIntervalSeconds: 20,
+};
 
 export interface SpecCase {
   what: string;
@@ -23,37 +29,110 @@ export const SPEC_CASES: SpecCase[] = [
   { what: 'nodes.min a string', input: with_({ nodes: { min: '2', max: 6 } }), names: ['nodes.min', '"2"'] },
   { what: 'nodes.max a boolean', input: with_({ nodes: { min: 2, max: true } }), names: ['nodes.max', 'true'] },
   { what: 'nodes not an object', input: with_({ nodes: 4 }), names: ['nodes'] },
-  { what: 'executorsPerGroup a string', input: with_({ executorsPerGroup: 'two' }), names: ['executorsPerGroup', '"two"'] },
-  { what: 'pollIntervalSeconds a string', input: with_({ pollIntervalSeconds: '20s' }), names: ['pollIntervalSeconds', '"20s"'] },
-  { what: 'autoSuspend.enabled a string', input: with_({ autoSuspend: { enabled: 'yes' } }), names: ['autoSuspend.enabled', '"yes"'] },
+  {
+    what: 'executorsPerGroup a string',
+    input: with_({ executorsPerGroup: 'two' }),
+    names: ['executorsPerGroup', '"two"'],
+  },
+  {
+    what: 'pollIntervalSeconds a string',
+    input: with_({ pollIntervalSeconds: '20s' }),
+    names: ['pollIntervalSeconds', '"20s"'],
+  },
+  {
+    what: 'autoSuspend.enabled a string',
+    input: with_({ autoSuspend: { enabled: 'yes' } }),
+    names: ['autoSuspend.enabled', '"yes"'],
+  },
   { what: 'dryRun a number', input: with_({ dryRun: 1 }), names: ['dryRun', '1'] },
   { what: 'coordinators not a list', input: with_({ coordinators: 'http://c:25000' }), names: ['coordinators'] },
   { what: 'name a number', input: with_({ name: 42 }), names: ['name', '42'] },
-  { what: 'nodes.min fractional', input: with_({ nodes: { min: 2.5, max: 6 } }), names: ['nodes.min must be a whole number', '2.5'] },
+  {
+    what: 'nodes.min fractional',
+    input: with_({ nodes: { min: 2.5, max: 6 } }),
+    names: ['nodes.min must be a whole number', '2.5'],
+  },
   // Out of range
   { what: 'nodes.min negative', input: with_({ nodes: { min: -2, max: 6 } }), names: ['nodes.min', '-2'] },
   { what: 'nodes.max zero', input: with_({ nodes: { min: 0, max: 0 } }), names: ['nodes.max', '0'] },
-  { what: 'nodes.min not a multiple of the group size', input: with_({ nodes: { min: 3, max: 6 } }), names: ['nodes.min', '3'] },
-  { what: 'executorsPerGroup zero', input: with_({ executorsPerGroup: 0, nodes: { min: 0, max: 0 } }), names: ['executorsPerGroup'] },
+  {
+    what: 'nodes.min not a multiple of the group size',
+    input: with_({ nodes: { min: 3, max: 6 } }),
+    names: ['nodes.min', '3'],
+  },
+  {
+    what: 'executorsPerGroup zero',
+    input: with_({ executorsPerGroup: 0, nodes: { min: 0, max: 0 } }),
+    names: ['executorsPerGroup'],
+  },
   { what: 'pollIntervalSeconds zero', input: with_({ pollIntervalSeconds: 0 }), names: ['pollIntervalSeconds', '0'] },
-  { what: 'pollIntervalSeconds above an hour', input: with_({ pollIntervalSeconds: 86400 }), names: ['pollIntervalSeconds', '86400'] },
-  { what: 'scaleUpDelaySeconds negative', input: with_({ scaleUpDelaySeconds: -20 }), names: ['scaleUpDelaySeconds', '-20'] },
-  { what: 'autoSuspend.timeoutSeconds negative', input: with_({ autoSuspend: { timeoutSeconds: -1 } }), names: ['autoSuspend.timeoutSeconds', '-1'] },
+  {
+    what: 'pollIntervalSeconds above an hour',
+    input: with_({ pollIntervalSeconds: 86400 }),
+    names: ['pollIntervalSeconds', '86400'],
+  },
+  {
+    what: 'scaleUpDelaySeconds negative',
+    input: with_({ scaleUpDelaySeconds: -20 }),
+    names: ['scaleUpDelaySeconds', '-20'],
+  },
+  {
+    what: 'autoSuspend.timeoutSeconds negative',
+    input: with_({ autoSuspend: { timeoutSeconds: -1 } }),
+    names: ['autoSuspend.timeoutSeconds', '-1'],
+  },
   { what: 'queriesPerGroup zero', input: with_({ queriesPerGroup: 0 }), names: ['queriesPerGroup', '0'] },
-  { what: 'executorMemoryMb negative', input: with_({ executorMemoryMb: -1024 }), names: ['executorMemoryMb', '-1024'] },
-  { what: 'scaleUpTimeoutSeconds zero', input: with_({ scaleUpTimeoutSeconds: 0 }), names: ['scaleUpTimeoutSeconds', '0'] },
-  { what: 'size not a size', input: { ...VALID, executorsPerGroup: undefined, size: 'HUGE' }, names: ['size', '"HUGE"'] },
+  {
+    what: 'executorMemoryMb negative',
+    input: with_({ executorMemoryMb: -1024 }),
+    names: ['executorMemoryMb', '-1024'],
+  },
+  {
+    what: 'scaleUpTimeoutSeconds zero',
+    input: with_({ scaleUpTimeoutSeconds: 0 }),
+    names: ['scaleUpTimeoutSeconds', '0'],
+  },
+  {
+    what: 'size not a size',
+    input: { ...VALID, executorsPerGroup: undefined, size: 'HUGE' },
+    names: ['size', '"HUGE"'],
+  },
   { what: 'mode not a mode', input: with_({ mode: 'fast' }), names: ['mode', '"fast"'] },
-  { what: 'size contradicts executorsPerGroup', input: with_({ size: 'SMALL' }), names: ['executorsPerGroup', 'SMALL'] },
-  { what: 'neither size nor executorsPerGroup', input: { ...VALID, executorsPerGroup: undefined }, names: ['size', 'executorsPerGroup'] },
+  {
+    what: 'size contradicts executorsPerGroup',
+    input: with_({ size: 'SMALL' }),
+    names: ['executorsPerGroup', 'SMALL'],
+  },
+  {
+    what: 'neither size nor executorsPerGroup',
+    input: { ...VALID, executorsPerGroup: undefined },
+    names: ['size', 'executorsPerGroup'],
+  },
   // min > max
-  { what: 'nodes.min > nodes.max', input: with_({ nodes: { min: 8, max: 4 } }), names: ['nodes.max', 'nodes.min', '4 < 8'] },
+  {
+    what: 'nodes.min > nodes.max',
+    input: with_({ nodes: { min: 8, max: 4 } }),
+    names: ['nodes.max', 'nodes.min', '4 < 8'],
+  },
   // Unknown fields
   { what: 'unknown top-level field', input: with_({ replicas: 3 }), names: ['unknown field', 'replicas'] },
   { what: 'misspelt field', input: with_({ pollIntervalSecond: 20 }), names: ['unknown field', 'pollIntervalSecond'] },
-  { what: 'unknown field under nodes', input: with_({ nodes: { min: 2, max: 6, mid: 4 } }), names: ['unknown field', 'nodes.mid'] },
-  { what: 'unknown field under autoSuspend', input: with_({ autoSuspend: { enabled: true, after: 300 } }), names: ['unknown field', 'autoSuspend.after'] },
-  { what: 'unknown field in a coordinator', input: with_({ coordinators: [{ url: 'http://c:25000', password: 'hunter2' }] }), names: ['unknown field', 'coordinators.0.password'], secret: 'hunter2' },
+  {
+    what: 'unknown field under nodes',
+    input: with_({ nodes: { min: 2, max: 6, mid: 4 } }),
+    names: ['unknown field', 'nodes.mid'],
+  },
+  {
+    what: 'unknown field under autoSuspend',
+    input: with_({ autoSuspend: { enabled: true, after: 300 } }),
+    names: ['unknown field', 'autoSuspend.after'],
+  },
+  {
+    what: 'unknown field in a coordinator',
+    input: with_({ coordinators: [{ url: 'http://c:25000', password: 'hunter2' }] }),
+    names: ['unknown field', 'coordinators.0.password'],
+    secret: 'hunter2',
+  },
   // Missing
   { what: 'no name', input: { ...VALID, name: undefined }, names: ['name'] },
   { what: 'no namespace', input: { ...VALID, namespace: undefined }, names: ['namespace'] },
@@ -69,24 +148,69 @@ export const SPEC_CASES: SpecCase[] = [
   { what: 'name ending with a dash', input: with_({ name: 'sales-' }), names: ['name', '"sales-"'] },
   { what: 'name with a dot', input: with_({ name: 'sales.eu' }), names: ['name', '"sales.eu"'] },
   { what: 'name empty', input: with_({ name: '' }), names: ['name'] },
-  { what: `name of ${KUBE_MAX + 1} characters`, input: with_({ name: tooLong(KUBE_MAX + 1) }), names: ['name', `at most ${KUBE_MAX}`] },
+  {
+    what: `name of ${KUBE_MAX + 1} characters`,
+    input: with_({ name: tooLong(KUBE_MAX + 1) }),
+    names: ['name', `at most ${KUBE_MAX}`],
+  },
   { what: 'name of 300 characters', input: with_({ name: tooLong(300) }), names: ['name', `at most ${KUBE_MAX}`] },
-  { what: 'namespace ../kube-system', input: with_({ namespace: '../kube-system' }), names: ['namespace', '"../kube-system"'] },
-  { what: `namespace of ${KUBE_MAX + 1} characters`, input: with_({ namespace: tooLong(KUBE_MAX + 1) }), names: ['namespace', `at most ${KUBE_MAX}`] },
+  {
+    what: 'namespace ../kube-system',
+    input: with_({ namespace: '../kube-system' }),
+    names: ['namespace', '"../kube-system"'],
+  },
+  {
+    what: `namespace of ${KUBE_MAX + 1} characters`,
+    input: with_({ namespace: tooLong(KUBE_MAX + 1) }),
+    names: ['namespace', `at most ${KUBE_MAX}`],
+  },
   { what: 'namespace with upper case', input: with_({ namespace: 'Impala' }), names: ['namespace', '"Impala"'] },
   { what: 'executorTemplate ..', input: with_({ executorTemplate: '..' }), names: ['executorTemplate', '".."'] },
-  { what: 'executorTemplate with upper case', input: with_({ executorTemplate: 'Impala_Executor' }), names: ['executorTemplate', '"Impala_Executor"'] },
-  { what: 'executorTemplate of 254 characters', input: with_({ executorTemplate: tooLong(254) }), names: ['executorTemplate'] },
+  {
+    what: 'executorTemplate with upper case',
+    input: with_({ executorTemplate: 'Impala_Executor' }),
+    names: ['executorTemplate', '"Impala_Executor"'],
+  },
+  {
+    what: 'executorTemplate of 254 characters',
+    input: with_({ executorTemplate: tooLong(254) }),
+    names: ['executorTemplate'],
+  },
   { what: 'groupSet ../x', input: with_({ groupSet: '../x' }), names: ['groupSet', '"../x"'] },
   { what: 'groupSet with a space', input: with_({ groupSet: 'root default' }), names: ['groupSet', '"root default"'] },
-  { what: 'groupSet too long for a group label', input: with_({ groupSet: `root.${'x'.repeat(60)}` }), names: ['groupSet', 'at most 52'] },
+  {
+    what: 'groupSet too long for a group label',
+    input: with_({ groupSet: `root.${'x'.repeat(60)}` }),
+    names: ['groupSet', 'at most 52'],
+  },
   { what: 'groupSet starting with a dot', input: with_({ groupSet: '.default' }), names: ['groupSet', '".default"'] },
   // Coordinators
-  { what: 'coordinator url not http', input: with_({ coordinators: [{ url: 'file:///etc/passwd' }] }), names: ['coordinators.0.url'] },
-  { what: 'coordinator url not a URL', input: with_({ coordinators: [{ url: 'coordinator-0' }] }), names: ['coordinators.0.url'] },
-  { what: 'coordinator url with a password in it', input: with_({ coordinators: [{ url: 'http://admin:hunter2@c:25000' }] }), names: ['coordinators.0.url', 'must not carry a user or password'], secret: 'hunter2' },
-  { what: 'passwordEnv not a variable name', input: with_({ coordinators: [{ url: 'http://c:25000', user: 'u', passwordEnv: '$(cat /etc/shadow)' }] }), names: ['coordinators.0.passwordEnv'] },
-  { what: 'both passwordFile and passwordEnv', input: with_({ coordinators: [{ url: 'http://c:25000', user: 'u', passwordFile: '/p', passwordEnv: 'P' }] }), names: ['coordinators', 'passwordFile', 'passwordEnv'] },
+  {
+    what: 'coordinator url not http',
+    input: with_({ coordinators: [{ url: 'file:///etc/passwd' }] }),
+    names: ['coordinators.0.url'],
+  },
+  {
+    what: 'coordinator url not a URL',
+    input: with_({ coordinators: [{ url: 'coordinator-0' }] }),
+    names: ['coordinators.0.url'],
+  },
+  {
+    what: 'coordinator url with a password in it',
+    input: with_({ coordinators: [{ url: 'http://admin:hunter2@c:25000' }] }),
+    names: ['coordinators.0.url', 'must not carry a user or password'],
+    secret: 'hunter2',
+  },
+  {
+    what: 'passwordEnv not a variable name',
+    input: with_({ coordinators: [{ url: 'http://c:25000', user: 'u', passwordEnv: '$(cat /etc/shadow)' }] }),
+    names: ['coordinators.0.passwordEnv'],
+  },
+  {
+    what: 'both passwordFile and passwordEnv',
+    input: with_({ coordinators: [{ url: 'http://c:25000', user: 'u', passwordFile: '/p', passwordEnv: 'P' }] }),
+    names: ['coordinators', 'passwordFile', 'passwordEnv'],
+  },
   // Not a warehouse at all
   { what: 'null', input: null, names: ['warehouse'] },
   { what: 'a list', input: [VALID], names: ['warehouse'] },
@@ -110,14 +234,34 @@ export const RESIZE_CASES: ResizeCase[] = [
   { what: 'nodes.min > nodes.max', resize: { nodes: { min: 10, max: 4 } }, names: ['nodes.max', '4 < 10'] },
   { what: 'mode not a mode', resize: { mode: 'turbo' }, names: ['mode', '"turbo"'] },
   { what: 'scaleUpDelaySeconds negative', resize: { scaleUpDelaySeconds: -1 }, names: ['scaleUpDelaySeconds', '-1'] },
-  { what: 'scaleDownDelaySeconds a string', resize: { scaleDownDelaySeconds: '10m' }, names: ['scaleDownDelaySeconds', '"10m"'] },
-  { what: 'autoSuspend.timeoutSeconds fractional', resize: { autoSuspend: { timeoutSeconds: 1.5 } }, names: ['autoSuspend.timeoutSeconds', '1.5'] },
-  { what: 'autoSuspend.enabled a string', resize: { autoSuspend: { enabled: 'no' } }, names: ['autoSuspend.enabled', '"no"'] },
+  {
+    what: 'scaleDownDelaySeconds a string',
+    resize: { scaleDownDelaySeconds: '10m' },
+    names: ['scaleDownDelaySeconds', '"10m"'],
+  },
+  {
+    what: 'autoSuspend.timeoutSeconds fractional',
+    resize: { autoSuspend: { timeoutSeconds: 1.5 } },
+    names: ['autoSuspend.timeoutSeconds', '1.5'],
+  },
+  {
+    what: 'autoSuspend.enabled a string',
+    resize: { autoSuspend: { enabled: 'no' } },
+    names: ['autoSuspend.enabled', '"no"'],
+  },
   { what: 'dryRun a string', resize: { dryRun: 'true' }, names: ['dryRun', '"true"'] },
   { what: 'unknown field', resize: { replicas: 3 }, names: ['unknown field', 'replicas'] },
   { what: 'a field a resize cannot change (name ../x)', resize: { name: '../x' }, names: ['unknown field', 'name'] },
-  { what: 'a field a resize cannot change (namespace)', resize: { namespace: 'kube-system' }, names: ['unknown field', 'namespace'] },
-  { what: 'a field a resize cannot change (pollIntervalSeconds)', resize: { pollIntervalSeconds: 1 }, names: ['unknown field', 'pollIntervalSeconds'] },
+  {
+    what: 'a field a resize cannot change (namespace)',
+    resize: { namespace: 'kube-system' },
+    names: ['unknown field', 'namespace'],
+  },
+  {
+    what: 'a field a resize cannot change (pollIntervalSeconds)',
+    resize: { pollIntervalSeconds: 1 },
+    names: ['unknown field', 'pollIntervalSeconds'],
+  },
   { what: 'unknown field under nodes', resize: { nodes: { min: 2, step: 2 } }, names: ['unknown field', 'nodes.step'] },
   { what: 'not an object', resize: 'nodes.min=4', names: ['resize'] },
 ];

@@ -16,7 +16,18 @@ import { writesInHistory } from './support';
 const env = useTemporalServer();
 
 // One query running: neither scale-down nor suspend, so the only writes would be the ones a bad resize made.
-const busy: LoadResult = { ok: true, load: { queued: 0, running: 1, memReservedBytes: 0, queuedQueryMemBytes: [], healthyGroups: 1, runningByGroup: {}, warnings: [] } };
+const busy: LoadResult = {
+  ok: true,
+  load: {
+    queued: 0,
+    running: 1,
+    memReservedBytes: 0,
+    queuedQueryMemBytes: [],
+    healthyGroups: 1,
+    runningByGroup: {},
+    warnings: [],
+  },
+};
 
 test(`${RESIZE_CASES.length} invalid resize updates: each rejected naming the field, nothing written`, async () => {
   const spec = testSpec({ name: 'bad-resize', executorsPerGroup: VALID.executorsPerGroup, nodes: VALID.nodes });
@@ -37,7 +48,9 @@ test(`${RESIZE_CASES.length} invalid resize updates: each rejected naming the fi
         (e: unknown) => e,
       );
       if (!(err instanceof WorkflowUpdateFailedError)) {
-        failures.push(`${c.what}: expected a rejected update, got ${err === undefined ? 'an accepted one' : String(err)}`);
+        failures.push(
+          `${c.what}: expected a rejected update, got ${err === undefined ? 'an accepted one' : String(err)}`,
+        );
         continue;
       }
       const message = String(err.cause?.message);
@@ -73,7 +86,14 @@ test('invalid resize signals: recorded as rejected with the field named, the spe
     await eventually('the first tick', async () => (await h.status(handle)).state.tick >= 1);
     const before = await h.status(handle);
     const callsBefore = groups.calls.length;
-    const cases = RESIZE_CASES.filter((c) => ['nodes.min > nodes.max', 'mode not a mode', 'a field a resize cannot change (name ../x)', 'nodes.min a string'].includes(c.what));
+    const cases = RESIZE_CASES.filter((c) =>
+      [
+        'nodes.min > nodes.max',
+        'mode not a mode',
+        'a field a resize cannot change (name ../x)',
+        'nodes.min a string',
+      ].includes(c.what),
+    );
     expect(cases).toHaveLength(4);
     for (const c of cases) await handle.signal(resizeSignal, c.resize as never);
     const rejected = await eventually('every rejected signal in the decision log', async () => {
@@ -99,12 +119,19 @@ test('a workflow started directly with an invalid spec fails at once, naming the
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
   const h = new Harness(env(), groups, () => busy);
   await h.startWorker();
-  const handle = await env().client.workflow.start(warehouseWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIdFor('direct-invalid'), args: [{ spec: bad }] });
+  const handle = await env().client.workflow.start(warehouseWorkflow, {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIdFor('direct-invalid'),
+    args: [{ spec: bad }],
+  });
   try {
     const outcome = await Promise.race([
       handle.result().then(
         () => 'completed',
-        (e: unknown) => (e instanceof WorkflowFailedError ? `failed: ${(e.cause as ApplicationFailure | undefined)?.type}: ${e.cause?.message}` : `error: ${String(e)}`),
+        (e: unknown) =>
+          e instanceof WorkflowFailedError
+            ? `failed: ${(e.cause as ApplicationFailure | undefined)?.type}: ${e.cause?.message}`
+            : `error: ${String(e)}`,
       ),
       new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5000)),
     ]);

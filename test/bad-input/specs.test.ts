@@ -51,7 +51,9 @@ describe.each(RESIZE_CASES.map((c) => [c.what, c] as const))('resize: %s', (_wha
 });
 
 test('a file with one bad warehouse among good ones is rejected as a whole, every problem listed', () => {
-  const text = toYaml({ warehouses: [VALID, { ...VALID, name: 'etl', nodes: { min: 8, max: 4 } }, { ...VALID, name: '../x' }] });
+  const text = toYaml({
+    warehouses: [VALID, { ...VALID, name: 'etl', nodes: { min: 8, max: 4 } }, { ...VALID, name: '../x' }],
+  });
   const message = rejection(() => parseWarehousesText(text, 'w.yaml'));
   expect(message).toContain('2 problems');
   expect(message).toContain('nodes.max must be ≥ nodes.min (got 4 < 8)');

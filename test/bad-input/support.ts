@@ -17,9 +17,15 @@ export function cli(args: string[], env: Record<string, string> = {}, timeoutMs 
     execFile(
       process.execPath,
       [path.join(REPO, 'bin/impala-autoscaler.js'), ...args],
-      { cwd: REPO, env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: REPO,
+        env: { ...process.env, ...env },
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: unknown }).code as number | null) ?? null : 0;
+        const code = err ? (((err as { code?: unknown }).code as number | null) ?? null) : 0;
         resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
       },
     );
@@ -55,11 +61,18 @@ export async function noWorkflowFor(client: Client, name: string): Promise<boole
 }
 
 /** The history events that record an update or a signal: none may appear for a rejected change. */
-export async function writesInHistory(handle: WorkflowHandle): Promise<{ updates: number; signals: number; events: number }> {
+export async function writesInHistory(
+  handle: WorkflowHandle,
+): Promise<{ updates: number; signals: number; events: number }> {
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   return {
-    updates: events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes).length,
+    updates: events.filter(
+      (e) =>
+        e.workflowExecutionUpdateAcceptedEventAttributes ||
+        e.workflowExecutionUpdateAdmittedEventAttributes ||
+        e.workflowExecutionUpdateCompletedEventAttributes,
+    ).length,
     signals: events.filter((e) => e.workflowExecutionSignaledEventAttributes).length,
     events: events.length,
   };

@@ -35,7 +35,9 @@ let uiUrl: string;
 beforeAll(async () => {
   // Fail, never skip: CI installs the browser (scripts/ensure-chromium.sh), and a silently skipped check proves nothing.
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the Web UI test drives Debian's chromium package headless and never downloads a browser. Install it with \`bash scripts/ensure-chromium.sh\` (as root; it runs apt-get install chromium).`);
+    throw new Error(
+      `${CHROMIUM} is missing: the Web UI test drives Debian's chromium package headless and never downloads a browser. Install it with \`bash scripts/ensure-chromium.sh\` (as root; it runs apt-get install chromium).`,
+    );
   }
   const [port, uiPort] = await freePorts(2);
   env = await TestWorkflowEnvironment.createLocal({
@@ -72,7 +74,11 @@ test('the Web UI lists the warehouse and shows its scaling history: activity sum
   const mark = (what: string) => marks.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   try {
     // Up to 3 groups, drained, back down and suspended: the whole story is in the history when the browser looks.
-    await eventually('the warehouse to scale up, drain and suspend', async () => (await h.status(handle)).state.state === 'Suspended', 60000);
+    await eventually(
+      'the warehouse to scale up, drain and suspend',
+      async () => (await h.status(handle)).state.state === 'Suspended',
+      60000,
+    );
     expect(reasonLines(await h.status(handle))).toContain('Adding new executor group: impala-executor-001');
     const workflowId = handle.workflowId;
     expect(workflowId).toBe('warehouse-webui');
@@ -116,12 +122,21 @@ test('the Web UI lists the warehouse and shows its scaling history: activity sum
 
     mark('history');
     // 3. User Metadata: every scaling action by its summary, and the workflow's current details (markdown).
-    await page.getByRole('tab', { name: /User Metadata/ }).first().click();
+    await page
+      .getByRole('tab', { name: /User Metadata/ })
+      .first()
+      .click();
     await page.getByText('Events with Metadata').waitFor({ state: 'visible' });
     await page.getByText('Current Details').waitFor({ state: 'visible' });
     await page.getByText('remove executor group impala-executor-000').first().waitFor({ state: 'visible' });
     const metadataText = await page.locator('body').innerText();
-    for (const action of ['add executor group impala-executor-001', 'add executor group impala-executor-002', 'remove executor group impala-executor-001', 'remove executor group impala-executor-002', 'remove executor group impala-executor-000']) {
+    for (const action of [
+      'add executor group impala-executor-001',
+      'add executor group impala-executor-002',
+      'remove executor group impala-executor-001',
+      'remove executor group impala-executor-002',
+      'remove executor group impala-executor-000',
+    ]) {
       expect(metadataText).toContain(action);
     }
     // The UI renders the markdown in a sandboxed frame of its own (/render?content=…).
@@ -135,7 +150,10 @@ test('the Web UI lists the warehouse and shows its scaling history: activity sum
 
     mark('metadata');
     // 4. Search Attributes: what `warehouse list` reads, as the server indexed it.
-    await page.getByRole('tab', { name: /Search Attributes/ }).first().click();
+    await page
+      .getByRole('tab', { name: /Search Attributes/ })
+      .first()
+      .click();
     await page.getByText('"ImpalaWarehouseState"').first().waitFor({ state: 'visible' });
     const attributesText = await page.locator('body').innerText();
     expect(attributesText).toContain('"ImpalaWarehouse": "webui"');
@@ -146,7 +164,10 @@ test('the Web UI lists the warehouse and shows its scaling history: activity sum
 
     mark('attributes');
     // 5. The list filtered by a search attribute, as an operator would look for one warehouse.
-    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('ImpalaWarehouseState="Suspended"')}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(
+      `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('ImpalaWarehouseState="Suspended"')}`,
+      { waitUntil: 'domcontentloaded' },
+    );
     await page.getByRole('link', { name: workflowId, exact: true }).first().waitFor({ state: 'visible' });
     mark('done');
     console.log(`web-ui: steps done at ${marks.join(', ')}`);
@@ -154,7 +175,12 @@ test('the Web UI lists the warehouse and shows its scaling history: activity sum
     console.error(`web-ui: steps done at ${marks.join(', ')}`);
     // What the page showed when a check failed, for whoever reads the CI log.
     const page = browser?.pages()[0];
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'web-ui-failure.png') }).then(() => console.error(`web-ui: the page at failure: ${path.join(ARTIFACTS, 'web-ui-failure.png')} (${page.url()})`), () => undefined);
+    if (page)
+      await page.screenshot({ path: path.join(ARTIFACTS, 'web-ui-failure.png') }).then(
+        () =>
+          console.error(`web-ui: the page at failure: ${path.join(ARTIFACTS, 'web-ui-failure.png')} (${page.url()})`),
+        () => undefined,
+      );
     throw err;
   } finally {
     await browser?.close().catch(() => undefined);

@@ -8,7 +8,16 @@ import { LIST_TIMEOUT_MS } from '../../src/activities';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
 import { actBoundMs, resumeSignal, statusQuery, suspendSignal } from '../../src/workflows/warehouse';
 import { eventually } from '../support/temporal';
-import { chaosCase, chaosSeed, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt, sleep } from './support/chaos';
+import {
+  chaosCase,
+  chaosSeed,
+  DecisionLog,
+  duplicatesOver,
+  orphansBetween,
+  rng,
+  settledAt,
+  sleep,
+} from './support/chaos';
 import { proxiedKubeConfig } from './support/fault-proxy';
 import { chaosServers } from './support/servers';
 
@@ -26,7 +35,11 @@ const RESUMED = /^(Resuming warehouse as the operator asked\.|Resume asked for, 
 test('the API stalls while five groups are removed: status answers, the loop goes on, the resume is acted on within a few ticks of the API coming back', async () => {
   await chaosCase('Kubernetes API stall', SEED, async (say) => {
     const r = rng(SEED, 'stall');
-    const w = await world('stall', { nodes: { min: 2, max: 10 }, scaleDownDelaySeconds: 600, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
+    const w = await world('stall', {
+      nodes: { min: 2, max: 10 },
+      scaleDownDelaySeconds: 600,
+      autoSuspend: { enabled: false, timeoutSeconds: 300 },
+    });
     for (const i of [1, 2, 3, 4]) await w.groups.create(w.spec, i);
     await eventually('5 ready groups', async () => (await w.live()).filter((g) => g.ready).length === 5, 60_000);
 
@@ -43,7 +56,12 @@ test('the API stalls while five groups are removed: status answers, the loop goe
     proxy.inject({ path: ONE_STATEFULSET, fault: hold, times: 10_000 });
     const suspendedAt = Date.now();
     await h.signal(suspendSignal);
-    await eventually('a removal held by the stalled API', () => proxy.requests.some((q) => ONE_STATEFULSET.test(q.path) && q.outcome === ''), 30_000, 50);
+    await eventually(
+      'a removal held by the stalled API',
+      () => proxy.requests.some((q) => ONE_STATEFULSET.test(q.path) && q.outcome === ''),
+      30_000,
+      50,
+    );
     proxy.inject({ fault: hold, times: 100_000 });
     const stalledAt = Date.now();
 
@@ -65,11 +83,16 @@ test('the API stalls while five groups are removed: status answers, the loop goe
     proxy.heal();
     const healedAt = Date.now();
 
-    const resumed = await eventually('the resume acted on', async () => {
-      const s = await status();
-      log.add(s);
-      return s.decisions.find((d) => d.reasons.some((x) => RESUMED.test(x)));
-    }, 60_000, 200);
+    const resumed = await eventually(
+      'the resume acted on',
+      async () => {
+        const s = await status();
+        log.add(s);
+        return s.decisions.find((d) => d.reasons.some((x) => RESUMED.test(x)));
+      },
+      60_000,
+      200,
+    );
     const final = await settledAt(() => status(), 1, log, 90_000, 300);
 
     const bound = actBoundMs(w.spec);
@@ -80,12 +103,22 @@ test('the API stalls while five groups are removed: status answers, the loop goe
     const during = ticks.filter((d) => Date.parse(d.at) >= suspendedAt && Date.parse(d.at) <= healedAt);
     const times = [suspendedAt, ...during.map((d) => Date.parse(d.at)), healedAt];
     const longestGap = Math.max(...times.slice(1).map((t, i) => t - times[i]));
-    const suspendTick = log.all().find((d) => d.reasons.some((x) => x.startsWith('Suspending warehouse: stall as the operator asked')));
+    const suspendTick = log
+      .all()
+      .find((d) => d.reasons.some((x) => x.startsWith('Suspending warehouse: stall as the operator asked')));
     const actedAfterMs = Date.parse(resumed.at) - healedAt;
-    say(`status answered ${answers.length} times during the ${STALL_MS / 1000}s stall: p50 ${sorted[sorted.length >> 1]} ms, max ${sorted[sorted.length - 1]} ms`);
-    say(`${during.length} ticks recorded during the stall, longest gap ${longestGap} ms (tick bound ${bound} ms, listing bound ${LIST_TIMEOUT_MS} ms)`);
-    say(`suspend tick: ${suspendTick ? `${suspendTick.actions.join(', ')} | ${suspendTick.reasons.filter((x) => /^(Gave up|Did not start)/.test(x)).join(' | ')}` : 'not recorded'}`);
-    say(`resume sent ${resumedAt! - stalledAt} ms into the stall, acted on ${actedAfterMs} ms after the API came back: "${resumed.reasons.find((x) => RESUMED.test(x))}"`);
+    say(
+      `status answered ${answers.length} times during the ${STALL_MS / 1000}s stall: p50 ${sorted[sorted.length >> 1]} ms, max ${sorted[sorted.length - 1]} ms`,
+    );
+    say(
+      `${during.length} ticks recorded during the stall, longest gap ${longestGap} ms (tick bound ${bound} ms, listing bound ${LIST_TIMEOUT_MS} ms)`,
+    );
+    say(
+      `suspend tick: ${suspendTick ? `${suspendTick.actions.join(', ')} | ${suspendTick.reasons.filter((x) => /^(Gave up|Did not start)/.test(x)).join(' | ')}` : 'not recorded'}`,
+    );
+    say(
+      `resume sent ${resumedAt! - stalledAt} ms into the stall, acted on ${actedAfterMs} ms after the API came back: "${resumed.reasons.find((x) => RESUMED.test(x))}"`,
+    );
 
     // `status` answered within seconds throughout: a tick's observe (a local activity, during which no query is
     // answered) is bounded by the listing's timeout, and the actions' wait answers queries at once.
@@ -93,8 +126,18 @@ test('the API stalls while five groups are removed: status answers, the loop goe
     // The loop went on: the stalled tick gave up after its bound, and ticks of unknown load followed.
     expect(longestGap).toBeLessThan(bound + LIST_TIMEOUT_MS + poll + 5000);
     expect(suspendTick?.actions.filter((a) => a.endsWith(' unfinished'))).toHaveLength(5);
-    expect(suspendTick?.reasons.filter((x) => /^Gave up waiting for remove executor group impala-executor-00\d after \d+s; the next tick observes what exists and decides again\.$/.test(x))).toHaveLength(4);
-    expect(suspendTick?.reasons.filter((x) => /^Did not start remove executor group impala-executor-00\d within \d+s \(4 actions at a time\)/.test(x))).toHaveLength(1);
+    expect(
+      suspendTick?.reasons.filter((x) =>
+        /^Gave up waiting for remove executor group impala-executor-00\d after \d+s; the next tick observes what exists and decides again\.$/.test(
+          x,
+        ),
+      ),
+    ).toHaveLength(4);
+    expect(
+      suspendTick?.reasons.filter((x) =>
+        /^Did not start remove executor group impala-executor-00\d within \d+s \(4 actions at a time\)/.test(x),
+      ),
+    ).toHaveLength(1);
     // The resume waited only for a known reading: a few ticks after the API answered again.
     expect(actedAfterMs).toBeLessThan(LIST_TIMEOUT_MS + 3 * poll + 3000);
 

@@ -23,10 +23,15 @@ const { runWorker, startWarehouse, world, status, apiProxy } = chaosServers({ po
 
 /** Reads status into `log` until `pick` finds a record in the whole log. */
 const logged = (h: Handle, log: DecisionLog, what: string, pick: (d: DecisionRecord) => boolean, timeoutMs: number) =>
-  eventually(what, async () => {
-    log.add(await status(h));
-    return log.all().find(pick);
-  }, timeoutMs, 200);
+  eventually(
+    what,
+    async () => {
+      log.add(await status(h));
+      return log.all().find(pick);
+    },
+    timeoutMs,
+    200,
+  );
 
 const says = (d: DecisionRecord, re: RegExp) => d.reasons.some((x) => re.test(x));
 
@@ -42,7 +47,8 @@ async function failReadiness(core: CoreV1Api, namespace: string, name: string): 
   const pod = await core.readNamespacedPodStatus({ name, namespace });
   const now = new Date();
   for (const c of pod.status?.conditions ?? []) {
-    if (c.type === 'Ready' || c.type === 'ContainersReady') Object.assign(c, { status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now });
+    if (c.type === 'Ready' || c.type === 'ContainersReady')
+      Object.assign(c, { status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now });
   }
   for (const c of pod.status?.containerStatuses ?? []) c.ready = false;
   await core.replaceNamespacedPodStatus({ name, namespace, body: pod });
@@ -66,41 +72,97 @@ test('a group loses readiness while it runs a query: degraded, blocks no scale-u
     // One query on each group; the one on group 001 outlives the replacement by several ticks.
     const busyMs = Math.round(r.between(18_000, 24_000));
     w.submit(2, busyMs);
-    const onGroup = (g: string) => w.coordinator.cluster.queries().find((q) => q.group?.endsWith(g.slice(-3)) && q.state === 'running');
-    await eventually('a query running on each of groups 000 and 001', () => Boolean(onGroup('000') && onGroup('001')), 30_000, 100);
+    const onGroup = (g: string) =>
+      w.coordinator.cluster.queries().find((q) => q.group?.endsWith(g.slice(-3)) && q.state === 'running');
+    await eventually(
+      'a query running on each of groups 000 and 001',
+      () => Boolean(onGroup('000') && onGroup('001')),
+      30_000,
+      100,
+    );
     const busyQuery = onGroup('001')!.id;
 
     const degradedAt = Date.now();
     await failReadiness(w.kc.makeApiClient(CoreV1Api), w.spec.namespace, 'impala-executor-001-1');
-    const degraded = await logged(h, log, 'group 001 reported degraded', (d) => says(d, /^Executor group impala-executor-001 is degraded: /), 30_000);
+    const degraded = await logged(
+      h,
+      log,
+      'group 001 reported degraded',
+      (d) => says(d, /^Executor group impala-executor-001 is degraded: /),
+      30_000,
+    );
     // The queue comes once the group is degraded: what it gets must not depend on the degraded group.
     const queuedAt = Date.now();
     w.submit(2, 10_000);
-    const queueAdd = await logged(h, log, 'a group added for the queue', (d) => Date.parse(d.at) >= queuedAt && (d.queued ?? 0) > 0 && d.actions.some((a) => /^add /.test(a)) && !says(d, /replacing it with/), 30_000);
-    const replaced = await logged(h, log, 'group 001 replaced', (d) => says(d, /^Executor group impala-executor-001 has not been ready since tick \d+ .*; replacing it with impala-executor-\d{3}\.$/), 30_000);
-    const by = /replacing it with (impala-executor-\d{3})/.exec(replaced.reasons.find((x) => x.includes('replacing it with'))!)![1];
-    await eventually('group 001 gone and the warehouse settled', async () => {
-      const s = await status(h);
-      log.add(s);
-      const live = await w.live();
-      return !live.some((g) => g.name === 'impala-executor-001') && live.every((g) => g.ready) && s.state.pending.length === 0 && s.state.current === s.state.target;
-    }, busyMs + 60_000, 300);
+    const queueAdd = await logged(
+      h,
+      log,
+      'a group added for the queue',
+      (d) =>
+        Date.parse(d.at) >= queuedAt &&
+        (d.queued ?? 0) > 0 &&
+        d.actions.some((a) => /^add /.test(a)) &&
+        !says(d, /replacing it with/),
+      30_000,
+    );
+    const replaced = await logged(
+      h,
+      log,
+      'group 001 replaced',
+      (d) =>
+        says(
+          d,
+          /^Executor group impala-executor-001 has not been ready since tick \d+ .*; replacing it with impala-executor-\d{3}\.$/,
+        ),
+      30_000,
+    );
+    const by = /replacing it with (impala-executor-\d{3})/.exec(
+      replaced.reasons.find((x) => x.includes('replacing it with'))!,
+    )![1];
+    await eventually(
+      'group 001 gone and the warehouse settled',
+      async () => {
+        const s = await status(h);
+        log.add(s);
+        const live = await w.live();
+        return (
+          !live.some((g) => g.name === 'impala-executor-001') &&
+          live.every((g) => g.ready) &&
+          s.state.pending.length === 0 &&
+          s.state.current === s.state.target
+        );
+      },
+      busyMs + 60_000,
+      300,
+    );
     const final = await status(h);
     log.add(final);
 
     const ticks = log.ticks();
     const since = ticks.filter((d) => Date.parse(d.at) >= degradedAt);
-    const blocked = since.filter((d) => Date.parse(d.at) <= Date.parse(queueAdd.at) && says(d, /^Scale up from \d+ to \d+ Executor Groups is in progress\.$/));
+    const blocked = since.filter(
+      (d) =>
+        Date.parse(d.at) <= Date.parse(queueAdd.at) &&
+        says(d, /^Scale up from \d+ to \d+ Executor Groups is in progress\.$/),
+    );
     const removals = ticks.filter((d) => d.actions.includes('remove impala-executor-001'));
-    const removalsWhileBusy = removals.filter((d) => !says(d, /^Degraded executor group impala-executor-001 runs no queries; removing it/)).length;
+    const removalsWhileBusy = removals.filter(
+      (d) => !says(d, /^Degraded executor group impala-executor-001 runs no queries; removing it/),
+    ).length;
     const busyQ = w.coordinator.cluster.query(busyQuery)!;
     const killed = w.coordinator.cluster.queries().filter((q) => q.state === 'killed');
-    const keptBusy = ticks.filter((d) => says(d, /^Degraded executor group impala-executor-001 runs 1 queries; removing it once idle/)).length;
+    const keptBusy = ticks.filter((d) =>
+      says(d, /^Degraded executor group impala-executor-001 runs 1 queries; removing it once idle/),
+    ).length;
     const orphans = orphansBetween(await w.recorder.snapshot(), final);
     const creations = w.recorder.creations();
     say(`degraded at tick ${degraded.tick}: "${degraded.reasons.find((x) => x.includes('is degraded'))}"`);
-    say(`queue add at tick ${queueAdd.tick}: ${queueAdd.actions.join(', ')}; replaced at tick ${replaced.tick} by ${by}; kept while busy on ${keptBusy} ticks; removed at ticks ${removals.map((d) => d.tick).join(', ')}`);
-    say(`query on 001: ${busyQ.state}; killed ${killed.length}; creations ${JSON.stringify(creations)}; orphans: ${orphans.detail}`);
+    say(
+      `queue add at tick ${queueAdd.tick}: ${queueAdd.actions.join(', ')}; replaced at tick ${replaced.tick} by ${by}; kept while busy on ${keptBusy} ticks; removed at ticks ${removals.map((d) => d.tick).join(', ')}`,
+    );
+    say(
+      `query on 001: ${busyQ.state}; killed ${killed.length}; creations ${JSON.stringify(creations)}; orphans: ${orphans.detail}`,
+    );
 
     expect(degraded.reasons.find((x) => x.includes('is degraded'))).toMatch(/not counted as capacity\.$/);
     // The queue was not held behind the degraded group.
@@ -111,7 +173,12 @@ test('a group loses readiness while it runs a query: degraded, blocks no scale-u
     expect(replaced.tick - degraded.tick).toBeGreaterThanOrEqual(3);
     // Kept while its query ran, removed once, after the query finished.
     expect(keptBusy).toBeGreaterThan(0);
-    expect({ removalsWhileBusy, removals: removals.length, query: busyQ.state, killed: killed.length }).toEqual({ removalsWhileBusy: 0, removals: 1, query: 'finished', killed: 0 });
+    expect({ removalsWhileBusy, removals: removals.length, query: busyQ.state, killed: killed.length }).toEqual({
+      removalsWhileBusy: 0,
+      removals: 1,
+      query: 'finished',
+      killed: 0,
+    });
     return {
       faults: 1,
       restarts: 0,
@@ -137,8 +204,17 @@ test('a ResourceQuota refuses the third group: reported, retried on the backoff 
     });
     const core = w.kc.makeApiClient(CoreV1Api);
     const namespace = w.spec.namespace;
-    await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'executor-groups' }, spec: { hard: { 'count/statefulsets.apps': '2' } } } });
-    await eventually('the quota counted', () => core.readNamespacedResourceQuota({ name: 'executor-groups', namespace }), 30_000, 100, (q) => q.status?.used?.['count/statefulsets.apps'] !== undefined);
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'executor-groups' }, spec: { hard: { 'count/statefulsets.apps': '2' } } },
+    });
+    await eventually(
+      'the quota counted',
+      () => core.readNamespacedResourceQuota({ name: 'executor-groups', namespace }),
+      30_000,
+      100,
+      (q) => q.status?.used?.['count/statefulsets.apps'] !== undefined,
+    );
     // Group 001 exists before the workflow starts, so that the refused create is the whole scale-up: a group created
     // on the same tick as the refused one clears the backoff once it becomes ready (decide.ts learnHistory), which
     // would restart the schedule inside the window.
@@ -155,22 +231,45 @@ test('a ResourceQuota refuses the third group: reported, retried on the backoff 
     w.submit(3, 600_000);
     const third = 'impala-executor-002';
     const attempt = (d: DecisionRecord) => d.actions.some((a) => a === `add ${third}` || a === `add ${third} failed`);
-    const first = await logged(h, log, `the create of ${third} refused`, (d) => d.actions.includes(`add ${third} failed`), 60_000);
+    const first = await logged(
+      h,
+      log,
+      `the create of ${third} refused`,
+      (d) => d.actions.includes(`add ${third} failed`),
+      60_000,
+    );
     const refusal = first.reasons.find((x) => x.startsWith(`Failed to add executor group ${third}:`));
-    await eventually(`${WINDOW} ticks after the first refusal`, async () => {
-      log.add(await status(h));
-      return log.ticks().some((d) => d.tick >= first.tick + WINDOW);
-    }, (WINDOW + 30) * 1000, 500);
+    await eventually(
+      `${WINDOW} ticks after the first refusal`,
+      async () => {
+        log.add(await status(h));
+        return log.ticks().some((d) => d.tick >= first.tick + WINDOW);
+      },
+      (WINDOW + 30) * 1000,
+      500,
+    );
     const during = await status(h);
     log.add(during);
     const window = log.ticks().filter((d) => d.tick >= first.tick && d.tick < first.tick + WINDOW);
     const attempts = window.filter(attempt);
-    const posts = proxy.requests.filter((q) => q.method === 'POST' && STATEFULSETS.test(q.path) && q.at >= Date.parse(first.at) - 2000 && q.at <= Date.parse(window[window.length - 1].at));
-    const backingOff = window.map((d) => d.reasons.find((x) => /scale-up is backing off after \d+ failed attempts until tick \d+/.test(x))).filter((x): x is string => x !== undefined);
+    const posts = proxy.requests.filter(
+      (q) =>
+        q.method === 'POST' &&
+        STATEFULSETS.test(q.path) &&
+        q.at >= Date.parse(first.at) - 2000 &&
+        q.at <= Date.parse(window[window.length - 1].at),
+    );
+    const backingOff = window
+      .map((d) => d.reasons.find((x) => /scale-up is backing off after \d+ failed attempts until tick \d+/.test(x)))
+      .filter((x): x is string => x !== undefined);
     const backoff = during.state.scaleUpBackoff;
     say(`refusal at tick ${first.tick}: "${refusal}"`);
-    say(`attempts at ticks ${attempts.map((d) => d.tick).join(', ')} of ${window.length} ticks; POSTs seen ${posts.length}; last note: "${backingOff[backingOff.length - 1]}"`);
-    say(`status state.scaleUpBackoff ${JSON.stringify(backoff)}; lastScaleUpFailure ${JSON.stringify(during.state.lastScaleUpFailure)}`);
+    say(
+      `attempts at ticks ${attempts.map((d) => d.tick).join(', ')} of ${window.length} ticks; POSTs seen ${posts.length}; last note: "${backingOff[backingOff.length - 1]}"`,
+    );
+    say(
+      `status state.scaleUpBackoff ${JSON.stringify(backoff)}; lastScaleUpFailure ${JSON.stringify(during.state.lastScaleUpFailure)}`,
+    );
 
     expect(refusal).toContain(`Kubernetes API refused to create StatefulSet ${third} in namespace ${namespace}: 403`);
     expect(refusal).toContain('exceeded quota: executor-groups');
@@ -197,7 +296,9 @@ test('a ResourceQuota refuses the third group: reported, retried on the backoff 
     const created = log.ticks().find((d) => d.tick > first.tick && d.actions.includes(`add ${third}`))!;
     const readyTick = final.state.tick;
     const recoverSeconds = (Date.now() - raisedAt) / 1000;
-    say(`quota removed at tick ${during.state.tick}; backoff until tick ${until}; created at tick ${created.tick}; settled at 3 by tick ${readyTick} (${recoverSeconds.toFixed(1)} s)`);
+    say(
+      `quota removed at tick ${during.state.tick}; backoff until tick ${until}; created at tick ${created.tick}; settled at 3 by tick ${readyTick} (${recoverSeconds.toFixed(1)} s)`,
+    );
     expect(created.tick).toBeGreaterThanOrEqual(until);
     expect(created.tick).toBeLessThanOrEqual(until + 2);
     expect(readyTick - created.tick).toBeLessThanOrEqual(5);

@@ -8,7 +8,16 @@ import type { WarehouseSpec } from '../../src/policy/types';
 import { startCoordinator } from '../../src/sim/coordinator';
 import { resizeUpdate, type DecisionRecord } from '../../src/workflows/warehouse';
 import { eventually } from '../support/temporal';
-import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt } from './support/chaos';
+import {
+  chaosCase,
+  chaosSeed,
+  counterProblems,
+  DecisionLog,
+  duplicatesOver,
+  orphansBetween,
+  rng,
+  settledAt,
+} from './support/chaos';
 import { proxiedKubeConfig, startFaultProxy, type Fault } from './support/fault-proxy';
 import { chaosServers, type Handle } from './support/servers';
 
@@ -18,7 +27,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const SEED = chaosSeed();
 const { env, onClose, runWorker, startWarehouse, world, status, apiProxy } = chaosServers({ podReadyDelayMs: 1000 });
 
-const settled = (h: Handle, n: number, log: DecisionLog, timeoutMs = 30_000) => settledAt(() => status(h), n, log, timeoutMs, 200);
+const settled = (h: Handle, n: number, log: DecisionLog, timeoutMs = 30_000) =>
+  settledAt(() => status(h), n, log, timeoutMs, 200);
 
 const STATEFULSETS = /\/apis\/apps\/v1\/namespaces\/[^/]+\/statefulsets$/;
 const ONE_STATEFULSET = /\/apis\/apps\/v1\/namespaces\/[^/]+\/statefulsets\/impala-executor-\d+$/;
@@ -26,7 +36,11 @@ const ONE_STATEFULSET = /\/apis\/apps\/v1\/namespaces\/[^/]+\/statefulsets\/impa
 test('Kubernetes API faults: retried with backoff, the right result after the fault, no duplicate; 403/422 reported at once', async () => {
   await chaosCase('Kubernetes API faults', SEED, async (say) => {
     const r = rng(SEED, 'kubernetes');
-    const w = await world('kapi', { nodes: { min: 2, max: 20 }, scaleDownDelaySeconds: 600, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
+    const w = await world('kapi', {
+      nodes: { min: 2, max: 20 },
+      scaleDownDelaySeconds: 600,
+      autoSuspend: { enabled: false, timeoutSeconds: 300 },
+    });
     const direct = w.kc;
     const proxy = await apiProxy(direct);
     await runWorker('chaos-kapi', new KubernetesExecutorGroups(proxiedKubeConfig(proxy)));
@@ -39,9 +53,14 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
     const lines: string[] = [];
 
     /** POSTs (creates) or DELETEs of one group seen by the proxy since `from`. */
-    const calls = (method: string, from: number, path: RegExp) => proxy.requests.filter((q) => q.method === method && q.at >= from && path.test(q.path));
+    const calls = (method: string, from: number, path: RegExp) =>
+      proxy.requests.filter((q) => q.method === method && q.at >= from && path.test(q.path));
     const backoffOk = (times: number[]) => times.slice(1).every((t, i) => t - times[i] >= 0.8 * 1000 * 2 ** i);
-    const gaps = (times: number[]) => times.slice(1).map((t, i) => `${((t - times[i]) / 1000).toFixed(1)}s`).join('/');
+    const gaps = (times: number[]) =>
+      times
+        .slice(1)
+        .map((t, i) => `${((t - times[i]) / 1000).toFixed(1)}s`)
+        .join('/');
 
     const grow = async (label: string, fault: Fault, times: number, expectPosts: number) => {
       const from = Date.now();
@@ -54,7 +73,8 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
       const at = posts.map((q) => q.at);
       lines.push(`${label} on create ${group}: ${posts.map((q) => q.outcome).join(', ')} (gaps ${gaps(at) || '-'})`);
       expect({ label, posts: posts.length }).toEqual({ label, posts: expectPosts });
-      if (expectPosts > 1 && fault.kind !== 'stall') expect({ label, backoff: backoffOk(at), gaps: gaps(at) }).toEqual({ label, backoff: true, gaps: gaps(at) });
+      if (expectPosts > 1 && fault.kind !== 'stall')
+        expect({ label, backoff: backoffOk(at), gaps: gaps(at) }).toEqual({ label, backoff: true, gaps: gaps(at) });
       expect({ label, creations: w.recorder.creations()[group] }).toEqual({ label, creations: expected[group] });
     };
     const shrink = async (label: string, fault: Fault, times: number) => {
@@ -66,18 +86,29 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
       await settled(h, groups - 1, log, 60_000);
       groups -= 1;
       const deletes = calls('DELETE', from, ONE_STATEFULSET);
-      lines.push(`${label} on delete ${group}: ${deletes.map((q) => q.outcome).join(', ')} (gaps ${gaps(deletes.map((q) => q.at)) || '-'})`);
+      lines.push(
+        `${label} on delete ${group}: ${deletes.map((q) => q.outcome).join(', ')} (gaps ${gaps(deletes.map((q) => q.at)) || '-'})`,
+      );
     };
     const refused = async (code: 403 | 422, hint: RegExp) => {
       const from = Date.now();
       const group = `impala-executor-${String(nextIndex()).padStart(3, '0')}`;
       proxy.inject({ method: 'POST', path: STATEFULSETS, fault: { kind: 'status', code }, times: 1 });
       await resize({ nodes: { min: 2 * (groups + 1), max: 20 } });
-      const failure = await eventually(`the ${code} reported in the decision log`, async () => {
-        const s = await status(h);
-        log.add(s);
-        return s.decisions.find((d) => Date.parse(d.at) >= from - 1000 && d.reasons.some((x) => x.startsWith(`Failed to add executor group ${group}:`)));
-      }, 30_000, 100);
+      const failure = await eventually(
+        `the ${code} reported in the decision log`,
+        async () => {
+          const s = await status(h);
+          log.add(s);
+          return s.decisions.find(
+            (d) =>
+              Date.parse(d.at) >= from - 1000 &&
+              d.reasons.some((x) => x.startsWith(`Failed to add executor group ${group}:`)),
+          );
+        },
+        30_000,
+        100,
+      );
       const line = failure.reasons.find((x) => x.startsWith('Failed to add'))!;
       const reportedAfterMs = Date.parse(failure.at) - from;
       lines.push(`${code} on create ${group}: reported ${reportedAfterMs} ms after the resize, 1 attempt: "${line}"`);
@@ -113,9 +144,15 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
       ['422', () => refused(422, /executor template produces an invalid StatefulSet/)],
     ];
     // The create faults in a seeded order, with the delete faults between them.
-    const order = steps.map((s) => ({ s, k: r.next() })).sort((a, b) => a.k - b.k).map((x) => x.s);
+    const order = steps
+      .map((s) => ({ s, k: r.next() }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.s);
     const deletes: [string, () => Promise<void>][] = [
-      ['404 delete', () => shrink('404 ×1 (taken as gone; the next tick removes it)', { kind: 'status', code: 404 }, 1)],
+      [
+        '404 delete',
+        () => shrink('404 ×1 (taken as gone; the next tick removes it)', { kind: 'status', code: 404 }, 1),
+      ],
       ['500 delete', () => shrink('500 ×2', { kind: 'status', code: 500 }, 2)],
       ['reset delete', () => shrink('connection reset after the delete ×1', { kind: 'reset', when: 'after' }, 1)],
     ];
@@ -149,7 +186,8 @@ test('Kubernetes API faults: retried with backoff, the right result after the fa
 }, 240_000);
 
 const UNKNOWN = /^Load for Group Set: root\.default is unknown: /;
-const HELD = /^needsScaleDown\/needsSuspend is false as the load is unknown; counters held \(scale-down (\d+), suspend (\d+)\)\.$/;
+const HELD =
+  /^needsScaleDown\/needsSuspend is false as the load is unknown; counters held \(scale-down (\d+), suspend (\d+)\)\.$/;
 const COUNT = /^enoughConsecutive (Down|Suspend) calls false as current (\d+) target \d+$/;
 
 /** The scale-down and suspend counters as a tick left them. */
@@ -167,7 +205,11 @@ function countersAfter(d: DecisionRecord): { down: number; suspend: number } {
 test('Impala faults: unknown load never advances a scale-down or suspend counter, and the decision log says why', async () => {
   await chaosCase('Impala faults', SEED, async (say) => {
     const r = rng(SEED, 'impala');
-    const w = await world('imp', { nodes: { min: 2, max: 6 }, scaleDownDelaySeconds: 120, autoSuspend: { enabled: true, timeoutSeconds: 120 } });
+    const w = await world('imp', {
+      nodes: { min: 2, max: 6 },
+      scaleDownDelaySeconds: 120,
+      autoSuspend: { enabled: true, timeoutSeconds: 120 },
+    });
     // Two coordinators of one cluster (the second like Impala's backup coordinator), each behind a proxy that can
     // go down or rewrite a page.
     const second = await startCoordinator({ port: 0, cluster: w.coordinator.cluster });
@@ -186,16 +228,26 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
 
     const windows: { name: string; from: number; to: number; expect: 'unknown' | 'warning' | 'not zero' }[] = [];
     /** Applies a fault for `ticks` ticks (whatever the tick's length: a slow read makes it longer), then heals it. */
-    const during = async (name: string, expectation: 'unknown' | 'warning' | 'not zero', apply: () => Promise<void> | void, heal: () => Promise<void> | void) => {
+    const during = async (
+      name: string,
+      expectation: 'unknown' | 'warning' | 'not zero',
+      apply: () => Promise<void> | void,
+      heal: () => Promise<void> | void,
+    ) => {
       const ticks = 3 + Math.floor(r.between(0, 2));
       await apply();
       const from = Date.now();
       const start = (await status(h)).state.tick;
-      await eventually(`${ticks} ticks with ${name}`, async () => {
-        const s = await status(h);
-        log.add(s);
-        return s.state.tick >= start + ticks + 1;
-      }, 60_000, 200);
+      await eventually(
+        `${ticks} ticks with ${name}`,
+        async () => {
+          const s = await status(h);
+          log.add(s);
+          return s.state.tick >= start + ticks + 1;
+        },
+        60_000,
+        200,
+      );
       const to = Date.now();
       await heal();
       windows.push({ name, from, to, expect: expectation });
@@ -204,23 +256,53 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
       await eventually('a tick after the fault', async () => (await status(h)).state.tick >= healed + 2, 30_000, 200);
     };
 
-    await during('both coordinators down', 'unknown', () => Promise.all(proxies.map((p) => p.down())).then(() => undefined), () => Promise.all(proxies.map((p) => p.up())).then(() => undefined));
-    await during('both slower than the 1 s timeout', 'unknown', () => coordinators.forEach((c) => c.setFaults({ delayMs: 1500 })), () => coordinators.forEach((c) => c.setFaults({})));
-    await during('malformed JSON from one coordinator', 'unknown', () => coordinators[0].setFaults({ truncate: true }), () => coordinators[0].setFaults({}));
-    await during('one of two coordinators down', 'warning', () => proxies[1].down(), () => proxies[1].up());
+    await during(
+      'both coordinators down',
+      'unknown',
+      () => Promise.all(proxies.map((p) => p.down())).then(() => undefined),
+      () => Promise.all(proxies.map((p) => p.up())).then(() => undefined),
+    );
+    await during(
+      'both slower than the 1 s timeout',
+      'unknown',
+      () => coordinators.forEach((c) => c.setFaults({ delayMs: 1500 })),
+      () => coordinators.forEach((c) => c.setFaults({})),
+    );
+    await during(
+      'malformed JSON from one coordinator',
+      'unknown',
+      () => coordinators[0].setFaults({ truncate: true }),
+      () => coordinators[0].setFaults({}),
+    );
+    await during(
+      'one of two coordinators down',
+      'warning',
+      () => proxies[1].down(),
+      () => proxies[1].up(),
+    );
     // Queries running: the pool is on the admission page. Then every coordinator "forgets" the pool while its
     // groups still execute those queries (a restarted coordinator): that is not an idle warehouse.
     w.submit(2, 600_000);
-    await eventually('2 queries running', async () => {
-      const s = await status(h);
-      return s.lastObservation?.kind === 'known' && s.lastObservation.load.running === 2;
-    }, 30_000, 200);
+    await eventually(
+      '2 queries running',
+      async () => {
+        const s = await status(h);
+        return s.lastObservation?.kind === 'known' && s.lastObservation.load.running === 2;
+      },
+      30_000,
+      200,
+    );
     const dropPool = (body: unknown) => {
       const b = body as { resource_pools: { pool_name: string }[] };
       const pools = b.resource_pools.filter((p) => p.pool_name !== 'root.default');
       return { ...b, resource_pools: pools, resource_pools_plain_json: JSON.stringify(pools) };
     };
-    await during('pool missing from /admission while its queries run', 'not zero', () => proxies.forEach((p) => p.rewrite(/^\/admission$/, dropPool)), () => proxies.forEach((p) => p.rewrite(undefined)));
+    await during(
+      'pool missing from /admission while its queries run',
+      'not zero',
+      () => proxies.forEach((p) => p.rewrite(/^\/admission$/, dropPool)),
+      () => proxies.forEach((p) => p.rewrite(undefined)),
+    );
     log.add(await status(h));
 
     const ticks = log.ticks();
@@ -238,19 +320,42 @@ test('Impala faults: unknown load never advances a scale-down or suspend counter
         const reason = d.reasons.find((x) => UNKNOWN.test(x));
         if (win.expect === 'unknown' || (win.expect === 'not zero' && reason)) {
           unknownTicks += 1;
-          expect({ window: win.name, tick: d.tick, unknown: Boolean(reason), queued: d.queued }).toEqual({ window: win.name, tick: d.tick, unknown: true, queued: null });
+          expect({ window: win.name, tick: d.tick, unknown: Boolean(reason), queued: d.queued }).toEqual({
+            window: win.name,
+            tick: d.tick,
+            unknown: true,
+            queued: null,
+          });
           // Held: neither advanced nor reset.
-          expect({ window: win.name, tick: d.tick, counters: after }).toEqual({ window: win.name, tick: d.tick, counters: before });
+          expect({ window: win.name, tick: d.tick, counters: after }).toEqual({
+            window: win.name,
+            tick: d.tick,
+            counters: before,
+          });
         } else if (win.expect === 'warning') {
-          expect({ window: win.name, tick: d.tick, warning: d.reasons.some((x) => x.startsWith('Warning: coordinator down, using the others')) }).toEqual({ window: win.name, tick: d.tick, warning: true });
-          expect({ window: win.name, tick: d.tick, known: d.queued !== null }).toEqual({ window: win.name, tick: d.tick, known: true });
+          expect({
+            window: win.name,
+            tick: d.tick,
+            warning: d.reasons.some((x) => x.startsWith('Warning: coordinator down, using the others')),
+          }).toEqual({ window: win.name, tick: d.tick, warning: true });
+          expect({ window: win.name, tick: d.tick, known: d.queued !== null }).toEqual({
+            window: win.name,
+            tick: d.tick,
+            known: true,
+          });
         } else {
           // Known: then it must still see the 2 running queries, never an idle warehouse.
-          expect({ window: win.name, tick: d.tick, running: d.running }).toEqual({ window: win.name, tick: d.tick, running: 2 });
+          expect({ window: win.name, tick: d.tick, running: d.running }).toEqual({
+            window: win.name,
+            tick: d.tick,
+            running: 2,
+          });
         }
       }
       const sample = inside[inside.length - 1];
-      lines.push(`${win.name}: ${inside.length} ticks, e.g. "${sample.reasons.find((x) => UNKNOWN.test(x) || x.startsWith('Warning:')) ?? sample.reasons[0]}"`);
+      lines.push(
+        `${win.name}: ${inside.length} ticks, e.g. "${sample.reasons.find((x) => UNKNOWN.test(x) || x.startsWith('Warning:')) ?? sample.reasons[0]}"`,
+      );
     }
     for (const l of lines) say(l);
     // Nothing was removed: the counters never ran out on an unknown load.

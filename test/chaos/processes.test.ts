@@ -12,7 +12,17 @@ import { freePorts } from '../../src/util/ports';
 import { DECISIONS_KEPT, statusQuery, warehouseWorkflow, type WarehouseStatus } from '../../src/workflows/warehouse';
 import { useLocalCluster } from '../support/local-cluster';
 import { eventually } from '../support/temporal';
-import { chaosCase, chaosSeed, counterProblems, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt, sleep } from './support/chaos';
+import {
+  chaosCase,
+  chaosSeed,
+  counterProblems,
+  DecisionLog,
+  duplicatesOver,
+  orphansBetween,
+  rng,
+  settledAt,
+  sleep,
+} from './support/chaos';
 import { buildWorker, type BuiltWorker, WorkerPool, type WorkerProcess } from './support/worker-process';
 import { startWorld, type World } from './support/world';
 
@@ -43,7 +53,13 @@ afterAll(async () => {
 }, 60_000);
 const cluster = useLocalCluster({ podReadyDelayMs: 1000 });
 
-const startDev = () => startDevServer({ dbFile: path.join(dir, 'temporal.db'), port: devPorts[0], uiPort: devPorts[1], logFile: path.join(dir, 'temporal.log') });
+const startDev = () =>
+  startDevServer({
+    dbFile: path.join(dir, 'temporal.db'),
+    port: devPorts[0],
+    uiPort: devPorts[1],
+    logFile: path.join(dir, 'temporal.log'),
+  });
 
 beforeAll(async () => {
   devPorts = await freePorts(2);
@@ -51,7 +67,6 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: dev.address });
   client = new Client({ connection });
 }, 120_000);
-
 
 function pool(prefix: string): WorkerPool {
   const p = new WorkerPool({
@@ -94,7 +109,9 @@ function collect(h: WorkflowHandle<typeof warehouseWorkflow>, log: DecisionLog):
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      await status(h).then((s) => log.add(s)).catch(() => undefined);
+      await status(h)
+        .then((s) => log.add(s))
+        .catch(() => undefined);
       await sleep(400);
     }
   })();
@@ -106,7 +123,8 @@ function collect(h: WorkflowHandle<typeof warehouseWorkflow>, log: DecisionLog):
   };
 }
 
-const settledStatus = (h: WorkflowHandle<typeof warehouseWorkflow>, n: number, log: DecisionLog, timeoutMs: number) => settledAt(() => status(h), n, log, timeoutMs, 300);
+const settledStatus = (h: WorkflowHandle<typeof warehouseWorkflow>, n: number, log: DecisionLog, timeoutMs: number) =>
+  settledAt(() => status(h), n, log, timeoutMs, 300);
 
 /**
  * Every StatefulSet ever created against every add the workflow decided, plus 000 (created before it started): a
@@ -117,7 +135,14 @@ async function creationsAgainstDecisions(w: World, log: DecisionLog, final: Ware
   const creations = w.recorder.creations();
   const decided = log.addsDecided();
   const expected = { ...decided, 'impala-executor-000': (decided['impala-executor-000'] ?? 0) + 1 };
-  return { listed, orphans: orphansBetween(listed, final), creations, decided, expected, duplicates: duplicatesOver(creations, expected) };
+  return {
+    listed,
+    orphans: orphansBetween(listed, final),
+    creations,
+    decided,
+    expected,
+    duplicates: duplicatesOver(creations, expected),
+  };
 }
 
 function checkCounters(log: DecisionLog): void {
@@ -148,14 +173,23 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
         if (Date.now() > deadline) throw new Error(`only ${kills.length} of ${KILLS} kills before the deadline`);
         const ticksToWait = Math.floor(r.between(0, 3));
         const from = lastTick();
-        await eventually(`${ticksToWait} ticks on the new worker`, async () => stopKilling || lastTick() >= from + ticksToWait, Math.max(1000, deadline - Date.now()), 50);
+        await eventually(
+          `${ticksToWait} ticks on the new worker`,
+          async () => stopKilling || lastTick() >= from + ticksToWait,
+          Math.max(1000, deadline - Date.now()),
+          50,
+        );
         await sleep(r.between(0, 1000));
         if (stopKilling) break;
         const at = Date.now();
         await current.kill9();
         const open = current.inFlight();
         current = await workers.start();
-        kills.push({ phase, inFlight: open && `${open.op} ${String(open.index).padStart(3, '0')}`, downMs: Date.now() - at });
+        kills.push({
+          phase,
+          inFlight: open && `${open.op} ${String(open.index).padStart(3, '0')}`,
+          downMs: Date.now() - at,
+        });
       }
     })();
     // A failed killer must fail the case at once, not after the sequence's own timeouts.
@@ -163,10 +197,15 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
     killer.catch((err) => (killerFailed = err));
     const step = async (name: string, what: string, check: () => Promise<boolean>) => {
       phase = name;
-      await eventually(what, async () => {
-        if (killerFailed) throw killerFailed;
-        return check();
-      }, Math.max(1000, deadline - Date.now()), 250);
+      await eventually(
+        what,
+        async () => {
+          if (killerFailed) throw killerFailed;
+          return check();
+        },
+        Math.max(1000, deadline - Date.now()),
+        250,
+      );
       say(`${name} done after ${kills.length} kills`);
     };
 
@@ -180,7 +219,11 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
       });
       await step('scale-down', 'back to 1 group', async () => (await w.live()).length === 1);
       // Gone from the cluster and from Impala's membership: a query submitted now is queued, not sent to a draining group.
-      await step('suspend', 'suspended: 0 groups', async () => (await w.recorder.snapshot()).length === 0 && w.coordinator.cluster.memberGroups().length === 0);
+      await step(
+        'suspend',
+        'suspended: 0 groups',
+        async () => (await w.recorder.snapshot()).length === 0 && w.coordinator.cluster.memberGroups().length === 0,
+      );
       // Long queries: the warehouse stays resumed (not suspended again) until the case ends.
       w.submit(4, 300_000);
       await step('resume', '1 ready group running the queries', async () => {
@@ -194,8 +237,14 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
 
       checkCounters(log);
       // The decision log is complete (checkCounters: ticks 1..N without a gap).
-      const { listed, orphans, creations, decided, expected, duplicates } = await creationsAgainstDecisions(w, log, final);
-      say(`creations ${JSON.stringify(creations)}; adds decided ${JSON.stringify(decided)}; orphans: ${orphans.detail}`);
+      const { listed, orphans, creations, decided, expected, duplicates } = await creationsAgainstDecisions(
+        w,
+        log,
+        final,
+      );
+      say(
+        `creations ${JSON.stringify(creations)}; adds decided ${JSON.stringify(decided)}; orphans: ${orphans.detail}`,
+      );
       say(`kills: ${kills.map((k) => `${k.phase}${k.inFlight ? `(in ${k.inFlight})` : ''}`).join(', ')}`);
       expect(listed.filter((g) => !g.deleting).map((g) => g.name)).toEqual(['impala-executor-000']);
       // And every decided add was carried out: none lost to a kill.
@@ -212,9 +261,19 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
         extra: `ticks ${log.ticks().length} (1..${final.state.tick}, none lost), kills by phase ${JSON.stringify(byPhase)}, mid-activity ${kills.filter((k) => k.inFlight).length}, worker down p50 ${downs[downs.length >> 1]} ms`,
       };
     } catch (err) {
-      say(`last decisions:\n${log.all().slice(-6).map((d) => `  tick ${d.tick} ${d.at}: ${[...d.reasons, ...d.actions].join(' | ')}`).join('\n')}`);
-      say(`current worker ${current.name} output: ${current.output().slice(-3000)}; k8s events: ${JSON.stringify(current.events.filter((e) => e.event === 'k8s').slice(-6))}`);
-      say(`live groups: ${JSON.stringify(await w.live().catch((e: Error) => e.message))}; queries: ${JSON.stringify(w.coordinator.cluster.queries().map((q) => q.state))}`);
+      say(
+        `last decisions:\n${log
+          .all()
+          .slice(-6)
+          .map((d) => `  tick ${d.tick} ${d.at}: ${[...d.reasons, ...d.actions].join(' | ')}`)
+          .join('\n')}`,
+      );
+      say(
+        `current worker ${current.name} output: ${current.output().slice(-3000)}; k8s events: ${JSON.stringify(current.events.filter((e) => e.event === 'k8s').slice(-6))}`,
+      );
+      say(
+        `live groups: ${JSON.stringify(await w.live().catch((e: Error) => e.message))}; queries: ${JSON.stringify(w.coordinator.cluster.queries().map((q) => q.state))}`,
+      );
       throw err;
     } finally {
       stopKilling = true;
@@ -237,7 +296,11 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
   await chaosCase('two workers, one killed', SEED, async (say) => {
     const r = rng(SEED, 'duo');
     const poll = 3;
-    const w = await world('duo', { pollIntervalSeconds: poll, scaleDownDelaySeconds: 2, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
+    const w = await world('duo', {
+      pollIntervalSeconds: poll,
+      scaleDownDelaySeconds: 2,
+      autoSuspend: { enabled: false, timeoutSeconds: 300 },
+    });
     const workers = pool('duo');
     const both = [await workers.start(), await workers.start()];
     const h = await startWarehouse(w, 'chaos-duo');
@@ -245,11 +308,16 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
     const collector = collect(h, log);
     try {
       w.submit(30, 12_000);
-      await eventually('the scale-up to start', async () => {
-        const s = await status(h);
-        log.add(s);
-        return s.state.target > 1;
-      }, 30_000, 100);
+      await eventually(
+        'the scale-up to start',
+        async () => {
+          const s = await status(h);
+          log.add(s);
+          return s.state.target > 1;
+        },
+        30_000,
+        100,
+      );
       // Between two ticks, at a random point of the sleep: the kill is of a worker, not of a tick in flight.
       const seen = log.ticks().length;
       await eventually('the next tick', async () => log.ticks().length > seen, 10_000, 50);
@@ -260,10 +328,15 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
       const killedAt = Date.now();
       await victim.kill9();
       say(`killed ${victim.name} (it completed the last workflow task); ${survivor.name} remains`);
-      await eventually('3 ready groups and an empty queue', async () => {
-        const live = await w.live();
-        return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
-      }, 60_000, 250);
+      await eventually(
+        '3 ready groups and an empty queue',
+        async () => {
+          const live = await w.live();
+          return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
+        },
+        60_000,
+        250,
+      );
       await eventually('back to 1 group', async () => (await w.live()).length === 1, 60_000, 250);
       const final = await settledStatus(h, 1, log, 30_000);
       await collector.stop();
@@ -272,11 +345,14 @@ test('two workers on one task queue, one killed mid-sequence: the other carries 
       const ticks = log.ticks().map((d) => ({ tick: d.tick, at: Date.parse(d.at) }));
       const before = ticks.filter((t) => t.at <= killedAt).pop();
       const after = ticks.find((t) => t.at > killedAt);
-      if (!before || !after) throw new Error(`no ticks around the kill at ${new Date(killedAt).toISOString()}: ${JSON.stringify(ticks)}`);
+      if (!before || !after)
+        throw new Error(`no ticks around the kill at ${new Date(killedAt).toISOString()}: ${JSON.stringify(ticks)}`);
       const gapMs = after.at - before.at;
       const lastHolder = await lastWorkflowTaskWorker(h);
       const { orphans, creations, expected, duplicates } = await creationsAgainstDecisions(w, log, final);
-      say(`ticks ${before.tick} → ${after.tick} ${gapMs} ms apart across the kill (poll ${poll} s, sticky timeout ${STICKY_MS} ms); last workflow task by ${lastHolder}`);
+      say(
+        `ticks ${before.tick} → ${after.tick} ${gapMs} ms apart across the kill (poll ${poll} s, sticky timeout ${STICKY_MS} ms); last workflow task by ${lastHolder}`,
+      );
       expect(after.tick).toBe(before.tick + 1);
       // Due poll seconds after the last one; at most one tick late.
       expect(gapMs).toBeLessThanOrEqual(2 * poll * 1000);
@@ -302,39 +378,66 @@ test('the Temporal dev server stopped and restarted on its database file mid-seq
   await chaosCase('Temporal server restart', SEED, async (say) => {
     const r = rng(SEED, 'server');
     const downTicks = 8;
-    const w = await world('srv', { scaleDownDelaySeconds: downTicks, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
+    const w = await world('srv', {
+      scaleDownDelaySeconds: downTicks,
+      autoSuspend: { enabled: false, timeoutSeconds: 300 },
+    });
     const workers = pool('srv');
     await workers.start();
     const h = await startWarehouse(w, 'chaos-srv');
     const log = new DecisionLog();
     try {
       w.submit(30, 3000);
-      await eventually('3 ready groups and an empty queue', async () => {
-        const live = await w.live();
-        return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
-      }, 60_000, 250);
+      await eventually(
+        '3 ready groups and an empty queue',
+        async () => {
+          const live = await w.live();
+          return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
+        },
+        60_000,
+        250,
+      );
       const at = 2 + Math.floor(r.between(0, 4));
-      const before = await eventually(`the scale-down delay at ${at} of ${downTicks} ticks`, async () => {
-        const s = await status(h);
-        log.add(s);
-        return s.state.counters.down >= at ? s : undefined;
-      }, 60_000, 100);
+      const before = await eventually(
+        `the scale-down delay at ${at} of ${downTicks} ticks`,
+        async () => {
+          const s = await status(h);
+          log.add(s);
+          return s.state.counters.down >= at ? s : undefined;
+        },
+        60_000,
+        100,
+      );
       const downForMs = Math.round(r.between(500, 3000));
       const t0 = Date.now();
       await dev!.stop();
       await sleep(downForMs);
       dev = await startDev();
-      say(`server down ${Date.now() - t0} ms (scale-down counter ${before.state.counters.down}, tick ${before.state.tick})`);
-      const after = await eventually('a tick after the restart', async () => {
-        const s = await status(h);
-        log.add(s);
-        return s.state.tick > before.state.tick ? s : undefined;
-      }, 60_000, 200);
-      say(`first status after the restart: tick ${after.state.tick}, scale-down counter ${after.state.counters.down}, ${Date.now() - t0} ms after the stop`);
-      await eventually('back to 1 group', async () => {
-        log.add(await status(h));
-        return (await w.live()).length === 1;
-      }, 60_000, 300);
+      say(
+        `server down ${Date.now() - t0} ms (scale-down counter ${before.state.counters.down}, tick ${before.state.tick})`,
+      );
+      const after = await eventually(
+        'a tick after the restart',
+        async () => {
+          const s = await status(h);
+          log.add(s);
+          return s.state.tick > before.state.tick ? s : undefined;
+        },
+        60_000,
+        200,
+      );
+      say(
+        `first status after the restart: tick ${after.state.tick}, scale-down counter ${after.state.counters.down}, ${Date.now() - t0} ms after the stop`,
+      );
+      await eventually(
+        'back to 1 group',
+        async () => {
+          log.add(await status(h));
+          return (await w.live()).length === 1;
+        },
+        60_000,
+        300,
+      );
       const final = await settledStatus(h, 1, log, 30_000);
       checkCounters(log);
       // Nothing recorded before the stop is missing after it: the first status after the restart holds the records
@@ -343,11 +446,17 @@ test('the Temporal dev server stopped and restarted on its database file mid-seq
       const lastAt = after.decisions.findIndex((d) => d.tick === last.tick && d.at === last.at);
       const newer = after.decisions.length - (lastAt + 1);
       expect({ lastRecordBeforeTheStopFound: lastAt >= 0 }).toEqual({ lastRecordBeforeTheStopFound: true });
-      expect(after.decisions.slice(0, lastAt + 1)).toEqual(before.decisions.slice(-Math.min(before.decisions.length, DECISIONS_KEPT - newer)));
+      expect(after.decisions.slice(0, lastAt + 1)).toEqual(
+        before.decisions.slice(-Math.min(before.decisions.length, DECISIONS_KEPT - newer)),
+      );
       // The scale-down delay carried on across the restart: the groups went at the tick the counter read before the
       // stop predicts (the delay's last tick removes them), not a whole delay after the restart.
-      const removal = log.all().find((d) => d.tick > before.state.tick && d.actions.some((a) => a.startsWith('remove ')));
-      expect({ removalTick: removal?.tick }).toEqual({ removalTick: before.state.tick + downTicks + 1 - before.state.counters.down });
+      const removal = log
+        .all()
+        .find((d) => d.tick > before.state.tick && d.actions.some((a) => a.startsWith('remove ')));
+      expect({ removalTick: removal?.tick }).toEqual({
+        removalTick: before.state.tick + downTicks + 1 - before.state.counters.down,
+      });
       const { orphans, creations, expected, duplicates } = await creationsAgainstDecisions(w, log, final);
       expect(creations).toEqual(expected);
       return {

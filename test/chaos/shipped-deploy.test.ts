@@ -12,11 +12,27 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIdFor } from '../../src/policy/names';
 import type { CoordinatorServer } from '../../src/sim/coordinator';
 import { statusQuery, warehouseWorkflow } from '../../src/workflows/warehouse';
-import { applyObjects, DEPLOY_NAMESPACE, deployObjects, serviceAccountKubeConfig, shippedWarehouse } from '../kubernetes/deploy-manifests';
+import {
+  applyObjects,
+  DEPLOY_NAMESPACE,
+  deployObjects,
+  serviceAccountKubeConfig,
+  shippedWarehouse,
+} from '../kubernetes/deploy-manifests';
 import { simulatedWarehouse, submitQuery } from '../kubernetes/simulated-warehouse';
 import { useLocalCluster } from '../support/local-cluster';
 import { eventually, startTemporal } from '../support/temporal';
-import { chaosCase, chaosSeed, DecisionLog, duplicatesOver, orphansBetween, rng, settledAt, sleep, StatefulSetRecorder } from './support/chaos';
+import {
+  chaosCase,
+  chaosSeed,
+  DecisionLog,
+  duplicatesOver,
+  orphansBetween,
+  rng,
+  settledAt,
+  sleep,
+  StatefulSetRecorder,
+} from './support/chaos';
 import { buildWorker, type BuiltWorker, WorkerPool } from './support/worker-process';
 
 const SEED = chaosSeed();
@@ -54,28 +70,54 @@ test('shipped deploy/: suspend, kill -9 of the worker, another worker, a query: 
     // The worker runs as the Deployment's ServiceAccount, with exactly the Role's permissions.
     const kubeconfigPath = path.join(dir, 'worker-kubeconfig');
     fs.writeFileSync(kubeconfigPath, (await serviceAccountKubeConfig(admin, DEPLOY_NAMESPACE)).exportConfig());
-    const simulated = await simulatedWarehouse(admin, { ...shippedWarehouse(), pollIntervalSeconds: 1, autoSuspend: { enabled: true, timeoutSeconds: 3 } });
+    const simulated = await simulatedWarehouse(admin, {
+      ...shippedWarehouse(),
+      pollIntervalSeconds: 1,
+      autoSuspend: { enabled: true, timeoutSeconds: 3 },
+    });
     coordinator = simulated.coordinator;
     const { spec } = simulated;
     recorder = new StatefulSetRecorder(admin, spec);
     await recorder.start();
-    await eventually('group 000 (the template) healthy in the simulator', async () => {
-      const g = await coordinator!.cluster.memberGroups();
-      return g.length === 1 && g[0].healthy;
-    }, 60_000);
+    await eventually(
+      'group 000 (the template) healthy in the simulator',
+      async () => {
+        const g = await coordinator!.cluster.memberGroups();
+        return g.length === 1 && g[0].healthy;
+      },
+      60_000,
+    );
 
-    workers = new WorkerPool({ built: built!, prefix: 'shipped', address: env!.address, taskQueue: TASK_QUEUE, kubeconfigPath, stickyQueueScheduleToStartTimeoutMs: 1000, impalaTimeoutMs: 1000 });
+    workers = new WorkerPool({
+      built: built!,
+      prefix: 'shipped',
+      address: env!.address,
+      taskQueue: TASK_QUEUE,
+      kubeconfigPath,
+      stickyQueueScheduleToStartTimeoutMs: 1000,
+      impalaTimeoutMs: 1000,
+    });
     let worker = await workers.start();
-    handle = await env!.client.workflow.start(warehouseWorkflow, { taskQueue: TASK_QUEUE, workflowId: workflowIdFor(spec.name), args: [{ spec }], workflowTaskTimeout: '2s' });
+    handle = await env!.client.workflow.start(warehouseWorkflow, {
+      taskQueue: TASK_QUEUE,
+      workflowId: workflowIdFor(spec.name),
+      args: [{ spec }],
+      workflowTaskTimeout: '2s',
+    });
     const h = handle;
     const log = new DecisionLog();
     const status = () => env!.connection.withDeadline(Date.now() + 3000, () => h.query(statusQuery));
 
-    const suspended = await eventually('suspended: every group deleted, group 000 (the template) included', async () => {
-      const s = await status();
-      log.add(s);
-      return s.state.state === 'Suspended' && s.template && (await recorder!.snapshot()).length === 0 ? s : undefined;
-    }, 60_000, 200);
+    const suspended = await eventually(
+      'suspended: every group deleted, group 000 (the template) included',
+      async () => {
+        const s = await status();
+        log.add(s);
+        return s.state.state === 'Suspended' && s.template && (await recorder!.snapshot()).length === 0 ? s : undefined;
+      },
+      60_000,
+      200,
+    );
     const template = suspended.template!;
     say(`template ${template.revision} captured from ${template.source}; suspended at tick ${suspended.state.tick}`);
 
@@ -85,11 +127,21 @@ test('shipped deploy/: suspend, kill -9 of the worker, another worker, a query: 
     worker = await workers.start();
     const t0 = Date.now();
     await submitQuery(coordinator, 300_000);
-    await eventually('group 000 back and Ready, the query running', async () => {
-      log.add(await status().catch(() => suspended));
-      const live = (await recorder!.snapshot()).filter((g) => !g.deleting);
-      return live.length === 1 && live[0].name === 'impala-executor-000' && live[0].ready && coordinator!.cluster.queries().every((q) => q.state === 'running');
-    }, 60_000, 200);
+    await eventually(
+      'group 000 back and Ready, the query running',
+      async () => {
+        log.add(await status().catch(() => suspended));
+        const live = (await recorder!.snapshot()).filter((g) => !g.deleting);
+        return (
+          live.length === 1 &&
+          live[0].name === 'impala-executor-000' &&
+          live[0].ready &&
+          coordinator!.cluster.queries().every((q) => q.state === 'running')
+        );
+      },
+      60_000,
+      200,
+    );
     const backMs = Date.now() - t0;
     const final = await settledAt(status, 1, log, 30_000, 300);
 
@@ -97,16 +149,25 @@ test('shipped deploy/: suspend, kill -9 of the worker, another worker, a query: 
     expect(group.metadata?.annotations?.['impala.apache.org/template-revision']).toBe(template.revision);
     expect(group.spec?.template.spec?.containers[0].image).toBe('apache/impala:4.5.0-impalad_executor');
     expect(group.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-000:2');
-    expect(group.spec?.template.spec?.containers[0].lifecycle?.preStop?.exec?.command?.join(' ')).toContain('kill -s SIGRTMIN 1');
+    expect(group.spec?.template.spec?.containers[0].lifecycle?.preStop?.exec?.command?.join(' ')).toContain(
+      'kill -s SIGRTMIN 1',
+    );
     expect(final.template).toEqual(template);
-    expect(log.all().flatMap((d) => d.reasons).filter((x) => x.startsWith('Failed to'))).toEqual([]);
+    expect(
+      log
+        .all()
+        .flatMap((d) => d.reasons)
+        .filter((x) => x.startsWith('Failed to')),
+    ).toEqual([]);
 
     // 000 was created twice: by `kubectl apply` of deploy/, then by the resume.
     const decided = log.addsDecided();
     const expected = { ...decided, 'impala-executor-000': (decided['impala-executor-000'] ?? 0) + 1 };
     const listed = await recorder.snapshot();
     const orphans = orphansBetween(listed, final);
-    say(`creations ${JSON.stringify(recorder.creations())}; adds decided ${JSON.stringify(decided)}; orphans: ${orphans.detail}`);
+    say(
+      `creations ${JSON.stringify(recorder.creations())}; adds decided ${JSON.stringify(decided)}; orphans: ${orphans.detail}`,
+    );
     expect(recorder.creations()).toEqual({ 'impala-executor-000': 2 });
     return {
       faults: 1,

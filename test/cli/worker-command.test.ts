@@ -31,7 +31,10 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await env?.client.workflow.getHandle('warehouse-wk').terminate('test over').catch(() => undefined);
+  await env?.client.workflow
+    .getHandle('warehouse-wk')
+    .terminate('test over')
+    .catch(() => undefined);
   for (const w of workers) await w.stop('SIGKILL');
   await coordinator?.close();
   await env?.teardown();
@@ -46,7 +49,11 @@ interface LogLine {
   tick?: number;
 }
 const logLines = (w: Background): LogLine[] =>
-  w.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+  w
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogLine);
 
 async function get(url: string): Promise<{ status: number; text: string }> {
   const res = await fetch(url);
@@ -64,34 +71,76 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   const kc = cluster().kubeConfig();
   const membership = new KubernetesPodMembership(kc, { name: 'wk', namespace });
   const base = fastLoopWarehouse('wk', namespace);
-  coordinator = await startCoordinator({ port: 0, ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [] }), membership) });
+  coordinator = await startCoordinator({
+    port: 0,
+    ...clusterOptionsFor(parseWarehouseSpec({ ...base, coordinators: [] }), membership),
+  });
   // The coordinator as a bare URL, as operators write it: short for { url }.
   const spec = { ...base, coordinators: [coordinator.url] };
   await new KubernetesExecutorGroups(kc).create(parseWarehouseSpec(spec), 0);
   const config = path.join(dir, 'warehouses.yaml');
   fs.writeFileSync(config, stringify({ warehouses: [spec] }));
   // Group 000 serves queries before any arrive: the first queue the warehouse sees is the one the slots leave.
-  await eventually('group 000 healthy in the simulator', async () => {
-    const g = await coordinator!.cluster.memberGroups();
-    return g.length === 1 && g[0].healthy;
-  }, 60_000);
+  await eventually(
+    'group 000 healthy in the simulator',
+    async () => {
+      const g = await coordinator!.cluster.memberGroups();
+      return g.length === 1 && g[0].healthy;
+    },
+    60_000,
+  );
 
   const [port, port2] = await freePorts(2);
-  const args = (p: number) => ['worker', '--config', config, '--kubeconfig', cluster().kubeconfigPath, '--task-queue', TASK_QUEUE, '--address', env!.address, '--metrics-host', '127.0.0.1', '--metrics-port', String(p), '--log-format', 'json'];
+  const args = (p: number) => [
+    'worker',
+    '--config',
+    config,
+    '--kubeconfig',
+    cluster().kubeconfigPath,
+    '--task-queue',
+    TASK_QUEUE,
+    '--address',
+    env!.address,
+    '--metrics-host',
+    '127.0.0.1',
+    '--metrics-port',
+    String(p),
+    '--log-format',
+    'json',
+  ];
   const first = background([...args(port), '--start']);
   workers.push(first);
   const base1 = `http://127.0.0.1:${port}`;
   await eventually('/readyz to answer 200', async () => (await get(`${base1}/readyz`)).status === 200, 90_000, 500);
   expect(await get(`${base1}/healthz`)).toEqual({ status: 200, text: 'ok\n' });
-  await eventually('the warehouse to be started by --start', () => logLines(first).some((l) => l.msg === 'warehouse wk: created'), 60_000, 500);
+  await eventually(
+    'the warehouse to be started by --start',
+    () => logLines(first).some((l) => l.msg === 'warehouse wk: created'),
+    60_000,
+    500,
+  );
 
   // 30 queries of 8 s on one 12-slot group: 12 run, 18 queue, and the aggressive warehouse adds groups at once.
   for (let i = 0; i < 30; i++) coordinator.cluster.submit({ durationMs: 8000, coordinator: coordinator.name });
-  const metrics = await eventually('a scale-up in the metrics', async () => {
-    const { text } = await get(`${base1}/metrics`);
-    return (sample(text, 'impala_autoscaler_scale_up_calls_total{warehouse="wk"}') ?? 0) >= 1 ? text : undefined;
-  }, 90_000, 1000);
-  for (const name of ['executor_groups', 'target_executor_groups', 'queries_queued', 'queries_running', 'scale_down_calls_total', 'suspend_calls_total', 'resume_calls_total', 'load_read_failures_total']) {
+  const metrics = await eventually(
+    'a scale-up in the metrics',
+    async () => {
+      const { text } = await get(`${base1}/metrics`);
+      return (sample(text, 'impala_autoscaler_scale_up_calls_total{warehouse="wk"}') ?? 0) >= 1 ? text : undefined;
+    },
+    90_000,
+    1000,
+  );
+  for (const name of [
+    'executor_groups',
+    'target_executor_groups',
+    'queries_queued',
+    'queries_running',
+    'scale_down_calls_total',
+    'suspend_calls_total',
+    'resume_calls_total',
+    'load_read_failures_total',
+  ]) {
     expect(sample(metrics, `impala_autoscaler_${name}{warehouse="wk"}`)).toEqual(expect.any(Number));
   }
   expect(metrics).toMatch(/^# TYPE impala_autoscaler_scale_up_calls_total counter$/m);
@@ -99,25 +148,61 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   expect(metrics).toMatch(/^temporal_\w+(\{[^}]*task_queue="cli-worker-\d+"[^}]*\})? \d/m);
   expect(metrics).not.toMatch(/password|apiKey|api_key/i);
 
-  const pods = await eventually('pods of two groups or more', async () => {
-    const rows = await cliJson<PodRow[]>(['warehouse', 'pods', 'wk', '--kubeconfig', cluster().kubeconfigPath, '--address', env!.address]);
-    return new Set(rows.map((r) => r.group)).size >= 2 ? rows : undefined;
-  }, 60_000, 1000);
-  expect(pods[0]).toMatchObject({ pod: 'impala-executor-000-0', group: 'root.default-group-000', phase: expect.any(String) });
+  const pods = await eventually(
+    'pods of two groups or more',
+    async () => {
+      const rows = await cliJson<PodRow[]>([
+        'warehouse',
+        'pods',
+        'wk',
+        '--kubeconfig',
+        cluster().kubeconfigPath,
+        '--address',
+        env!.address,
+      ]);
+      return new Set(rows.map((r) => r.group)).size >= 2 ? rows : undefined;
+    },
+    60_000,
+    1000,
+  );
+  expect(pods[0]).toMatchObject({
+    pod: 'impala-executor-000-0',
+    group: 'root.default-group-000',
+    phase: expect.any(String),
+  });
   expect(pods.some((p) => p.ready)).toBe(true);
-  const podsTable = await cli(['warehouse', 'pods', 'wk', '--k8s-namespace', namespace, '--kubeconfig', cluster().kubeconfigPath]);
+  const podsTable = await cli([
+    'warehouse',
+    'pods',
+    'wk',
+    '--k8s-namespace',
+    namespace,
+    '--kubeconfig',
+    cluster().kubeconfigPath,
+  ]);
   expect(podsTable.stdout).toMatch(/^POD\s+GROUP\s+READY\s+PHASE\s+NODE\n/);
   expect(podsTable.stdout).toMatch(/^impala-executor-000-0\s+root\.default-group-000\s+(yes|no)\s+\w+/m);
 
   // Logs: pino JSON with the warehouse, its workflow id and the tick.
   const decisions = logLines(first).filter((l) => l.warehouse === 'wk');
   const scaleUp = decisions.find((l) => l.msg.startsWith('needsScaleUp is true'));
-  expect(scaleUp).toMatchObject({ msg: 'needsScaleUp is true as there are 18 queries queued.', workflowId: 'warehouse-wk', tick: expect.any(Number), level: 30 });
+  expect(scaleUp).toMatchObject({
+    msg: 'needsScaleUp is true as there are 18 queries queued.',
+    workflowId: 'warehouse-wk',
+    tick: expect.any(Number),
+    level: 30,
+  });
   // In the tick that read that queue.
-  expect(decisions.find((l) => l.tick === scaleUp!.tick && l.msg.startsWith('Group Set:'))?.msg).toBe('Group Set: root.default Load: numQueriesQueued 18, numQueriesRunning 12');
+  expect(decisions.find((l) => l.tick === scaleUp!.tick && l.msg.startsWith('Group Set:'))?.msg).toBe(
+    'Group Set: root.default Load: numQueriesQueued 18, numQueriesRunning 12',
+  );
 
   // SIGTERM: the worker drains and exits 0.
-  const lastTickBefore = Math.max(...logLines(first).filter((l) => l.tick !== undefined).map((l) => l.tick!));
+  const lastTickBefore = Math.max(
+    ...logLines(first)
+      .filter((l) => l.tick !== undefined)
+      .map((l) => l.tick!),
+  );
   expect(await first.stop('SIGTERM')).toBe(0);
   expect(first.output()).toContain('SIGTERM received: draining the worker');
   expect(logLines(first).at(-1)?.msg).toBe('worker stopped');
@@ -125,7 +210,12 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   // A new worker replays the workflow's history: the ticks logged before are not logged again.
   const second = background(args(port2));
   workers.push(second);
-  await eventually('the new worker to log new ticks', () => logLines(second).some((l) => l.warehouse === 'wk' && l.tick! > lastTickBefore + 2), 90_000, 500);
+  await eventually(
+    'the new worker to log new ticks',
+    () => logLines(second).some((l) => l.warehouse === 'wk' && l.tick! > lastTickBefore + 2),
+    90_000,
+    500,
+  );
   const seen = new Map<string, number>();
   for (const l of [...logLines(first), ...logLines(second)]) {
     if (l.warehouse !== 'wk' || l.tick === undefined) continue;
@@ -134,7 +224,11 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   }
   const twice = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
   // A line repeated in one tick is legitimate; across the two workers a tick's lines never appear twice.
-  const ticks1 = new Set(logLines(first).filter((l) => l.warehouse === 'wk').map((l) => l.tick));
+  const ticks1 = new Set(
+    logLines(first)
+      .filter((l) => l.warehouse === 'wk')
+      .map((l) => l.tick),
+  );
   expect(logLines(second).filter((l) => l.warehouse === 'wk' && ticks1.has(l.tick))).toEqual([]);
   expect(twice.filter((k) => ticks1.has(Number(k.split(' ')[0])))).toEqual([]);
   expect(await second.stop('SIGINT')).toBe(0);
@@ -142,7 +236,10 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
 
 test('configuration errors stop the worker before it starts, naming the file, warehouse and fix', async () => {
   const noCoordinators = path.join(dir, 'no-coordinators.yaml');
-  fs.writeFileSync(noCoordinators, stringify({ warehouses: [{ name: 'lonely', namespace: 'n', size: 'XSMALL', nodes: { min: 2, max: 4 } }] }));
+  fs.writeFileSync(
+    noCoordinators,
+    stringify({ warehouses: [{ name: 'lonely', namespace: 'n', size: 'XSMALL', nodes: { min: 2, max: 4 } }] }),
+  );
   const badYaml = path.join(dir, 'bad.yaml');
   fs.writeFileSync(badYaml, 'warehouses:\n  - name: x\n    nodes: { min: 1\n');
   const [port] = await freePorts(1);
@@ -150,7 +247,19 @@ test('configuration errors stop the worker before it starts, naming the file, wa
     cli(['worker', '--config', noCoordinators, '--kubeconfig', cluster().kubeconfigPath]),
     cli(['worker', '--config', badYaml]),
     cli(['worker', '--start']),
-    cli(['worker', '--kubeconfig', cluster().kubeconfigPath, '--address', `127.0.0.1:${port}`, '--connect-timeout', '1', '--metrics-port', '0', '--log-format', 'json']),
+    cli([
+      'worker',
+      '--kubeconfig',
+      cluster().kubeconfigPath,
+      '--address',
+      `127.0.0.1:${port}`,
+      '--connect-timeout',
+      '1',
+      '--metrics-port',
+      '0',
+      '--log-format',
+      'json',
+    ]),
     cli(['worker', '--metrics-port', 'ninety']),
   ]);
   expect(missing.code).toBe(1);

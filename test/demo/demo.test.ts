@@ -12,12 +12,16 @@ import { expectInOrder } from '../support/warehouse-harness';
 /** Runs the demo with --json to its end: its summary, and its decision lines without their `[  12.3s] ` stamps. */
 async function demo(args: string[]): Promise<{ summary: DemoSummary; lines: string[] }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-test-'));
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/impala-autoscaler.js'), 'demo', '--json', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, TEMPORAL_CLI_PATH: temporalCliPath() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: a failed test stops the demo's dev server too.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(REPO, 'bin/impala-autoscaler.js'), 'demo', '--json', '--data-dir', dataDir, ...args],
+    {
+      env: { ...process.env, TEMPORAL_CLI_PATH: temporalCliPath() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a failed test stops the demo's dev server too.
+      detached: true,
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -26,7 +30,10 @@ async function demo(args: string[]): Promise<{ summary: DemoSummary; lines: stri
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect({ code, tail: stderr.split('\n').slice(-5) }).toEqual({ code: 0, tail: expect.any(Array) });
     // Decision lines go to stderr with --json.
-    return { summary: JSON.parse(stdout) as DemoSummary, lines: stderr.split('\n').map((l) => l.replace(/^\[\s*[\d.]+s\] /, '')) };
+    return {
+      summary: JSON.parse(stdout) as DemoSummary,
+      lines: stderr.split('\n').map((l) => l.replace(/^\[\s*[\d.]+s\] /, '')),
+    };
   } finally {
     if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -35,12 +42,12 @@ async function demo(args: string[]): Promise<{ summary: DemoSummary; lines: stri
 
 /** How every mode's run ends: the two added groups go (in either order), the warehouse suspends, a query resumes it. */
 const DOWN_SUSPEND_RESUME = [
-    /^Removing executor group: impala-executor-00[12]$/,
-    /^Removing executor group: impala-executor-00[12]$/,
-    /^Suspending warehouse: demo after 10s idle/,
-    'Removing executor group: impala-executor-000',
-    'Resuming warehouse as there are 1 queries queued.',
-    'Adding new executor group: impala-executor-000',
+  /^Removing executor group: impala-executor-00[12]$/,
+  /^Removing executor group: impala-executor-00[12]$/,
+  /^Suspending warehouse: demo after 10s idle/,
+  'Removing executor group: impala-executor-000',
+  'Resuming warehouse as there are 1 queries queued.',
+  'Adding new executor group: impala-executor-000',
 ];
 
 test('the demo runs the seed scenario end to end and exits 0', async () => {

@@ -25,7 +25,10 @@ interface Service {
   restart?: string;
 }
 
-const compose = parse(fs.readFileSync(path.join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(fs.readFileSync(path.join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const services = compose.services;
 const dockerfile = fs.readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
 /** Dockerfile instructions with continuation lines joined and comments dropped. */
@@ -36,10 +39,15 @@ const instructions = dockerfile
   .filter((l) => l && !l.startsWith('#'));
 
 const env = (s: Service): Record<string, string> =>
-  Array.isArray(s.environment) ? Object.fromEntries(s.environment.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])) : { ...(s.environment ?? {}) };
+  Array.isArray(s.environment)
+    ? Object.fromEntries(s.environment.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]))
+    : { ...(s.environment ?? {}) };
 const dependsOn = (s: Service): Record<string, string> =>
-  Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, 'service_started'])) : Object.fromEntries(Object.entries(s.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
-const published = (s: Service): string[] => (s.ports ?? []).map((p) => (typeof p === 'string' ? p : `${p.published}:${p.target}`));
+  Array.isArray(s.depends_on)
+    ? Object.fromEntries(s.depends_on.map((d) => [d, 'service_started']))
+    : Object.fromEntries(Object.entries(s.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
+const published = (s: Service): string[] =>
+  (s.ports ?? []).map((p) => (typeof p === 'string' ? p : `${p.published}:${p.target}`));
 const argv = (c: string | string[] | undefined): string[] => (Array.isArray(c) ? c : c ? c.split(/\s+/) : []);
 /** A short-syntax volume `SOURCE:TARGET[:ro|rw]`; SOURCE may hold `${VAR:-default}`. */
 const mount = (v: string): { source: string; target: string } => {
@@ -49,11 +57,20 @@ const mount = (v: string): { source: string; target: string } => {
 };
 const mountOf = (s: Service, target: string) => (s.volumes ?? []).map(mount).find((m) => m.target === target);
 /** Host paths the service mounts (bind mounts only; named volumes excluded). */
-const bindSources = (s: Service): string[] => (s.volumes ?? []).map((v) => mount(v).source).filter((src) => /^[./$~]/.test(src));
+const bindSources = (s: Service): string[] =>
+  (s.volumes ?? []).map((v) => mount(v).source).filter((src) => /^[./$~]/.test(src));
 
 describe('docker-compose.yml', () => {
   test('has the Temporal server on PostgreSQL, its setup one-shots, the UI, the worker and the coordinator simulator', () => {
-    expect(Object.keys(services).sort()).toEqual(['impala-coordinator', 'postgresql', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'impala-coordinator',
+      'postgresql',
+      'temporal',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
     expect(services.postgresql.image).toMatch(/^postgres:16\.\d+/);
     expect(services.temporal.image).toMatch(/^temporalio\/server:1\.29\.\d+$/);
     expect(services['temporal-schema'].image).toMatch(/^temporalio\/admin-tools:1\.29\.\d+$/);
@@ -65,15 +82,27 @@ describe('docker-compose.yml', () => {
 
   test('every image is pinned by an explicit version tag (no latest, no bare name, no variable)', () => {
     for (const [name, s] of Object.entries(services)) {
-      expect({ name, image: s.image }).toEqual({ name, image: expect.stringMatching(/^[a-z0-9./-]+:\d+(\.\d+)+(-[a-z0-9.]+)?$/) });
+      expect({ name, image: s.image }).toEqual({
+        name,
+        image: expect.stringMatching(/^[a-z0-9./-]+:\d+(\.\d+)+(-[a-z0-9.]+)?$/),
+      });
       expect(s.image).not.toMatch(/:latest$|\$\{/);
     }
   });
 
   test('the Temporal server uses PostgreSQL, starts after its schema and answers on 7233; the UI points at it on 8080', () => {
     const db = env(services.temporal);
-    expect(db).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', DB_PORT: '5432', BIND_ON_IP: '0.0.0.0' });
-    expect(env(services['temporal-schema'])).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', POSTGRES_USER: db.POSTGRES_USER });
+    expect(db).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_SEEDS: 'postgresql',
+      DB_PORT: '5432',
+      BIND_ON_IP: '0.0.0.0',
+    });
+    expect(env(services['temporal-schema'])).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_SEEDS: 'postgresql',
+      POSTGRES_USER: db.POSTGRES_USER,
+    });
     expect(env(services.postgresql).POSTGRES_USER).toBe(db.POSTGRES_USER);
     expect(env(services.postgresql).POSTGRES_PASSWORD).toBe(db.POSTGRES_PWD);
     expect(dependsOn(services['temporal-schema'])).toEqual({ postgresql: 'service_healthy' });
@@ -115,13 +144,19 @@ describe('docker-compose.yml', () => {
     const cmd = argv(w.command);
     expect(cmd.slice(0, 3)).toEqual(['worker', '--config', '/etc/impala-autoscaler/warehouses.yaml']);
     expect(cmd).toContain('--start');
-    expect(env(w)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: env(services['temporal-setup']).TEMPORAL_NAMESPACE });
+    expect(env(w)).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: env(services['temporal-setup']).TEMPORAL_NAMESPACE,
+    });
     // TEMPORAL_ADDRESS names a service of this file and the port it serves.
     const [host, port] = env(w).TEMPORAL_ADDRESS.split(':');
     expect(Object.keys(services)).toContain(host);
     expect(published(services[host]).map((p) => p.split(':')[1])).toContain(port);
     expect(published(w)).toEqual(['9464:9464']);
-    expect(dependsOn(w)).toEqual({ 'temporal-setup': 'service_completed_successfully', 'impala-coordinator': 'service_started' });
+    expect(dependsOn(w)).toEqual({
+      'temporal-setup': 'service_completed_successfully',
+      'impala-coordinator': 'service_started',
+    });
     expect(JSON.stringify(w.healthcheck?.test)).toContain('9464/readyz');
 
     // The warehouses file is mounted from examples/, is valid, and reads its load from the compose simulator.
@@ -150,13 +185,18 @@ describe('docker-compose.yml', () => {
 
   test('the sim coordinator command it runs exists and parses those flags', () => {
     const cmd = argv(services['impala-coordinator'].command);
-    const help = execFileSync(process.execPath, [path.join(REPO, 'bin/impala-autoscaler.js'), ...cmd.slice(0, 2), '--help'], { encoding: 'utf8' });
+    const help = execFileSync(
+      process.execPath,
+      [path.join(REPO, 'bin/impala-autoscaler.js'), ...cmd.slice(0, 2), '--help'],
+      { encoding: 'utf8' },
+    );
     for (const flag of cmd.filter((a) => a.startsWith('--'))) expect(help).toContain(flag);
   });
 
   test('every file or directory it bind-mounts from the repository exists', () => {
     for (const [name, s] of Object.entries(services)) {
-      for (const src of bindSources(s).filter((p) => p.startsWith('./'))) expect({ name, src, exists: fs.existsSync(path.join(REPO, src)) }).toEqual({ name, src, exists: true });
+      for (const src of bindSources(s).filter((p) => p.startsWith('./')))
+        expect({ name, src, exists: fs.existsSync(path.join(REPO, src)) }).toEqual({ name, src, exists: true });
     }
   });
 });
@@ -171,7 +211,11 @@ describe('Dockerfile', () => {
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
     // Nothing runs as root after the last USER.
-    expect(instructions.slice(instructions.findIndex((l) => l === `USER ${users[users.length - 1]}`)).some((l) => /^RUN\s/.test(l))).toBe(false);
+    expect(
+      instructions
+        .slice(instructions.findIndex((l) => l === `USER ${users[users.length - 1]}`))
+        .some((l) => /^RUN\s/.test(l)),
+    ).toBe(false);
     // The same user as deploy/deployment.yaml's securityContext, and the command name it runs.
     const deployment = fs.readFileSync(path.join(REPO, 'deploy/deployment.yaml'), 'utf8');
     const uid = /runAsUser:\s*(\d+)/.exec(deployment)![1];
@@ -185,13 +229,20 @@ describe('Dockerfile', () => {
   });
 
   test('what it runs is in the image: tsx is a runtime dependency, the copied paths exist, .dockerignore keeps them', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.dependencies.tsx).toBeDefined();
     expect(fs.readFileSync(path.join(REPO, 'bin/impala-autoscaler.js'), 'utf8')).toContain("require('tsx/cjs')");
     const copied = instructions.filter((l) => /^COPY\s/.test(l)).flatMap((l) => l.split(/\s+/).slice(1, -1));
     expect(copied).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'bin', 'src']));
     for (const p of copied) expect(fs.existsSync(path.join(REPO, p))).toBe(true);
-    const ignored = fs.readFileSync(path.join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = fs
+      .readFileSync(path.join(REPO, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.git', 'test']));
     for (const p of copied) expect(ignored).not.toContain(p);
   });
@@ -204,21 +255,44 @@ describe('deploy/compose/setup-temporal.sh', () => {
   });
 
   test('registers the namespace and the four search attributes on a real server, and is idempotent', async () => {
-    server = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' } });
+    server = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' },
+    });
     // The admin-tools image has `temporal` on PATH; here it is the CLI the tests use.
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-bin-'));
     fs.symlinkSync(temporalCliPath(), path.join(bin, 'temporal'));
     const run = () =>
       execFileSync('sh', [path.join(REPO, 'deploy/compose/setup-temporal.sh')], {
         encoding: 'utf8',
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TEMPORAL_ADDRESS: server!.address, TEMPORAL_NAMESPACE: 'compose' },
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH}`,
+          TEMPORAL_ADDRESS: server!.address,
+          TEMPORAL_NAMESPACE: 'compose',
+        },
       });
     try {
       expect(run()).toContain('namespace compose and the warehouse search attributes are ready');
       expect(run()).toContain('search attribute ImpalaWarehouse exists');
-      const list = execFileSync(temporalCliPath(), ['operator', 'search-attribute', 'list', '--address', server.address, '--namespace', 'compose', '--output', 'json'], { encoding: 'utf8' });
+      const list = execFileSync(
+        temporalCliPath(),
+        [
+          'operator',
+          'search-attribute',
+          'list',
+          '--address',
+          server.address,
+          '--namespace',
+          'compose',
+          '--output',
+          'json',
+        ],
+        { encoding: 'utf8' },
+      );
       const custom = (JSON.parse(list) as { customAttributes: Record<string, string> }).customAttributes;
-      const want = Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]));
+      const want = Object.fromEntries(
+        Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]),
+      );
       expect(Object.fromEntries(Object.entries(custom).filter(([k]) => k.startsWith('Impala')))).toEqual(want);
     } finally {
       fs.rmSync(bin, { recursive: true, force: true });

@@ -22,7 +22,11 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-const PAGES: Record<string, string> = { '/admission': 'admission.json', '/metrics': 'metrics.json', '/backends': 'backends.json' };
+const PAGES: Record<string, string> = {
+  '/admission': 'admission.json',
+  '/metrics': 'metrics.json',
+  '/backends': 'backends.json',
+};
 
 export async function serveFixture(dir: string, opts: FixtureServerOptions = {}): Promise<FixtureServer> {
   const requests: FixtureServer['requests'] = [];

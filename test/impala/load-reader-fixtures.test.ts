@@ -22,7 +22,14 @@ async function read(dirs: (string | null)[], executorsPerGroup = 2) {
     urls.push(s.url);
   }
   const reader = new ImpalaLoadReader({ timeoutMs: 2000 });
-  return { urls, result: await reader.readDetailed({ coordinators: urls.map((url) => ({ url })), groupSet: 'root.default', executorsPerGroup }) };
+  return {
+    urls,
+    result: await reader.readDetailed({
+      coordinators: urls.map((url) => ({ url })),
+      groupSet: 'root.default',
+      executorsPerGroup,
+    }),
+  };
 }
 
 describe('ImpalaLoadReader on fixtures', () => {
@@ -50,9 +57,20 @@ describe('ImpalaLoadReader on fixtures', () => {
     expect(result.view.queuedQueryMemBytes).toEqual([10 * GB, 10 * GB, 10 * GB]);
     expect(result.view.load.impalaGroups).toEqual({ 'root.default-group-001': healthy2 });
     expect(result.view.load.runningByGroup).toEqual({ 'root.default-group-001': 1 });
-    expect(result.view.pool?.headQueuedReasons[0]).toMatch(/^Not enough memory available on host impala-executor-001-0/);
+    expect(result.view.pool?.headQueuedReasons[0]).toMatch(
+      /^Not enough memory available on host impala-executor-001-0/,
+    );
     expect(result.view.groups).toEqual([
-      { name: 'root.default-group-001', executors: 2, activeExecutors: 2, blacklisted: 0, healthy: true, quiescing: false, runningQueries: 1, admitMemLimitBytes: 16 * GB },
+      {
+        name: 'root.default-group-001',
+        executors: 2,
+        activeExecutors: 2,
+        blacklisted: 0,
+        healthy: true,
+        quiescing: false,
+        runningQueries: 1,
+        admitMemLimitBytes: 16 * GB,
+      },
     ]);
   });
 
@@ -64,8 +82,16 @@ describe('ImpalaLoadReader on fixtures', () => {
     expect(result.view.load.queuedMem).toEqual(summarize([2 * GB, 512 * MB, 6.5 * MB, 4 * GB, 1 * GB]));
     // root.adhoc's two running queries are not ours.
     expect(result.view.load.runningMem).toEqual({ bucketBytes: 16 * MB, counts: [[64, 30]] });
-    expect(result.view.load.runningByGroup).toEqual({ 'root.default-group-001': 12, 'root.default-group-002': 12, 'root.default-group-003': 6 });
-    expect(result.view.groups.map((g) => g.name)).toEqual(['root.default-group-001', 'root.default-group-002', 'root.default-group-003']);
+    expect(result.view.load.runningByGroup).toEqual({
+      'root.default-group-001': 12,
+      'root.default-group-002': 12,
+      'root.default-group-003': 6,
+    });
+    expect(result.view.groups.map((g) => g.name)).toEqual([
+      'root.default-group-001',
+      'root.default-group-002',
+      'root.default-group-003',
+    ]);
   });
 
   test('two coordinators: agg values from the fresher one (not summed), local queues joined, executing counts summed', async () => {
@@ -78,7 +104,10 @@ describe('ImpalaLoadReader on fixtures', () => {
     expect(result.view.load.unreachableCoordinators).toBeUndefined();
     expect(result.view.load.runningByGroup).toEqual({ 'root.default-group-001': 2, 'root.default-group-002': 2 });
     expect(result.view.pool).toMatchObject({ aggFrom: urls[1], stalenessMs: 90 });
-    expect(result.coordinators).toEqual([{ url: urls[0], ok: true }, { url: urls[1], ok: true }]);
+    expect(result.coordinators).toEqual([
+      { url: urls[0], ok: true },
+      { url: urls[1], ok: true },
+    ]);
     expect(result.view.load.warnings).toEqual([]);
   });
 
@@ -86,17 +115,32 @@ describe('ImpalaLoadReader on fixtures', () => {
     const { urls, result } = await read(['two-coordinators/coordinator-0', null]);
     if (!result.ok) throw new Error(result.reason);
     expect(result.view.load.unreachableCoordinators).toEqual([urls[1]]);
-    expect(result.view.load.warnings).toEqual([expect.stringMatching(new RegExp(`^coordinator down, using the others: ${urls[1]}/admission\\?json: ECONNREFUSED`))]);
+    expect(result.view.load.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(`^coordinator down, using the others: ${urls[1]}/admission\\?json: ECONNREFUSED`),
+      ),
+    ]);
     // coordinator-0 alone: its stale agg values, its own queue and running queries — group 002 shows 1 of its 2.
-    expect(result.view.load).toMatchObject({ queued: 1, running: 3, runningByGroup: { 'root.default-group-001': 2, 'root.default-group-002': 1 } });
+    expect(result.view.load).toMatchObject({
+      queued: 1,
+      running: 3,
+      runningByGroup: { 'root.default-group-001': 2, 'root.default-group-002': 1 },
+    });
     expect(result.view.load.runningMem).toEqual(summarize([GB, GB, GB]));
-    expect(result.coordinators).toEqual([{ url: urls[0], ok: true }, { url: urls[1], ok: false, error: expect.stringContaining('ECONNREFUSED') }]);
+    expect(result.coordinators).toEqual([
+      { url: urls[0], ok: true },
+      { url: urls[1], ok: false, error: expect.stringContaining('ECONNREFUSED') },
+    ]);
   });
 
   test('quiescing group: not healthy, marked quiescing, its running query still counted', async () => {
     const { result } = await read(['quiescing-group']);
     if (!result.ok) throw new Error(result.reason);
-    expect(result.view.load).toMatchObject({ running: 3, healthyGroups: 1, runningByGroup: { 'root.default-group-001': 2, 'root.default-group-002': 1 } });
+    expect(result.view.load).toMatchObject({
+      running: 3,
+      healthyGroups: 1,
+      runningByGroup: { 'root.default-group-001': 2, 'root.default-group-002': 1 },
+    });
     expect(result.view.groups.map((g) => [g.name, g.healthy, g.quiescing, g.activeExecutors])).toEqual([
       ['root.default-group-001', true, false, 2],
       ['root.default-group-002', false, true, 0],
@@ -111,9 +155,20 @@ describe('ImpalaLoadReader on fixtures', () => {
     const { result } = await read(['blacklisted-executor']);
     if (!result.ok) throw new Error(result.reason);
     expect(result.view.load.healthyGroups).toBe(1);
-    expect(result.view.groups[1]).toMatchObject({ name: 'root.default-group-002', executors: 2, activeExecutors: 1, blacklisted: 1, healthy: false });
+    expect(result.view.groups[1]).toMatchObject({
+      name: 'root.default-group-002',
+      executors: 2,
+      activeExecutors: 1,
+      blacklisted: 1,
+      healthy: false,
+    });
     expect(result.view.load.warnings).toEqual(['group root.default-group-002: 1 executor(s) blacklisted by Impala']);
-    expect(result.view.load.impalaGroups!['root.default-group-002']).toEqual({ executors: 2, active: 1, blacklisted: 1, healthy: false });
+    expect(result.view.load.impalaGroups!['root.default-group-002']).toEqual({
+      executors: 2,
+      active: 1,
+      blacklisted: 1,
+      healthy: false,
+    });
   });
 
   test('pool absent: zero load (not an error); healthy groups counted from /backends with a warning', async () => {
@@ -132,21 +187,34 @@ describe('ImpalaLoadReader on fixtures', () => {
     const { urls, result } = await read(['malformed']);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.reason).toContain(`${urls[0]}/admission?json: unexpected JSON shape: resource_pools.0.agg_num_queued: Invalid input: expected number, received string`);
-    expect(result.reason).toContain(`${urls[0]}/backends?json: unexpected JSON shape: backends.1.admit_mem_limit: "16 GiB" is not an Impala byte string`);
-    expect(result.coordinators).toEqual([{ url: urls[0], ok: false, error: expect.stringContaining('agg_num_queued') }]);
+    expect(result.reason).toContain(
+      `${urls[0]}/admission?json: unexpected JSON shape: resource_pools.0.agg_num_queued: Invalid input: expected number, received string`,
+    );
+    expect(result.reason).toContain(
+      `${urls[0]}/backends?json: unexpected JSON shape: backends.1.admit_mem_limit: "16 GiB" is not an Impala byte string`,
+    );
+    expect(result.coordinators).toEqual([
+      { url: urls[0], ok: false, error: expect.stringContaining('agg_num_queued') },
+    ]);
   });
 
   test('truncated: load unknown, malformed JSON on the admission page', async () => {
     const { urls, result } = await read(['truncated']);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(new RegExp(`^load unknown: ${urls[0]}/admission\\?json: malformed JSON \\(.+\\) — body starts: "\\{`));
+    if (!result.ok)
+      expect(result.reason).toMatch(
+        new RegExp(`^load unknown: ${urls[0]}/admission\\?json: malformed JSON \\(.+\\) — body starts: "\\{`),
+      );
   });
 
   test('read() gives the plain LoadResult the workflow uses', async () => {
     const s = await serveFixture('queued');
     servers.push(s);
-    const r = await new ImpalaLoadReader().read({ coordinators: [{ url: s.url }], groupSet: 'root.default', executorsPerGroup: 2 } as never);
+    const r = await new ImpalaLoadReader().read({
+      coordinators: [{ url: s.url }],
+      groupSet: 'root.default',
+      executorsPerGroup: 2,
+    } as never);
     expect(r).toMatchObject({ ok: true, load: { queued: 3, running: 1 } });
   });
 });

@@ -20,7 +20,10 @@ describe("Impala's byte strings", () => {
     expect(parseBytes('1.33 GB')).toBe(Math.round(1.33 * 1024 ** 3));
   });
 
-  test.each(['16 GB', '16.00 GiB', '16.00GB', '1.5 MB', '16.00 TB', '', 'NaN'])('rejects %j, which Impala never prints', (text) => {
-    expect(() => parseBytes(text)).toThrow(`"${text}" is not an Impala byte string`);
-  });
+  test.each(['16 GB', '16.00 GiB', '16.00GB', '1.5 MB', '16.00 TB', '', 'NaN'])(
+    'rejects %j, which Impala never prints',
+    (text) => {
+      expect(() => parseBytes(text)).toThrow(`"${text}" is not an Impala byte string`);
+    },
+  );
 });

@@ -38,7 +38,10 @@ test('seed burst through the simulator: groups added, queries admitted as they j
     await eventually('the first tick', async () => (await h!.status(handle)).state.tick >= 1);
 
     // 4 × 300 s queries of 10 GiB per executor at 30× speed: 10 s each, one per group by memory.
-    const trace = parseTraceCsv(fs.readFileSync(path.resolve(__dirname, '../../traces/seed-burst.csv'), 'utf8'), 'seed-burst.csv');
+    const trace = parseTraceCsv(
+      fs.readFileSync(path.resolve(__dirname, '../../traces/seed-burst.csv'), 'utf8'),
+      'seed-burst.csv',
+    );
     const outcomes = await replayTrace(trace, { url: coordinator.url, timeScale: 30, timeoutMs: 90000 });
 
     expect(outcomes.map((o) => o.state)).toEqual(['finished', 'finished', 'finished', 'finished']);
@@ -48,7 +51,11 @@ test('seed burst through the simulator: groups added, queries admitted as they j
     expect(waits[3]).toBeGreaterThan(30);
     expect(new Set(outcomes.map((o) => o.group)).size).toBeGreaterThanOrEqual(3);
 
-    await eventually('the warehouse to scale in and suspend', async () => (await h!.status(handle)).state.state === 'Suspended', 30000);
+    await eventually(
+      'the warehouse to scale in and suspend',
+      async () => (await h!.status(handle)).state.state === 'Suspended',
+      30000,
+    );
     const lines = reasonLines(await h.status(handle));
     expectInOrder(lines, [
       'Group Set: root.default Load: numQueriesQueued 3, numQueriesRunning 1',

@@ -41,11 +41,16 @@ afterAll(async () => {
 async function warehouse(name: string, namespace: string, overrides: Record<string, unknown> = {}) {
   const w = await simulatedWarehouse(cluster().kubeConfig(), fastLoopWarehouse(name, namespace, overrides));
   coordinators.push(w.coordinator);
-  const handle = await env!.client.workflow.start(warehouseWorkflow, { taskQueue: TASK_QUEUE, workflowId: workflowIdFor(name), args: [{ spec: w.spec }] });
+  const handle = await env!.client.workflow.start(warehouseWorkflow, {
+    taskQueue: TASK_QUEUE,
+    workflowId: workflowIdFor(name),
+    args: [{ spec: w.spec }],
+  });
   return { ...w, handle, status: () => handle.query(statusQuery) };
 }
 
-const liveGroups = (spec: WarehouseSpec) => new KubernetesExecutorGroups(cluster().kubeConfig()).list(spec).then((l) => l.groups.filter((g) => !g.deleting));
+const liveGroups = (spec: WarehouseSpec) =>
+  new KubernetesExecutorGroups(cluster().kubeConfig()).list(spec).then((l) => l.groups.filter((g) => !g.deleting));
 const reasons = (s: WarehouseStatus) => s.decisions.flatMap((d) => d.reasons);
 const failures = (s: WarehouseStatus) => reasons(s).filter((r) => r.startsWith('Failed to'));
 
@@ -57,47 +62,97 @@ test('an unlabelled StatefulSet named impala-executor-001: the warehouse adds im
   const w = await warehouse('squatter', namespace, { nodes: { min: 4, max: 6 } });
   await submitQuery(w.coordinator, 60_000);
 
-  const groups = await eventually('groups 000 and 002 ready', () => liveGroups(w.spec), 60_000, 200, (l) => l.length === 2 && l.every((g) => g.ready));
+  const groups = await eventually(
+    'groups 000 and 002 ready',
+    () => liveGroups(w.spec),
+    60_000,
+    200,
+    (l) => l.length === 2 && l.every((g) => g.ready),
+  );
   expect(groups.map((g) => g.name)).toEqual(['impala-executor-000', 'impala-executor-002']);
   const added = await w.status();
-  const more = await eventually('five more ticks', () => w.status(), 30_000, 200, (s) => s.state.tick >= added.state.tick + 5);
+  const more = await eventually(
+    'five more ticks',
+    () => w.status(),
+    30_000,
+    200,
+    (s) => s.state.tick >= added.state.tick + 5,
+  );
   expect(failures(more)).toEqual([]);
   expect(reasons(more)).toContain('Adding new executor group: impala-executor-002');
   expect(reasons(more)).not.toContain('Adding new executor group: impala-executor-001');
   expect(more.lastObservation).toMatchObject({ kind: 'known', takenIndexes: [1] });
   // Left as it was.
-  expect((await apps.readNamespacedStatefulSet({ name: 'impala-executor-001', namespace })).metadata?.labels).toEqual(templateStatefulSet('impala-executor-001', namespace).metadata.labels);
+  expect((await apps.readNamespacedStatefulSet({ name: 'impala-executor-001', namespace })).metadata?.labels).toEqual(
+    templateStatefulSet('impala-executor-001', namespace).metadata.labels,
+  );
   await w.handle.terminate('test over');
 }, 180_000);
 
-test('two warehouses in one namespace both scale, each numbering its groups around the other\'s', async () => {
+test("two warehouses in one namespace both scale, each numbering its groups around the other's", async () => {
   const namespace = await cluster().createNamespace('shared');
   // One after the other, from their start (each restores its minimum of one group at once): two warehouses that
   // pick the same free name in the same instant would both try it, and the later one would fail once and take the
   // next name on its next tick.
   const red = await warehouse('red', namespace);
   await submitQuery(red.coordinator, 120_000);
-  await eventually('red resumed with 1 ready group', () => liveGroups(red.spec), 60_000, 200, (l) => l.length === 1 && l[0].ready);
+  await eventually(
+    'red resumed with 1 ready group',
+    () => liveGroups(red.spec),
+    60_000,
+    200,
+    (l) => l.length === 1 && l[0].ready,
+  );
   const blue = await warehouse('blue', namespace);
   await submitQuery(blue.coordinator, 120_000);
-  await eventually('blue resumed with 1 ready group', () => liveGroups(blue.spec), 60_000, 200, (l) => l.length === 1 && l[0].ready);
+  await eventually(
+    'blue resumed with 1 ready group',
+    () => liveGroups(blue.spec),
+    60_000,
+    200,
+    (l) => l.length === 1 && l[0].ready,
+  );
   // 30 queries need 3 groups of 12 slots.
   for (let i = 0; i < 30; i++) await submitQuery(red.coordinator, 120_000);
-  const redGroups = await eventually('red at 3 ready groups', () => liveGroups(red.spec), 60_000, 200, (l) => l.length === 3 && l.every((g) => g.ready));
+  const redGroups = await eventually(
+    'red at 3 ready groups',
+    () => liveGroups(red.spec),
+    60_000,
+    200,
+    (l) => l.length === 3 && l.every((g) => g.ready),
+  );
   for (let i = 0; i < 30; i++) await submitQuery(blue.coordinator, 120_000);
-  const blueGroups = await eventually('blue at 3 ready groups', () => liveGroups(blue.spec), 60_000, 200, (l) => l.length === 3 && l.every((g) => g.ready));
+  const blueGroups = await eventually(
+    'blue at 3 ready groups',
+    () => liveGroups(blue.spec),
+    60_000,
+    200,
+    (l) => l.length === 3 && l.every((g) => g.ready),
+  );
 
   expect(redGroups.map((g) => g.name)).toEqual(['impala-executor-000', 'impala-executor-002', 'impala-executor-003']);
   expect(blueGroups.map((g) => g.name)).toEqual(['impala-executor-001', 'impala-executor-004', 'impala-executor-005']);
   for (const w of [red, blue]) {
-    const s = await eventually(`${w.spec.name} settled at 3 groups`, () => w.status(), 30_000, 200, (x) => x.state.current === 3 && x.state.target === 3);
+    const s = await eventually(
+      `${w.spec.name} settled at 3 groups`,
+      () => w.status(),
+      30_000,
+      200,
+      (x) => x.state.current === 3 && x.state.target === 3,
+    );
     expect(failures(s)).toEqual([]);
     await w.handle.terminate('test over');
   }
 }, 240_000);
 
 test('warehouse apply refuses two warehouses of one namespace sharing a template StatefulSet, and starts neither', async () => {
-  const entry = (name: string) => ({ name, namespace: 'impala', coordinators: [{ url: 'http://127.0.0.1:1' }], size: 'XSMALL', nodes: { min: 2, max: 4 } });
+  const entry = (name: string) => ({
+    name,
+    namespace: 'impala',
+    coordinators: [{ url: 'http://127.0.0.1:1' }],
+    size: 'XSMALL',
+    nodes: { min: 2, max: 4 },
+  });
   const file = path.join(dir, 'shared-template.yaml');
   fs.writeFileSync(file, stringify({ warehouses: [entry('sales'), entry('adhoc')] }));
   const r = await cli(['warehouse', 'apply', '-f', file, '--address', env!.address, '--task-queue', TASK_QUEUE]);

@@ -28,7 +28,9 @@ export function deployObjects(namespace = DEPLOY_NAMESPACE): KubernetesObject[] 
 
 /** The warehouse of deploy/configmap.yaml, validated as the worker reads it from the mounted ConfigMap. */
 export function shippedWarehouse(): WarehouseSpec {
-  const config = deployObjects().find((o) => o.kind === 'ConfigMap') as KubernetesObject & { data: Record<string, string> };
+  const config = deployObjects().find((o) => o.kind === 'ConfigMap') as KubernetesObject & {
+    data: Record<string, string>;
+  };
   const [warehouse] = parseWarehousesText(config.data['warehouses.yaml'], 'deploy/configmap.yaml');
   return warehouse;
 }
@@ -42,7 +44,12 @@ export async function applyObjects(admin: KubeConfig, objects: KubernetesObject[
 /** A kubeconfig that authenticates as the worker's ServiceAccount `impala-autoscaler` of `namespace`, as in the Deployment. */
 export async function serviceAccountKubeConfig(admin: KubeConfig, namespace: string): Promise<KubeConfig> {
   const core = admin.makeApiClient(CoreV1Api);
-  await eventually(`the default ServiceAccount of namespace ${namespace}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace }), 30_000, 100);
+  await eventually(
+    `the default ServiceAccount of namespace ${namespace}`,
+    () => core.readNamespacedServiceAccount({ name: 'default', namespace }),
+    30_000,
+    100,
+  );
   const tokenRequest = await core.createNamespacedServiceAccountToken({
     name: 'impala-autoscaler',
     namespace,

@@ -20,7 +20,10 @@ import { applyObjects, deployObjects, serviceAccountKubeConfig, shippedWarehouse
 const cluster = useLocalCluster({ podReadyDelayMs: 500 });
 
 async function expectStatus(p: Promise<unknown>, code: number): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApiException);
   expect((err as ApiException<unknown>).code).toBe(code);
 }
@@ -52,7 +55,12 @@ test('deploy/ holds only namespaced objects and a drain-safe executor template',
   expect(c.resources?.requests).toBeDefined();
 
   const warehouse = shippedWarehouse();
-  expect(warehouse).toMatchObject({ name: 'default', executorTemplate: 'impala-executor-000', executorsPerGroup: 2, groupSet: 'root.default' });
+  expect(warehouse).toMatchObject({
+    name: 'default',
+    executorTemplate: 'impala-executor-000',
+    executorsPerGroup: 2,
+    groupSet: 'root.default',
+  });
 
   const template = objects.find((o) => o.kind === 'StatefulSet') as V1StatefulSet;
   // The template is group 000 of that warehouse, so the autoscaler adopts it.
@@ -73,26 +81,63 @@ test('with its own token, the worker manages executor groups in its namespace an
   const listed = (g: KubernetesExecutorGroups) => g.list(spec).then((l) => l.groups);
   const membership = new KubernetesPodMembership(asWorker, spec, { minIntervalMs: 0 });
 
-  await eventually('group 000 (the template) ready, the only group', () => listed(groups), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  await eventually(
+    'group 000 (the template) ready, the only group',
+    () => listed(groups),
+    30_000,
+    100,
+    (l) => l.length === 1 && l[0].ready,
+  );
   const template = await groups.captureTemplate(spec);
   expect(template.source).toBe(`StatefulSet impala-executor-000 in namespace ${namespace}`);
   // The template is group 000: it runs the template's revision.
-  expect(await groups.list(spec)).toEqual({ groups: [{ name: 'impala-executor-000', index: 0, ready: true, deleting: false, templateRevision: template.revision }], takenIndexes: [] });
+  expect(await groups.list(spec)).toEqual({
+    groups: [
+      { name: 'impala-executor-000', index: 0, ready: true, deleting: false, templateRevision: template.revision },
+    ],
+    takenIndexes: [],
+  });
 
   await groups.create(spec, 1, template);
-  await eventually('groups 000 and 001 ready', () => listed(groups), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready));
-  await eventually('groups 000 and 001 healthy in the pod membership', () => membership.groups(), 30_000, 100, (g) => g.length === 2 && g.every((m) => m.healthy));
-  const created = await asWorker.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name: 'impala-executor-001', namespace });
+  await eventually(
+    'groups 000 and 001 ready',
+    () => listed(groups),
+    30_000,
+    100,
+    (l) => l.length === 2 && l.every((g) => g.ready),
+  );
+  await eventually(
+    'groups 000 and 001 healthy in the pod membership',
+    () => membership.groups(),
+    30_000,
+    100,
+    (g) => g.length === 2 && g.every((m) => m.healthy),
+  );
+  const created = await asWorker
+    .makeApiClient(AppsV1Api)
+    .readNamespacedStatefulSet({ name: 'impala-executor-001', namespace });
   expect(created.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.default-group-001:2');
   expect(created.spec?.template.spec?.containers[0].lifecycle?.preStop).toBeDefined();
 
   // Suspend removes every group, the template's group 000 included; after a worker restart, resume recreates 000
   // from the template kept in the workflow's state.
   await Promise.all([groups.delete(spec, 1), groups.delete(spec, 0)]);
-  await eventually('every group gone, group 000 included', () => listed(groups), 30_000, 100, (l) => l.length === 0);
+  await eventually(
+    'every group gone, group 000 included',
+    () => listed(groups),
+    30_000,
+    100,
+    (l) => l.length === 0,
+  );
   const restarted = new KubernetesExecutorGroups(asWorker);
   await restarted.create(spec, 0, template);
-  await eventually('group 000 recreated from the captured template and ready', () => listed(restarted), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  await eventually(
+    'group 000 recreated from the captured template and ready',
+    () => listed(restarted),
+    30_000,
+    100,
+    (l) => l.length === 1 && l[0].ready,
+  );
 
   // Why a group is not ready comes from its pods and, when it has none, its StatefulSet's events.
   const core = asWorker.makeApiClient(CoreV1Api);
@@ -109,8 +154,16 @@ test('the worker is forbidden in another namespace, on Secrets and on Deployment
   });
   const groups = new KubernetesExecutorGroups(asWorker);
   const elsewhere = testWarehouse(other);
-  for (const attempt of [groups.list(elsewhere), groups.captureTemplate(elsewhere), groups.create(elsewhere, 1), groups.delete(elsewhere, 1)]) {
-    const err = await attempt.then(() => undefined, (e: unknown) => e);
+  for (const attempt of [
+    groups.list(elsewhere),
+    groups.captureTemplate(elsewhere),
+    groups.create(elsewhere, 1),
+    groups.delete(elsewhere, 1),
+  ]) {
+    const err = await attempt.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
     expect((err as ApplicationFailure).message).toContain(`namespace ${other}`);
@@ -127,6 +180,9 @@ test('the worker is forbidden in another namespace, on Secrets and on Deployment
   await expectStatus(apps.deleteNamespacedDeployment({ name: 'impala-autoscaler', namespace }), 403);
   await expectStatus(core.listNamespacedPod({ namespace: other }), 403);
   await expectStatus(core.listNamespacedEvent({ namespace: other }), 403);
-  await expectStatus(core.createNamespacedEvent({ namespace, body: { metadata: { name: 'x' }, involvedObject: {} } }), 403);
+  await expectStatus(
+    core.createNamespacedEvent({ namespace, body: { metadata: { name: 'x' }, involvedObject: {} } }),
+    403,
+  );
   await expectStatus(core.listNode(), 403);
 });

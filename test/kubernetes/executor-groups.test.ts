@@ -62,9 +62,17 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
   const template = await groups.captureTemplate(spec);
   const t0 = Date.now();
   await groups.create(spec, 1, template);
-  expect(await listed(groups, spec)).toEqual([{ name: 'impala-executor-001', index: 1, ready: false, deleting: false, templateRevision: template.revision }]);
+  expect(await listed(groups, spec)).toEqual([
+    { name: 'impala-executor-001', index: 1, ready: false, deleting: false, templateRevision: template.revision },
+  ]);
 
-  await eventually('group 001 ready', () => listed(groups, spec), 30_000, 100, (l) => l[0]?.ready === true);
+  await eventually(
+    'group 001 ready',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l[0]?.ready === true,
+  );
   const readyAfterMs = Date.now() - t0;
   process.stderr.write(`executor group impala-executor-001 (2 pods) Ready ${readyAfterMs} ms after create\n`);
   expect(readyAfterMs).toBeGreaterThanOrEqual(POD_READY_DELAY_MS);
@@ -80,7 +88,11 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
   });
   expect(sts.metadata?.annotations).toEqual({ 'impala.apache.org/template-revision': template.revision });
   const container = sts.spec!.template.spec!.containers[0];
-  expect(container.args).toEqual(['--is_executor=true', '--executor_groups=root.default-group-001:2', '--shutdown_deadline_s=3600']);
+  expect(container.args).toEqual([
+    '--is_executor=true',
+    '--executor_groups=root.default-group-001:2',
+    '--shutdown_deadline_s=3600',
+  ]);
   expect(sts.spec?.template.spec?.terminationGracePeriodSeconds).toBe(3660);
 
   const pods = await groupPods(namespace, 'root.default-group-001');
@@ -92,8 +104,20 @@ test('a created group becomes Ready after the KWOK delay, is listed ready, and i
   // Foreground deletion: listed as deleting until its pods are gone, or already gone on a fast machine.
   expect(afterDelete.every((g) => g.deleting)).toBe(true);
   const t1 = Date.now();
-  await eventually('group 001 gone from the list', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
-  await eventually('the pods of group 001 gone', () => groupPods(namespace, 'root.default-group-001'), 30_000, 100, (p) => p.length === 0);
+  await eventually(
+    'group 001 gone from the list',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 0,
+  );
+  await eventually(
+    'the pods of group 001 gone',
+    () => groupPods(namespace, 'root.default-group-001'),
+    30_000,
+    100,
+    (p) => p.length === 0,
+  );
   process.stderr.write(`executor group impala-executor-001 gone with its pods ${Date.now() - t1} ms after delete\n`);
 });
 
@@ -106,13 +130,25 @@ test('create and delete repeated and retried concurrently make one group and rem
   await groups.create(spec, 2);
   const sets = await apps.listNamespacedStatefulSet({ namespace, labelSelector: 'impala.apache.org/warehouse=wh' });
   expect(sets.items.map((s) => s.metadata?.name)).toEqual(['impala-executor-002']);
-  await eventually('group 002 ready, the only group', () => listed(groups, spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  await eventually(
+    'group 002 ready, the only group',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 1 && l[0].ready,
+  );
   const uid = sets.items[0].metadata?.uid;
   const again = await apps.readNamespacedStatefulSet({ name: 'impala-executor-002', namespace });
   expect(again.metadata?.uid).toBe(uid);
 
   await Promise.all([groups.delete(spec, 2), other.delete(spec, 2), groups.delete(spec, 2)]);
-  await eventually('group 002 gone', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
+  await eventually(
+    'group 002 gone',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 0,
+  );
   await groups.delete(spec, 2);
   await groups.delete(spec, 7);
   expect(await listed(groups, spec)).toEqual([]);
@@ -123,11 +159,21 @@ test('creating a group whose previous incarnation is still being deleted is a re
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
   await groups.create(spec, 3);
   // A finalizer holds the object in "deleting", as a long drain would.
-  await apps.patchNamespacedStatefulSet(
-    { name: 'impala-executor-003', namespace, body: [{ op: 'add', path: '/metadata/finalizers', value: ['test.impala.apache.org/hold'] }] },
-  );
+  await apps.patchNamespacedStatefulSet({
+    name: 'impala-executor-003',
+    namespace,
+    body: [{ op: 'add', path: '/metadata/finalizers', value: ['test.impala.apache.org/hold'] }],
+  });
   await groups.delete(spec, 3);
-  expect(await listed(groups, spec)).toEqual([{ name: 'impala-executor-003', index: 3, ready: expect.any(Boolean), deleting: true, templateRevision: expect.any(String) }]);
+  expect(await listed(groups, spec)).toEqual([
+    {
+      name: 'impala-executor-003',
+      index: 3,
+      ready: expect.any(Boolean),
+      deleting: true,
+      templateRevision: expect.any(String),
+    },
+  ]);
 
   const err = await groups.create(spec, 3).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(Error);
@@ -136,10 +182,18 @@ test('creating a group whose previous incarnation is still being deleted is a re
   expect((err as Error).message).toContain('still being deleted');
   await groups.delete(spec, 3);
 
-  await apps.patchNamespacedStatefulSet(
-    { name: 'impala-executor-003', namespace, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
+  await apps.patchNamespacedStatefulSet({
+    name: 'impala-executor-003',
+    namespace,
+    body: [{ op: 'remove', path: '/metadata/finalizers' }],
+  });
+  await eventually(
+    'group 003 gone once its finalizer is removed',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 0,
   );
-  await eventually('group 003 gone once its finalizer is removed', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
 });
 
 test('a foreign StatefulSet with a group name is neither adopted, overwritten nor deleted, and its index is taken', async () => {
@@ -157,7 +211,13 @@ test('a foreign StatefulSet with a group name is neither adopted, overwritten no
   await apps.createNamespacedStatefulSet({ namespace, body: otherWarehouse });
   const before = await apps.readNamespacedStatefulSet({ name: 'impala-executor-005', namespace });
 
-  await expectNonRetryable(groups.create(spec, 5), 'impala-executor-005', namespace, 'not managed by impala-autoscaler', 'left untouched');
+  await expectNonRetryable(
+    groups.create(spec, 5),
+    'impala-executor-005',
+    namespace,
+    'not managed by impala-autoscaler',
+    'left untouched',
+  );
   await expectNonRetryable(groups.delete(spec, 5), 'cannot delete', 'impala-executor-005');
   await expectNonRetryable(groups.delete(spec, 6), 'impala-executor-006', 'impala.apache.org/warehouse=other');
   // The unlabelled template impala-executor-000 holds index 0 as well: a new group of this warehouse skips all three.
@@ -169,7 +229,9 @@ test('a foreign StatefulSet with a group name is neither adopted, overwritten no
   expect(after.metadata?.generation).toBe(before.metadata?.generation);
   expect(after.metadata?.labels).toEqual(before.metadata?.labels);
   expect(after.metadata?.deletionTimestamp).toBeUndefined();
-  expect((await apps.readNamespacedStatefulSet({ name: 'impala-executor-006', namespace })).metadata?.deletionTimestamp).toBeUndefined();
+  expect(
+    (await apps.readNamespacedStatefulSet({ name: 'impala-executor-006', namespace })).metadata?.deletionTimestamp,
+  ).toBeUndefined();
 });
 
 test('the captured template creates groups on any worker after the template and every group are gone', async () => {
@@ -178,7 +240,12 @@ test('the captured template creates groups on any worker after the template and 
   const spec = testWarehouse(ns, { executorsPerGroup: 3 });
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
   const template = await groups.captureTemplate(spec);
-  expect(template).toEqual({ manifest: expect.any(Object), revision: expect.stringMatching(/^[0-9a-f]{12}$/), source: `StatefulSet impala-executor-000 in namespace ${ns}`, capturedAt: expect.any(String) });
+  expect(template).toEqual({
+    manifest: expect.any(Object),
+    revision: expect.stringMatching(/^[0-9a-f]{12}$/),
+    source: `StatefulSet impala-executor-000 in namespace ${ns}`,
+    capturedAt: expect.any(String),
+  });
   // Plain JSON without what the API server set: it is kept in the workflow's state.
   expect(JSON.parse(JSON.stringify(template.manifest))).toEqual(template.manifest);
   expect(template.manifest).not.toHaveProperty('status');
@@ -193,15 +260,26 @@ test('the captured template creates groups on any worker after the template and 
   // With the template StatefulSet gone, a capture copies a group — and gets the same revision.
   const fromGroup = await groups.captureTemplate(spec);
   expect(fromGroup.revision).toBe(template.revision);
-  expect(fromGroup.source).toBe(`group impala-executor-001 of warehouse wh (StatefulSet impala-executor-000 in namespace ${ns} is gone)`);
+  expect(fromGroup.source).toBe(
+    `group impala-executor-001 of warehouse wh (StatefulSet impala-executor-000 in namespace ${ns} is gone)`,
+  );
   expect((await listed(groups, spec)).map((g) => g.templateRevision)).toEqual([template.revision]);
   // A warehouse that keeps a template does not swap it for a group's copy (a group may run an older revision).
-  await expectNonRetryable(groups.captureTemplate(spec, { copyGroup: false }), `executor template StatefulSet impala-executor-000 in namespace ${ns} not found`);
+  await expectNonRetryable(
+    groups.captureTemplate(spec, { copyGroup: false }),
+    `executor template StatefulSet impala-executor-000 in namespace ${ns} not found`,
+  );
 
   // Every group gone (a suspend): a worker that never saw the template (restarted, or another one) creates a group
   // from the one kept in the workflow's state.
   await groups.delete(spec, 1);
-  await eventually('group 001 gone', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
+  await eventually(
+    'group 001 gone',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 0,
+  );
   const restarted = new KubernetesExecutorGroups(cluster().kubeConfig());
   await restarted.create(spec, 0, template);
   const copy = await apps.readNamespacedStatefulSet({ name: 'impala-executor-000', namespace: ns });
@@ -211,12 +289,29 @@ test('the captured template creates groups on any worker after the template and 
     '--shutdown_deadline_s=3600',
   ]);
   expect(copy.spec?.selector.matchLabels?.['impala.apache.org/executor-group']).toBe('root.default-group-000');
-  await eventually('group 000 ready', () => listed(restarted, spec), 30_000, 100, (l) => l.length === 1 && l[0].ready && l[0].templateRevision === template.revision);
+  await eventually(
+    'group 000 ready',
+    () => listed(restarted, spec),
+    30_000,
+    100,
+    (l) => l.length === 1 && l[0].ready && l[0].templateRevision === template.revision,
+  );
 
   // With neither the template nor any group left, capturing says what to do.
   await restarted.delete(spec, 0);
-  await eventually('group 000 gone', () => listed(restarted, spec), 30_000, 100, (l) => l.length === 0);
-  await expectNonRetryable(restarted.captureTemplate(spec), 'executor template StatefulSet impala-executor-000', ns, 'manifest file');
+  await eventually(
+    'group 000 gone',
+    () => listed(restarted, spec),
+    30_000,
+    100,
+    (l) => l.length === 0,
+  );
+  await expectNonRetryable(
+    restarted.captureTemplate(spec),
+    'executor template StatefulSet impala-executor-000',
+    ns,
+    'manifest file',
+  );
 });
 
 test('a group edited after its creation (kubectl apply of a new image) reports the revision of what it now runs', async () => {
@@ -226,15 +321,21 @@ test('a group edited after its creation (kubectl apply of a new image) reports t
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
   const before = await groups.captureTemplate(spec);
   await groups.create(spec, 1, before);
-  const image = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'apache/impala:4.5.1-impalad_executor' }];
+  const image = [
+    { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'apache/impala:4.5.1-impalad_executor' },
+  ];
   await apps.patchNamespacedStatefulSet({ name: 'impala-executor-template', namespace: ns, body: image });
   const after = await groups.captureTemplate(spec);
   expect(after.revision).not.toBe(before.revision);
-  expect(await listed(groups, spec)).toEqual([expect.objectContaining({ name: 'impala-executor-001', templateRevision: before.revision })]);
+  expect(await listed(groups, spec)).toEqual([
+    expect.objectContaining({ name: 'impala-executor-001', templateRevision: before.revision }),
+  ]);
 
   // The same edit on the group: it now runs what the template holds.
   await apps.patchNamespacedStatefulSet({ name: 'impala-executor-001', namespace: ns, body: image });
-  expect(await listed(groups, spec)).toEqual([expect.objectContaining({ name: 'impala-executor-001', templateRevision: after.revision })]);
+  expect(await listed(groups, spec)).toEqual([
+    expect.objectContaining({ name: 'impala-executor-001', templateRevision: after.revision }),
+  ]);
 });
 
 test('a template from a manifest file; the flag is appended when the template has none', async () => {
@@ -248,10 +349,25 @@ test('a template from a manifest file; the flag is appended when the template ha
   await groups.create(spec, 4);
   const sts = await apps.readNamespacedStatefulSet({ name: 'impala-executor-004', namespace });
   expect(sts.metadata?.namespace).toBe(namespace);
-  expect(sts.spec?.template.spec?.containers[0].args).toEqual(['--is_executor=true', '--executor_groups=root.default-group-004:1']);
-  await eventually('group 004 ready', () => listed(groups, spec), 30_000, 100, (l) => l.length === 1 && l[0].ready);
+  expect(sts.spec?.template.spec?.containers[0].args).toEqual([
+    '--is_executor=true',
+    '--executor_groups=root.default-group-004:1',
+  ]);
+  await eventually(
+    'group 004 ready',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 1 && l[0].ready,
+  );
   await groups.delete(spec, 4);
-  await eventually('group 004 gone', () => listed(groups, spec), 30_000, 100, (l) => l.length === 0);
+  await eventually(
+    'group 004 gone',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 0,
+  );
 });
 
 test('API refusals that a retry cannot fix are non-retryable failures naming the object', async () => {
@@ -290,5 +406,7 @@ test('an unreachable API server is a retryable error', async () => {
   const err = await new KubernetesExecutorGroups(kc).list(testWarehouse(namespace)).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(Error);
   expect(err).not.toBeInstanceOf(ApplicationFailure);
-  expect((err as Error).message).toMatch(/could not list StatefulSets of warehouse wh in namespace groups-\w+: .*ECONNREFUSED/);
+  expect((err as Error).message).toMatch(
+    /could not list StatefulSets of warehouse wh in namespace groups-\w+: .*ECONNREFUSED/,
+  );
 });

@@ -31,8 +31,17 @@ afterAll(async () => {
 async function namespaceWithQuota(prefix: string, hard: Record<string, string>): Promise<string> {
   const namespace = await cluster().createNamespace(prefix);
   const core = cluster().kubeConfig().makeApiClient(CoreV1Api);
-  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'executor-groups' }, spec: { hard } } });
-  await eventually('the quota counted', () => core.readNamespacedResourceQuota({ name: 'executor-groups', namespace }), 30_000, 100, (q) => Object.keys(hard).every((k) => q.status?.used?.[k] !== undefined));
+  await core.createNamespacedResourceQuota({
+    namespace,
+    body: { metadata: { name: 'executor-groups' }, spec: { hard } },
+  });
+  await eventually(
+    'the quota counted',
+    () => core.readNamespacedResourceQuota({ name: 'executor-groups', namespace }),
+    30_000,
+    100,
+    (q) => Object.keys(hard).every((k) => q.status?.used?.[k] !== undefined),
+  );
   return namespace;
 }
 
@@ -45,7 +54,7 @@ async function templateFile(): Promise<string> {
 
 const listed = (groups: KubernetesExecutorGroups, spec: WarehouseSpec) => groups.list(spec).then((l) => l.groups);
 
-test('a ResourceQuota on StatefulSets refuses the third group: the error is the quota\'s, not blamed on RBAC', async () => {
+test("a ResourceQuota on StatefulSets refuses the third group: the error is the quota's, not blamed on RBAC", async () => {
   const namespace = await namespaceWithQuota('quota-sts', { 'count/statefulsets.apps': '2' });
   const spec = testWarehouse(namespace, { executorTemplate: await templateFile() });
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
@@ -53,7 +62,10 @@ test('a ResourceQuota on StatefulSets refuses the third group: the error is the 
   await groups.create(spec, 0, template);
   await groups.create(spec, 1, template);
 
-  const err = await groups.create(spec, 2, template).then(() => undefined, (e: unknown) => e);
+  const err = await groups.create(spec, 2, template).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   const failure = err as ApplicationFailure;
   expect(failure.nonRetryable).toBe(true);
@@ -66,18 +78,32 @@ test('a ResourceQuota on StatefulSets refuses the third group: the error is the 
   expect(failure.message).not.toContain('deploy/role.yaml');
 });
 
-test('a ResourceQuota on pods leaves a group short of pods: list names the quota from the StatefulSet\'s event', async () => {
+test("a ResourceQuota on pods leaves a group short of pods: list names the quota from the StatefulSet's event", async () => {
   const namespace = await namespaceWithQuota('quota-pods', { pods: '3' });
   const spec = testWarehouse(namespace, { executorTemplate: await templateFile() });
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
   const template = await groups.captureTemplate(spec);
   await groups.create(spec, 0, template);
-  await eventually('group 000 ready', () => listed(groups, spec), 30_000, 100, (l) => l[0]?.ready === true);
+  await eventually(
+    'group 000 ready',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l[0]?.ready === true,
+  );
   await groups.create(spec, 1, template);
 
-  const [, short] = await eventually('group 001 not ready, with a problem', () => listed(groups, spec), 30_000, 200, (l) => l[1]?.problem !== undefined);
+  const [, short] = await eventually(
+    'group 001 not ready, with a problem',
+    () => listed(groups, spec),
+    30_000,
+    200,
+    (l) => l[1]?.problem !== undefined,
+  );
   expect(short).toMatchObject({ name: 'impala-executor-001', ready: false });
-  expect(short.problem).toMatch(/^StatefulSet impala-executor-001 has 1 of 2 pods: FailedCreate: .*pods "impala-executor-001-1" is forbidden: exceeded quota: executor-groups, requested: pods=1, used: pods=3, limited: pods=3$/);
+  expect(short.problem).toMatch(
+    /^StatefulSet impala-executor-001 has 1 of 2 pods: FailedCreate: .*pods "impala-executor-001-1" is forbidden: exceeded quota: executor-groups, requested: pods=1, used: pods=3, limited: pods=3$/,
+  );
 });
 
 test('a node too small for a third group: list says its pods are unschedulable, and observe carries it to the workflow', async () => {
@@ -86,17 +112,46 @@ test('a node too small for a third group: list says its pods are unschedulable, 
   const groups = new KubernetesExecutorGroups(cluster().kubeConfig());
   const template = await groups.captureTemplate(spec);
   await Promise.all([groups.create(spec, 0, template), groups.create(spec, 1, template)]);
-  await eventually('groups 000 and 001 ready (16 of 17 cpus)', () => listed(groups, spec), 30_000, 100, (l) => l.length === 2 && l.every((g) => g.ready && !g.problem));
+  await eventually(
+    'groups 000 and 001 ready (16 of 17 cpus)',
+    () => listed(groups, spec),
+    30_000,
+    100,
+    (l) => l.length === 2 && l.every((g) => g.ready && !g.problem),
+  );
 
   await groups.create(spec, 2, template);
-  const third = await eventually('group 002 unschedulable', () => listed(groups, spec), 30_000, 200, (l) => l[2]?.problem !== undefined);
+  const third = await eventually(
+    'group 002 unschedulable',
+    () => listed(groups, spec),
+    30_000,
+    200,
+    (l) => l[2]?.problem !== undefined,
+  );
   expect(third[2]).toMatchObject({ name: 'impala-executor-002', ready: false, deleting: false });
-  expect(third[2].problem).toBe('pod impala-executor-002-0 is Pending: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.');
+  expect(third[2].problem).toBe(
+    'pod impala-executor-002-0 is Pending: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.',
+  );
 
   const activities = createActivities({
     executorGroups: groups,
-    loadReader: new InProcessLoadReader(() => ({ ok: true, load: { queued: 1, running: 0, memReservedBytes: 0, queuedQueryMemBytes: [0], healthyGroups: 2, runningByGroup: {}, warnings: [] } })),
+    loadReader: new InProcessLoadReader(() => ({
+      ok: true,
+      load: {
+        queued: 1,
+        running: 0,
+        memReservedBytes: 0,
+        queuedQueryMemBytes: [0],
+        healthyGroups: 2,
+        runningByGroup: {},
+        warnings: [],
+      },
+    })),
   });
   const observation = await activities.observe(spec);
-  expect(observation.kind === 'known' && observation.groups.map((g) => g.problem)).toEqual([undefined, undefined, third[2].problem]);
+  expect(observation.kind === 'known' && observation.groups.map((g) => g.problem)).toEqual([
+    undefined,
+    undefined,
+    third[2].problem,
+  ]);
 });

@@ -35,7 +35,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const name of ['default', 'fromfile']) await env?.client.workflow.getHandle(`warehouse-${name}`).terminate('test over').catch(() => undefined);
+  for (const name of ['default', 'fromfile'])
+    await env?.client.workflow
+      .getHandle(`warehouse-${name}`)
+      .terminate('test over')
+      .catch(() => undefined);
   await worker?.stop();
   await Promise.all(coordinators.map((c) => c.close()));
   await env?.teardown();
@@ -59,62 +63,138 @@ test('apply with a new image in the template: new groups use it, status shows th
   const kc = cluster().kubeConfig();
   const apps = kc.makeApiClient(AppsV1Api);
   // The shipped executor template (group 000 of warehouse "default") in this namespace.
-  await applyObjects(kc, deployObjects(namespace).filter((o) => o.kind === 'StatefulSet'));
+  await applyObjects(
+    kc,
+    deployObjects(namespace).filter((o) => o.kind === 'StatefulSet'),
+  );
   // The shipped ConfigMap's warehouse with its coordinator, namespace and delays changed.
-  const base = { ...shippedWarehouse(), namespace, pollIntervalSeconds: 1, autoSuspend: { enabled: false, timeoutSeconds: 300 } };
+  const base = {
+    ...shippedWarehouse(),
+    namespace,
+    pollIntervalSeconds: 1,
+    autoSuspend: { enabled: false, timeoutSeconds: 300 },
+  };
   const { spec, coordinator } = await simulatedWarehouse(kc, base);
   coordinators.push(coordinator);
   const file = (nodes: { min: number; max: number }) => writeFile(`default-${nodes.min}.yaml`, [{ ...spec, nodes }]);
 
-  expect(await apply(file({ min: 2, max: 8 }))).toEqual([{ name: 'default', workflowId: 'warehouse-default', result: 'created', changes: [] }]);
-  const first = await eventually('group 000 adopted, template captured', () => status('default'), 60_000, 500, (s) => s.state.current === 1 && s.template !== undefined);
+  expect(await apply(file({ min: 2, max: 8 }))).toEqual([
+    { name: 'default', workflowId: 'warehouse-default', result: 'created', changes: [] },
+  ]);
+  const first = await eventually(
+    'group 000 adopted, template captured',
+    () => status('default'),
+    60_000,
+    500,
+    (s) => s.state.current === 1 && s.template !== undefined,
+  );
   const r1 = first.template!.revision;
   expect(first.template!.source).toBe(`StatefulSet impala-executor-000 in namespace ${namespace}`);
   expect(first.groupsOnOlderTemplates).toEqual([]);
 
-  expect(await apply(file({ min: 4, max: 8 }))).toEqual([{ name: 'default', workflowId: 'warehouse-default', result: 'updated', changes: ['nodes: {"min":2,"max":8} → {"min":4,"max":8}'] }]);
-  await eventually('group 001 ready', () => status('default'), 60_000, 500, (s) => s.state.current === 2);
+  expect(await apply(file({ min: 4, max: 8 }))).toEqual([
+    {
+      name: 'default',
+      workflowId: 'warehouse-default',
+      result: 'updated',
+      changes: ['nodes: {"min":2,"max":8} → {"min":4,"max":8}'],
+    },
+  ]);
+  await eventually(
+    'group 001 ready',
+    () => status('default'),
+    60_000,
+    500,
+    (s) => s.state.current === 2,
+  );
 
   // The operator edits the template's image (kubectl apply of an edited executor-template.yaml): group 000 rolls.
-  await apps.patchNamespacedStatefulSet({ name: 'impala-executor-000', namespace, body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: NEW_IMAGE }] });
+  await apps.patchNamespacedStatefulSet({
+    name: 'impala-executor-000',
+    namespace,
+    body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: NEW_IMAGE }],
+  });
   const [applied] = await apply(file({ min: 6, max: 8 }));
-  expect(applied).toMatchObject({ result: 'updated', changes: [expect.stringMatching(new RegExp(`^executor template: revision ${r1} → \\w+$`)), 'nodes: {"min":4,"max":8} → {"min":6,"max":8}'] });
+  expect(applied).toMatchObject({
+    result: 'updated',
+    changes: [
+      expect.stringMatching(new RegExp(`^executor template: revision ${r1} → \\w+$`)),
+      'nodes: {"min":4,"max":8} → {"min":6,"max":8}',
+    ],
+  });
   const newRevision = applied.changes[0].split(' → ')[1];
   expect(newRevision).not.toBe(r1);
 
-  const after = await eventually('group 002 ready', () => status('default'), 60_000, 500, (s) => s.state.current === 3);
+  const after = await eventually(
+    'group 002 ready',
+    () => status('default'),
+    60_000,
+    500,
+    (s) => s.state.current === 3,
+  );
   const group = (name: string): Promise<V1StatefulSet> => apps.readNamespacedStatefulSet({ name, namespace });
   expect((await group('impala-executor-002')).spec?.template.spec?.containers[0].image).toBe(NEW_IMAGE);
-  expect((await group('impala-executor-002')).metadata?.annotations?.['impala.apache.org/template-revision']).toBe(newRevision);
-  expect((await group('impala-executor-001')).spec?.template.spec?.containers[0].image).toBe('apache/impala:4.5.0-impalad_executor');
-  expect(after.template).toMatchObject({ revision: newRevision, source: `StatefulSet impala-executor-000 in namespace ${namespace}` });
+  expect((await group('impala-executor-002')).metadata?.annotations?.['impala.apache.org/template-revision']).toBe(
+    newRevision,
+  );
+  expect((await group('impala-executor-001')).spec?.template.spec?.containers[0].image).toBe(
+    'apache/impala:4.5.0-impalad_executor',
+  );
+  expect(after.template).toMatchObject({
+    revision: newRevision,
+    source: `StatefulSet impala-executor-000 in namespace ${namespace}`,
+  });
   // 000 now runs the new template (it is the template); 001 was cloned from the old one.
   expect(after.groupsOnOlderTemplates).toEqual([{ name: 'impala-executor-001', templateRevision: r1 }]);
   expect(after.decisions.flatMap((d) => d.reasons)).toContain(
     `Executor template changed: revision ${r1} → ${newRevision} (source StatefulSet impala-executor-000 in namespace ${namespace}); new groups use it.`,
   );
   const human = await run('warehouse', 'status', 'default');
-  expect(human.stdout).toContain(`Executor template: revision ${newRevision} (source StatefulSet impala-executor-000 in namespace ${namespace}, captured `);
+  expect(human.stdout).toContain(
+    `Executor template: revision ${newRevision} (source StatefulSet impala-executor-000 in namespace ${namespace}, captured `,
+  );
   expect(human.stdout).toContain(`; groups on an older revision: impala-executor-001 (${r1})`);
 
   // Applying the same file again changes nothing, the template included.
-  expect(await apply(file({ min: 6, max: 8 }))).toEqual([{ name: 'default', workflowId: 'warehouse-default', result: 'unchanged', changes: [] }]);
+  expect(await apply(file({ min: 6, max: 8 }))).toEqual([
+    { name: 'default', workflowId: 'warehouse-default', result: 'unchanged', changes: [] },
+  ]);
 }, 300_000);
 
 test('refresh-template with the template file gone keeps the stored template and says so', async () => {
   const namespace = await cluster().createNamespace('gone');
   const template = path.join(dir, 'executor.yaml');
   fs.copyFileSync(path.join(__dirname, '../../deploy/executor-template.yaml'), template);
-  const file = writeFile('fromfile.yaml', [{ name: 'fromfile', namespace, coordinators: [{ url: 'http://127.0.0.1:1' }], size: 'XSMALL', nodes: { min: 0, max: 4 }, executorTemplate: template, pollIntervalSeconds: 1 }]);
+  const file = writeFile('fromfile.yaml', [
+    {
+      name: 'fromfile',
+      namespace,
+      coordinators: [{ url: 'http://127.0.0.1:1' }],
+      size: 'XSMALL',
+      nodes: { min: 0, max: 4 },
+      executorTemplate: template,
+      pollIntervalSeconds: 1,
+    },
+  ]);
   await apply(file);
-  const captured = await eventually('template captured', () => status('fromfile'), 60_000, 500, (s) => s.template !== undefined);
+  const captured = await eventually(
+    'template captured',
+    () => status('fromfile'),
+    60_000,
+    500,
+    (s) => s.template !== undefined,
+  );
 
   fs.rmSync(template);
   const refresh = await run('warehouse', 'refresh-template', 'fromfile', '--json');
   expect(refresh.code).toBe(1);
   const result = JSON.parse(refresh.stdout) as TemplateRefresh;
   expect(result).toMatchObject({ changed: false, template: { revision: captured.template!.revision } });
-  expect(result.line).toMatch(new RegExp(`^Executor template not re-captured: executor template file ${template} cannot be read: .*ENOENT.*; new groups still use revision ${captured.template!.revision} \\(source file ${template}\\)\\.$`));
+  expect(result.line).toMatch(
+    new RegExp(
+      `^Executor template not re-captured: executor template file ${template} cannot be read: .*ENOENT.*; new groups still use revision ${captured.template!.revision} \\(source file ${template}\\)\\.$`,
+    ),
+  );
   const text = await run('warehouse', 'refresh-template', 'fromfile');
   expect(text.code).toBe(1);
   expect(text.stdout).toContain('Executor template not re-captured');

@@ -1,19 +1,42 @@
 // Cloning the executor template (pure; no cluster): only the group-specific fields change.
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { buildGroupStatefulSet, isManifestPath, revisionOf, templateManifest, templateRevision, withExecutorGroupsFlag } from '../../src/activities/kubernetes/template';
+import {
+  buildGroupStatefulSet,
+  isManifestPath,
+  revisionOf,
+  templateManifest,
+  templateRevision,
+  withExecutorGroupsFlag,
+} from '../../src/activities/kubernetes/template';
 import { templateStatefulSet, testWarehouse } from '../support/local-cluster';
 
 const FLAG = '--executor_groups=root.default-group-007:2';
 
 test('--executor_groups is replaced wherever the template sets it, in args or in a shell command', () => {
-  expect(withExecutorGroupsFlag([{ name: 'a', args: ['--x', '--executor_groups=root.default-group-000:10', '--y'] }], FLAG))
-    .toEqual([{ name: 'a', args: ['--x', FLAG, '--y'] }]);
-  expect(withExecutorGroupsFlag([{ name: 'a', args: ['-executor_groups=old:1'] }], FLAG)).toEqual([{ name: 'a', args: [FLAG] }]);
   expect(
-    withExecutorGroupsFlag([{ name: 'a', command: ['/bin/sh', '-c', 'exec impalad --executor_groups=old:1 --is_executor=true'] }], FLAG),
+    withExecutorGroupsFlag([{ name: 'a', args: ['--x', '--executor_groups=root.default-group-000:10', '--y'] }], FLAG),
+  ).toEqual([{ name: 'a', args: ['--x', FLAG, '--y'] }]);
+  expect(withExecutorGroupsFlag([{ name: 'a', args: ['-executor_groups=old:1'] }], FLAG)).toEqual([
+    { name: 'a', args: [FLAG] },
+  ]);
+  expect(
+    withExecutorGroupsFlag(
+      [{ name: 'a', command: ['/bin/sh', '-c', 'exec impalad --executor_groups=old:1 --is_executor=true'] }],
+      FLAG,
+    ),
   ).toEqual([{ name: 'a', command: ['/bin/sh', '-c', `exec impalad ${FLAG} --is_executor=true`] }]);
-  expect(withExecutorGroupsFlag([{ name: 'sidecar', image: 's' }, { name: 'impalad', args: ['--executor_groups=g:1'] }], FLAG))
-    .toEqual([{ name: 'sidecar', image: 's' }, { name: 'impalad', args: [FLAG] }]);
+  expect(
+    withExecutorGroupsFlag(
+      [
+        { name: 'sidecar', image: 's' },
+        { name: 'impalad', args: ['--executor_groups=g:1'] },
+      ],
+      FLAG,
+    ),
+  ).toEqual([
+    { name: 'sidecar', image: 's' },
+    { name: 'impalad', args: [FLAG] },
+  ]);
 });
 
 test('--executor_groups is appended to the first container when the template has none', () => {
@@ -27,7 +50,12 @@ test('a group clone keeps the template and sets name, labels, disjoint selector,
   const template = templateStatefulSet('impala-executor-000', 'ns') as V1StatefulSet;
   template.metadata!.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{}', team: 'data' };
   template.spec!.podManagementPolicy = 'OrderedReady';
-  const sts = buildGroupStatefulSet(templateManifest(template), testWarehouse('ns', { executorsPerGroup: 4, groupSet: 'root.etl' }), 12, 'abc123');
+  const sts = buildGroupStatefulSet(
+    templateManifest(template),
+    testWarehouse('ns', { executorsPerGroup: 4, groupSet: 'root.etl' }),
+    12,
+    'abc123',
+  );
   expect(sts.metadata).toEqual({
     name: 'impala-executor-012',
     namespace: 'ns',
@@ -59,7 +87,18 @@ test('a group clone keeps the template and sets name, labels, disjoint selector,
 test('a template and the groups cloned from it have one revision; a changed image is another', () => {
   const template = templateStatefulSet('impala-executor-000', 'ns') as V1StatefulSet;
   // As the API server returns it: server-set fields, the autoscaler's labels (the shipped template is group 000).
-  template.metadata = { ...template.metadata, uid: 'u1', resourceVersion: '7', generation: 1, creationTimestamp: new Date(), labels: { ...template.metadata!.labels, 'app.kubernetes.io/managed-by': 'impala-autoscaler', 'impala.apache.org/warehouse': 'wh' } };
+  template.metadata = {
+    ...template.metadata,
+    uid: 'u1',
+    resourceVersion: '7',
+    generation: 1,
+    creationTimestamp: new Date(),
+    labels: {
+      ...template.metadata!.labels,
+      'app.kubernetes.io/managed-by': 'impala-autoscaler',
+      'impala.apache.org/warehouse': 'wh',
+    },
+  };
   template.status = { replicas: 1, readyReplicas: 1, availableReplicas: 1 };
   const manifest = templateManifest(template);
   const revision = templateRevision(manifest);
@@ -68,12 +107,25 @@ test('a template and the groups cloned from it have one revision; a changed imag
 
   const spec = testWarehouse('ns', { executorsPerGroup: 4 });
   for (const index of [0, 3, 12]) {
-    const group = { ...buildGroupStatefulSet(manifest, spec, index, revision), status: { replicas: 4 } } as V1StatefulSet;
+    const group = {
+      ...buildGroupStatefulSet(manifest, spec, index, revision),
+      status: { replicas: 4 },
+    } as V1StatefulSet;
     expect(templateRevision(templateManifest(group))).toBe(revision);
     // Read back from the API, as created: its annotation; edited since (generation 2): its content.
     expect(revisionOf({ ...group, metadata: { ...group.metadata, generation: 1 } })).toBe(revision);
-    expect(revisionOf({ ...group, metadata: { ...group.metadata, generation: 2, annotations: { 'impala.apache.org/template-revision': 'old' } } })).toBe(revision);
-    expect(revisionOf({ ...group, metadata: { ...group.metadata, generation: 1, annotations: { 'impala.apache.org/template-revision': 'old' } } })).toBe('old');
+    expect(
+      revisionOf({
+        ...group,
+        metadata: { ...group.metadata, generation: 2, annotations: { 'impala.apache.org/template-revision': 'old' } },
+      }),
+    ).toBe(revision);
+    expect(
+      revisionOf({
+        ...group,
+        metadata: { ...group.metadata, generation: 1, annotations: { 'impala.apache.org/template-revision': 'old' } },
+      }),
+    ).toBe('old');
   }
   // A template without the flag: cloning appends it, and the clone still has the template's revision.
   const bare = templateManifest(template);

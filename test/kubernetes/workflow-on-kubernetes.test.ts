@@ -43,7 +43,13 @@ test('a queue scales the warehouse from 1 to 3 groups of real pods, and back to 
 
   // Group 000 is there before the warehouse starts: the workflow adopts it.
   await groups.create(spec, 0);
-  await eventually("group 000 healthy in the coordinator's membership", async () => coordinator!.cluster.memberGroups(), 30_000, 100, (g) => g.length === 1 && g[0].healthy);
+  await eventually(
+    "group 000 healthy in the coordinator's membership",
+    async () => coordinator!.cluster.memberGroups(),
+    30_000,
+    100,
+    (g) => g.length === 1 && g[0].healthy,
+  );
 
   const w = await createWarehouseWorker({
     connection: env!.nativeConnection,
@@ -60,14 +66,43 @@ test('a queue scales the warehouse from 1 to 3 groups of real pods, and back to 
 
   // 30 queries of 8 s on 12-slot groups: 12 run, 18 queue → two more groups at once (aggressive).
   const t0 = Date.now();
-  const ids = Array.from({ length: 30 }, () => coordinator!.cluster.submit({ durationMs: 8000, coordinator: coordinator!.name }).id);
-  const three = await eventually('3 groups, all ready', () => groups.list(spec).then((l) => l.groups), 60_000, 100, (l) => l.length === 3 && l.every((g) => g.ready));
+  const ids = Array.from(
+    { length: 30 },
+    () => coordinator!.cluster.submit({ durationMs: 8000, coordinator: coordinator!.name }).id,
+  );
+  const three = await eventually(
+    '3 groups, all ready',
+    () => groups.list(spec).then((l) => l.groups),
+    60_000,
+    100,
+    (l) => l.length === 3 && l.every((g) => g.ready),
+  );
   expect(three.map((g) => g.name)).toEqual(['impala-executor-000', 'impala-executor-001', 'impala-executor-002']);
-  await eventually("3 healthy groups in the coordinator's membership", async () => coordinator!.cluster.memberGroups(), 30_000, 100, (m) => m.length === 3 && m.every((g) => g.healthy));
-  process.stderr.write(`e2e: 3 groups Ready and healthy in the simulator ${Date.now() - t0} ms after the queue formed\n`);
-  await eventually('no query left queued at the coordinator', async () => coordinator!.cluster.queries(), 30_000, 100, (qs) => qs.every((q) => q.state !== 'queued'));
+  await eventually(
+    "3 healthy groups in the coordinator's membership",
+    async () => coordinator!.cluster.memberGroups(),
+    30_000,
+    100,
+    (m) => m.length === 3 && m.every((g) => g.healthy),
+  );
+  process.stderr.write(
+    `e2e: 3 groups Ready and healthy in the simulator ${Date.now() - t0} ms after the queue formed\n`,
+  );
+  await eventually(
+    'no query left queued at the coordinator',
+    async () => coordinator!.cluster.queries(),
+    30_000,
+    100,
+    (qs) => qs.every((q) => q.state !== 'queued'),
+  );
 
-  const one = await eventually('back to 1 ready group after the queue drained', () => groups.list(spec).then((l) => l.groups), 90_000, 100, (l) => l.length === 1 && l[0].ready);
+  const one = await eventually(
+    'back to 1 ready group after the queue drained',
+    () => groups.list(spec).then((l) => l.groups),
+    90_000,
+    100,
+    (l) => l.length === 1 && l[0].ready,
+  );
   expect(one[0].name).toBe('impala-executor-000');
   process.stderr.write(`e2e: back to 1 group ${Date.now() - t0} ms after the queue formed\n`);
   const finished = coordinator.cluster.queries().filter((q) => ids.includes(q.id));

@@ -22,26 +22,47 @@ const PROBES: Record<string, { dir: string; code: string[] }> = {
       '}',
     ],
   },
-  workflowActivityTypes: { dir: 'src/workflows', code: ["import type { Activities } from '../activities';", 'export type Probe = Activities;'] },
+  workflowActivityTypes: {
+    dir: 'src/workflows',
+    code: ["import type { Activities } from '../activities';", 'export type Probe = Activities;'],
+  },
   policyUpwardImport: {
     dir: 'src/policy',
-    code: ["import type { Activities } from '../activities';", "import { groupName } from './names';", 'export type Probe = Activities;', 'export const probe = groupName;'],
+    code: [
+      "import type { Activities } from '../activities';",
+      "import { groupName } from './names';",
+      'export type Probe = Activities;',
+      'export const probe = groupName;',
+    ],
   },
-  activitiesImportSimulator: { dir: 'src/activities', code: ["import type { Membership } from '../sim/membership';", 'export type Probe = Membership;'] },
+  activitiesImportSimulator: {
+    dir: 'src/activities',
+    code: ["import type { Membership } from '../sim/membership';", 'export type Probe = Membership;'],
+  },
 };
 
 let messages: Record<string, string[]>;
 
 beforeAll(async () => {
-  const files = Object.entries(PROBES).map(([name, p]) => [name, path.join(ROOT, p.dir, `lint-probe-${name}-${process.pid}.ts`)] as const);
+  const files = Object.entries(PROBES).map(
+    ([name, p]) => [name, path.join(ROOT, p.dir, `lint-probe-${name}-${process.pid}.ts`)] as const,
+  );
   try {
     for (const [name, file] of files) fs.writeFileSync(file, PROBES[name].code.join('\n') + '\n');
     // The CLI, as `npm run lint` runs it (ESLint's API cannot load its ESM config inside Jest's module sandbox).
     const eslint = path.join(ROOT, 'node_modules/.bin/eslint');
-    const run = promisify(execFile)(eslint, ['--format', 'json', ...files.map(([, f]) => f)], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const run = promisify(execFile)(eslint, ['--format', 'json', ...files.map(([, f]) => f)], {
+      cwd: ROOT,
+      maxBuffer: 1 << 24,
+    });
     const { stdout } = await run.catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '[]' }));
     const results = JSON.parse(stdout) as { filePath: string; messages: { ruleId: string; message: string }[] }[];
-    messages = Object.fromEntries(files.map(([name, file]) => [name, (results.find((r) => r.filePath === file)?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`)]));
+    messages = Object.fromEntries(
+      files.map(([name, file]) => [
+        name,
+        (results.find((r) => r.filePath === file)?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`),
+      ]),
+    );
   } finally {
     for (const [, file] of files) fs.rmSync(file, { force: true });
   }
@@ -62,9 +83,13 @@ test('workflow code may import activities as types', () => {
 });
 
 test('the policy imports nothing outside src/policy', () => {
-  expect(messages.policyUpwardImport).toEqual([expect.stringMatching(/^no-restricted-imports: '\.\.\/activities'.*pure core/)]);
+  expect(messages.policyUpwardImport).toEqual([
+    expect.stringMatching(/^no-restricted-imports: '\.\.\/activities'.*pure core/),
+  ]);
 });
 
 test('activities never import the simulator', () => {
-  expect(messages.activitiesImportSimulator).toEqual([expect.stringMatching(/^no-restricted-imports: '\.\.\/sim\/membership'.*never import the simulator/)]);
+  expect(messages.activitiesImportSimulator).toEqual([
+    expect.stringMatching(/^no-restricted-imports: '\.\.\/sim\/membership'.*never import the simulator/),
+  ]);
 });

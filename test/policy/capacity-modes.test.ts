@@ -6,12 +6,65 @@ import { GiB, spec } from './helpers';
 
 describe('limitsOf: delays become ceil(delay / poll) ticks', () => {
   test.each([
-    { name: 'aggressive, poll 20', sp: spec({ mode: 'aggressive' }), expected: { upTicks: 0, downTicks: 3, suspendTicks: 15, scaleUpTimeoutTicks: 45, step: 'queue', release: 'surplus', prewarm: true } },
-    { name: 'balanced, poll 20', sp: spec({ mode: 'balanced' }), expected: { upTicks: 1, downTicks: 5, suspendTicks: 15, scaleUpTimeoutTicks: 45, step: 'queue', release: 'surplus', prewarm: true } },
-    { name: 'conservative, poll 20', sp: spec({ mode: 'conservative' }), expected: { upTicks: 3, downTicks: 60, suspendTicks: 15, scaleUpTimeoutTicks: 45, step: 'one', release: 'one', prewarm: false } },
-    { name: 'balanced, poll 1', sp: spec({ mode: 'balanced', pollIntervalSeconds: 1 }), expected: { upTicks: 20, downTicks: 100, suspendTicks: 300, scaleUpTimeoutTicks: 900 } },
-    { name: 'balanced, poll 30 (20 s rounds up to 1 tick)', sp: spec({ mode: 'balanced', pollIntervalSeconds: 30 }), expected: { upTicks: 1, downTicks: 4, suspendTicks: 10, scaleUpTimeoutTicks: 30 } },
-    { name: 'overrides 25/45 s, suspend 61 s, timeout 41 s', sp: spec({ scaleUpDelaySeconds: 25, scaleDownDelaySeconds: 45, autoSuspend: { enabled: true, timeoutSeconds: 61 }, scaleUpTimeoutSeconds: 41 }), expected: { upTicks: 2, downTicks: 3, suspendTicks: 4, scaleUpTimeoutTicks: 3, step: 'queue' } },
+    {
+      name: 'aggressive, poll 20',
+      sp: spec({ mode: 'aggressive' }),
+      expected: {
+        upTicks: 0,
+        downTicks: 3,
+        suspendTicks: 15,
+        scaleUpTimeoutTicks: 45,
+        step: 'queue',
+        release: 'surplus',
+        prewarm: true,
+      },
+    },
+    {
+      name: 'balanced, poll 20',
+      sp: spec({ mode: 'balanced' }),
+      expected: {
+        upTicks: 1,
+        downTicks: 5,
+        suspendTicks: 15,
+        scaleUpTimeoutTicks: 45,
+        step: 'queue',
+        release: 'surplus',
+        prewarm: true,
+      },
+    },
+    {
+      name: 'conservative, poll 20',
+      sp: spec({ mode: 'conservative' }),
+      expected: {
+        upTicks: 3,
+        downTicks: 60,
+        suspendTicks: 15,
+        scaleUpTimeoutTicks: 45,
+        step: 'one',
+        release: 'one',
+        prewarm: false,
+      },
+    },
+    {
+      name: 'balanced, poll 1',
+      sp: spec({ mode: 'balanced', pollIntervalSeconds: 1 }),
+      expected: { upTicks: 20, downTicks: 100, suspendTicks: 300, scaleUpTimeoutTicks: 900 },
+    },
+    {
+      name: 'balanced, poll 30 (20 s rounds up to 1 tick)',
+      sp: spec({ mode: 'balanced', pollIntervalSeconds: 30 }),
+      expected: { upTicks: 1, downTicks: 4, suspendTicks: 10, scaleUpTimeoutTicks: 30 },
+    },
+    {
+      name: 'overrides 25/45 s, suspend 61 s, timeout 41 s',
+      sp: spec({
+        scaleUpDelaySeconds: 25,
+        scaleDownDelaySeconds: 45,
+        autoSuspend: { enabled: true, timeoutSeconds: 61 },
+        scaleUpTimeoutSeconds: 41,
+      }),
+      expected: { upTicks: 2, downTicks: 3, suspendTicks: 4, scaleUpTimeoutTicks: 3, step: 'queue' },
+    },
   ])('$name', ({ sp, expected }) => {
     expect(limitsOf(sp)).toMatchObject(expected);
   });
@@ -43,7 +96,13 @@ describe('groupsNeeded: bins of queriesPerGroup slots and executorMemoryMb per e
     { name: 'a query larger than an executor still needs just one group', queries: 1, mem: [40], expected: 1 },
     { name: 'fewer memory figures than queries: the rest count by slots', queries: 14, mem: [10, 10], expected: 2 },
   ])('$name → $expected', ({ queries, mem, expected }) => {
-    expect(groupsNeeded(spec(), queries, mem.map((m) => m * GiB))).toBe(expected);
+    expect(
+      groupsNeeded(
+        spec(),
+        queries,
+        mem.map((m) => m * GiB),
+      ),
+    ).toBe(expected);
   });
 });
 

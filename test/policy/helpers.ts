@@ -4,7 +4,17 @@ import { parseWarehouseSpec, type WarehouseSpecInput } from '../../src/config/wa
 import { decide, initialState } from '../../src/policy/decide';
 import { summarize } from '../../src/policy/mem-summary';
 import { groupName, impalaGroupName } from '../../src/policy/names';
-import type { Action, Counters, Decision, GroupObservation, ImpalaGroupHealth, Observation, PolicyState, WarehouseSpec, WarehouseState } from '../../src/policy/types';
+import type {
+  Action,
+  Counters,
+  Decision,
+  GroupObservation,
+  ImpalaGroupHealth,
+  Observation,
+  PolicyState,
+  WarehouseSpec,
+  WarehouseState,
+} from '../../src/policy/types';
 
 export const GiB = 1024 * 1024 * 1024;
 
@@ -22,18 +32,30 @@ export type SpecOverrides = Omit<Partial<WarehouseSpecInput>, 'nodes' | 'size' |
  */
 export function spec(over: SpecOverrides = {}): WarehouseSpec {
   const { groups = [1, 4], ...rest } = over;
-  return parseWarehouseSpec({
-    name: 'wh',
-    namespace: 'impala',
-    size: 'XSMALL',
-    nodes: { min: groups[0] * PER_GROUP, max: groups[1] * PER_GROUP },
-    ...rest,
-  }, 'test spec');
+  return parseWarehouseSpec(
+    {
+      name: 'wh',
+      namespace: 'impala',
+      size: 'XSMALL',
+      nodes: { min: groups[0] * PER_GROUP, max: groups[1] * PER_GROUP },
+      ...rest,
+    },
+    'test spec',
+  );
 }
 
 /** One executor group: ready and idle unless told otherwise; `problem` is Kubernetes' reason it is not ready. */
-export function g(index: number, opts: { ready?: boolean; deleting?: boolean; running?: number; problem?: string } = {}): GroupObservation {
-  const group: GroupObservation = { name: groupName(index), index, ready: opts.ready ?? true, deleting: opts.deleting ?? false, runningQueries: opts.running ?? 0 };
+export function g(
+  index: number,
+  opts: { ready?: boolean; deleting?: boolean; running?: number; problem?: string } = {},
+): GroupObservation {
+  const group: GroupObservation = {
+    name: groupName(index),
+    index,
+    ready: opts.ready ?? true,
+    deleting: opts.deleting ?? false,
+    runningQueries: opts.running ?? 0,
+  };
   return opts.problem === undefined ? group : { ...group, problem: opts.problem };
 }
 
@@ -87,11 +109,17 @@ export function obs(o: LoadInput): Observation {
 
 function impalaView(byIndex: Record<number, Partial<ImpalaGroupHealth>>): Record<string, ImpalaGroupHealth> {
   return Object.fromEntries(
-    Object.entries(byIndex).map(([i, h]) => [impalaGroupName('root.default', Number(i)), { executors: PER_GROUP, active: PER_GROUP, healthy: true, ...h }]),
+    Object.entries(byIndex).map(([i, h]) => [
+      impalaGroupName('root.default', Number(i)),
+      { executors: PER_GROUP, active: PER_GROUP, healthy: true, ...h },
+    ]),
   );
 }
 
-export function unknown(reason = 'GET /admission?json timed out after 5000 ms', groups?: GroupObservation[]): Observation {
+export function unknown(
+  reason = 'GET /admission?json timed out after 5000 ms',
+  groups?: GroupObservation[],
+): Observation {
   return groups ? { kind: 'unknown', reason, groups } : { kind: 'unknown', reason };
 }
 
@@ -132,7 +160,12 @@ export function run(sp: WarehouseSpec, start: PolicyState, observations: Observa
 }
 
 /** `ticks` ticks where each observation may depend on the state so far (level-triggered: what exists now). */
-export function runWith(sp: WarehouseSpec, start: PolicyState, ticks: number, observe: (s: PolicyState, i: number) => Observation): Decision[] {
+export function runWith(
+  sp: WarehouseSpec,
+  start: PolicyState,
+  ticks: number,
+  observe: (s: PolicyState, i: number) => Observation,
+): Decision[] {
   const out: Decision[] = [];
   let s = start;
   for (let i = 0; i < ticks; i++) {
@@ -154,7 +187,9 @@ export function expectLinesInOrder(reasons: string[], expected: string[]): void 
   for (const line of expected) {
     const found = reasons.indexOf(line, at);
     if (found < 0) {
-      throw new Error(`expected line not found (in order):\n  ${JSON.stringify(line)}\nafter position ${at} of:\n${reasons.map((r, i) => `  ${i}: ${r}`).join('\n')}`);
+      throw new Error(
+        `expected line not found (in order):\n  ${JSON.stringify(line)}\nafter position ${at} of:\n${reasons.map((r, i) => `  ${i}: ${r}`).join('\n')}`,
+      );
     }
     at = found + 1;
   }
@@ -180,7 +215,8 @@ export function expectDecision(d: Decision, e: Expected): void {
   if (e.lines) expectLinesInOrder(d.reasons, e.lines);
   for (const a of e.absent ?? []) {
     const hit = d.reasons.find((r) => r.includes(a));
-    if (hit !== undefined) throw new Error(`no line should contain ${JSON.stringify(a)}, but got ${JSON.stringify(hit)}`);
+    if (hit !== undefined)
+      throw new Error(`no line should contain ${JSON.stringify(a)}, but got ${JSON.stringify(hit)}`);
   }
   if (e.counters) expect(d.state.counters).toEqual(e.counters);
   if (e.current !== undefined) expect(d.state.current).toBe(e.current);

@@ -19,7 +19,8 @@ const at = (o: Observation, atMs: number): Observation => (o.kind === 'known' ? 
 /** History where the slot starting at `peakAtMs` − 1 day needed `groups`, the other slots of that day 1; last slot recorded: 20:45 the day before. */
 function dayBefore(peakAtMs: number, groups: number): SeasonalHistory {
   let h: SeasonalHistory | undefined;
-  for (let t = peakAtMs - DAY - 12 * HOUR; t < peakAtMs - 12 * HOUR; t += 15 * MIN) h = record(h, t, t === peakAtMs - DAY ? groups : 1);
+  for (let t = peakAtMs - DAY - 12 * HOUR; t < peakAtMs - 12 * HOUR; t += 15 * MIN)
+    h = record(h, t, t === peakAtMs - DAY ? groups : 1);
   return h!;
 }
 
@@ -50,9 +51,24 @@ describe('seasonal history: 672 slots of 15 minutes, Monday 00:00 UTC first', ()
 
   test.each([
     { name: 'no history', h: undefined, atMs: MONDAY + 9 * HOUR, expected: undefined },
-    { name: 'the current slot is the load\'s, not history\'s', h: dayBefore(MONDAY + 9 * HOUR, 4), atMs: MONDAY + 9 * HOUR - 12 * HOUR - 1, expected: undefined },
-    { name: 'yesterday only (first week)', h: record(dayBefore(MONDAY + 9 * HOUR, 4), MONDAY + 8 * HOUR + 59 * MIN, 1), atMs: MONDAY + 9 * HOUR, expected: { groups: 4, atMs: MONDAY + 9 * HOUR } },
-    { name: 'yesterday idle: no forecast', h: record(dayBefore(MONDAY + 9 * HOUR, 0), MONDAY + 8 * HOUR + 59 * MIN, 1), atMs: MONDAY + 9 * HOUR, expected: undefined },
+    {
+      name: "the current slot is the load's, not history's",
+      h: dayBefore(MONDAY + 9 * HOUR, 4),
+      atMs: MONDAY + 9 * HOUR - 12 * HOUR - 1,
+      expected: undefined,
+    },
+    {
+      name: 'yesterday only (first week)',
+      h: record(dayBefore(MONDAY + 9 * HOUR, 4), MONDAY + 8 * HOUR + 59 * MIN, 1),
+      atMs: MONDAY + 9 * HOUR,
+      expected: { groups: 4, atMs: MONDAY + 9 * HOUR },
+    },
+    {
+      name: 'yesterday idle: no forecast',
+      h: record(dayBefore(MONDAY + 9 * HOUR, 0), MONDAY + 8 * HOUR + 59 * MIN, 1),
+      atMs: MONDAY + 9 * HOUR,
+      expected: undefined,
+    },
   ])('forecast: $name', ({ h, atMs, expected }) => {
     expect(forecast(h, atMs)).toEqual(expected);
   });
@@ -61,7 +77,8 @@ describe('seasonal history: 672 slots of 15 minutes, Monday 00:00 UTC first', ()
     const friday9 = MONDAY + 4 * DAY + 9 * HOUR;
     let h: SeasonalHistory | undefined;
     // Saturday a week ago (1 group at 09:00) … Saturday 08:59, with Friday 09:00 needing 6.
-    for (let t = friday9 + DAY - 7 * DAY; t < friday9 + DAY - MIN; t += 5 * MIN) h = record(h, t, t === friday9 ? 6 : 1);
+    for (let t = friday9 + DAY - 7 * DAY; t < friday9 + DAY - MIN; t += 5 * MIN)
+      h = record(h, t, t === friday9 ? 6 : 1);
     expect(forecast(h, friday9 + DAY)).toEqual({ groups: 1, atMs: friday9 + DAY });
   });
 
@@ -128,8 +145,18 @@ describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s
   test('pre-warmed groups are held until the slot begins, then a wrong forecast goes by the normal rules', () => {
     const three = obs({ groups: ready(0, 1, 2) });
     const from = { ...warm, current: 3 };
-    const ds = run(aggressive, from, [at(three, nine - 20_000), at(three, nine), at(three, nine + 20_000), at(three, nine + 40_000), at(three, nine + 60_000)]);
-    expectDecision(ds[0], { actions: [], lines: ['needsScaleDown is false as history shows 3 groups needed at 09:00 on Monday.'], counters: counters() });
+    const ds = run(aggressive, from, [
+      at(three, nine - 20_000),
+      at(three, nine),
+      at(three, nine + 20_000),
+      at(three, nine + 40_000),
+      at(three, nine + 60_000),
+    ]);
+    expectDecision(ds[0], {
+      actions: [],
+      lines: ['needsScaleDown is false as history shows 3 groups needed at 09:00 on Monday.'],
+      counters: counters(),
+    });
     expect(ds.slice(1, 4).map((d) => d.state.counters.down)).toEqual([1, 2, 3]);
     // Aggressive's 60 s served: the surplus goes (min groups 0: down to the floor, 1).
     expect(ds[4].actions).toEqual([rm(2, 'scale-down'), rm(1, 'scale-down')]);
@@ -138,9 +165,19 @@ describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s
   test('a suspended warehouse is resumed ahead of a recurring burst; the suspend timeout is held in the window', () => {
     const suspended = decide(aggressive, { ...warm, current: 0 }, at(obs({ groups: [] }), nine - 80_000));
     expect(suspended.actions).toEqual([warmAdd(0), warmAdd(1), warmAdd(2)]);
-    expect(suspended.reasons).toContain('Pre-warming: history shows 3 groups needed at 09:00 on Monday; adding 3 executor groups.');
-    const lone = decide(aggressive, { ...warm, history: record(dayBefore(nine, 1), nine - 3 * MIN, 1), counters: counters({ suspend: 15 }) }, at(idle1, nine - 20_000));
-    expectDecision(lone, { actions: [], lines: ['needsSuspend is false as history shows 1 groups needed at 09:00 on Monday.'], counters: counters() });
+    expect(suspended.reasons).toContain(
+      'Pre-warming: history shows 3 groups needed at 09:00 on Monday; adding 3 executor groups.',
+    );
+    const lone = decide(
+      aggressive,
+      { ...warm, history: record(dayBefore(nine, 1), nine - 3 * MIN, 1), counters: counters({ suspend: 15 }) },
+      at(idle1, nine - 20_000),
+    );
+    expectDecision(lone, {
+      actions: [],
+      lines: ['needsSuspend is false as history shows 1 groups needed at 09:00 on Monday.'],
+      counters: counters(),
+    });
   });
 
   test.each([
@@ -154,13 +191,23 @@ describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s
   });
 
   test('the forecast is capped at the maximum', () => {
-    const d = decide(spec({ mode: 'aggressive', groups: [0, 2] }), { ...warm, history: record(dayBefore(nine, 9), nine - 3 * MIN, 1) }, at(idle1, nine - 80_000));
+    const d = decide(
+      spec({ mode: 'aggressive', groups: [0, 2] }),
+      { ...warm, history: record(dayBefore(nine, 9), nine - 3 * MIN, 1) },
+      at(idle1, nine - 80_000),
+    );
     expect(d.actions).toEqual([warmAdd(1)]);
-    expect(d.reasons).toContain('Pre-warming: history shows 2 groups needed at 09:00 on Monday; adding 1 executor groups.');
+    expect(d.reasons).toContain(
+      'Pre-warming: history shows 2 groups needed at 09:00 on Monday; adding 1 executor groups.',
+    );
   });
 
   test('the history records the load (running by slots and memory, plus the queue), not the groups that exist', () => {
-    const d = decide(aggressive, state({ current: 4 }), at(obs({ running: 13, queued: 1, groups: [g(0, { running: 12 }), g(1, { running: 1 }), g(2), g(3)] }), nine));
+    const d = decide(
+      aggressive,
+      state({ current: 4 }),
+      at(obs({ running: 13, queued: 1, groups: [g(0, { running: 12 }), g(1, { running: 1 }), g(2), g(3)] }), nine),
+    );
     expect(d.state.history!.peaks[36]).toBe(3);
   });
 });

@@ -34,7 +34,11 @@ describe("release: 'surplus' (aggressive: 60 s = 3 ticks)", () => {
 
 describe("release: 'surplus' (balanced: 100 s = 5 ticks)", () => {
   test('4 idle groups after the delay: down to the floor in one decision', () => {
-    const d = decide(spec({ mode: 'balanced' }), state({ current: 4, counters: { down: 5 } }), obs({ groups: ready(0, 1, 2, 3) }));
+    const d = decide(
+      spec({ mode: 'balanced' }),
+      state({ current: 4, counters: { down: 5 } }),
+      obs({ groups: ready(0, 1, 2, 3) }),
+    );
     expect(d.actions).toEqual([rm(3, 'scale-down'), rm(2, 'scale-down'), rm(1, 'scale-down')]);
   });
 });

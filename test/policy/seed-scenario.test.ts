@@ -12,7 +12,11 @@ test('seed scenario: 3 queued on impala-executor-000 → add 001 → ready, 1 st
     /* 3 */ obs({ queued: 3, running: 1, groups: [g(0, { running: 1 }), g(1, { ready: false })] }), // 001 not ready
     /* 4 */ obs({ queued: 1, running: 3, groups: [g(0, { running: 1 }), g(1, { running: 2 })] }), // 001 ready, 1 still queued
     /* 5 */ obs({ queued: 1, running: 3, groups: [g(0, { running: 1 }), g(1, { running: 2 })] }), // → add 002
-    /* 6 */ obs({ queued: 1, running: 3, groups: [g(0, { running: 1 }), g(1, { running: 2 }), g(2, { ready: false })] }),
+    /* 6 */ obs({
+      queued: 1,
+      running: 3,
+      groups: [g(0, { running: 1 }), g(1, { running: 2 }), g(2, { ready: false })],
+    }),
   ];
   const ds: Decision[] = run(sp, initialState(), ticks);
 

@@ -24,10 +24,19 @@ export async function startAuthProxy(upstream: string, user: string, password: s
     }
     proxy.authorized += 1;
     const { authorization: _drop, ...headers } = req.headers;
-    const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...headers, host: target.host } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...headers, host: target.host },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', (err) => {
       res.writeHead(502);
       res.end(err.message);

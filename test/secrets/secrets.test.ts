@@ -73,7 +73,10 @@ const metrics = new AutoscalerMetrics();
 const sdkMetrics = new SdkMetricsBridge(metrics.registry);
 Runtime.install({
   logger: new PinoTemporalLogger(log),
-  telemetryOptions: { logging: { filter: { core: 'INFO', other: 'INFO' }, forward: {} }, metrics: { buffer: sdkMetrics.buffer } },
+  telemetryOptions: {
+    logging: { filter: { core: 'INFO', other: 'INFO' }, forward: {} },
+    metrics: { buffer: sdkMetrics.buffer },
+  },
   shutdownSignals: [],
 });
 
@@ -83,32 +86,54 @@ const env = useTemporalServer();
 function asText(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-    if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) return Buffer.from((v as { data: number[] }).data).toString('utf8');
+    if (
+      v &&
+      typeof v === 'object' &&
+      (v as { type?: string }).type === 'Buffer' &&
+      Array.isArray((v as { data?: unknown }).data)
+    )
+      return Buffer.from((v as { data: number[] }).data).toString('utf8');
     if (typeof v === 'bigint') return v.toString();
     return v;
   });
 }
 
 /** Every run of a workflow, first to latest, following continue-as-new. */
-async function allRuns(client: Client, workflowId: string, firstRunId: string): Promise<{ runId: string; text: string; startInput: unknown }[]> {
+async function allRuns(
+  client: Client,
+  workflowId: string,
+  firstRunId: string,
+): Promise<{ runId: string; text: string; startInput: unknown }[]> {
   const runs = [];
   let runId: string | undefined = firstRunId;
   while (runId) {
-    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow
+      .getHandle(workflowId, runId)
+      .fetchHistory();
     const events = history.events ?? [];
     const started = events[0]?.workflowExecutionStartedEventAttributes;
     const payload = started?.input?.payloads?.[0]?.data;
-    runs.push({ runId, text: asText(history), startInput: payload ? JSON.parse(Buffer.from(payload).toString('utf8')) : undefined });
-    runId = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    runs.push({
+      runId,
+      text: asText(history),
+      startInput: payload ? JSON.parse(Buffer.from(payload).toString('utf8')) : undefined,
+    });
+    runId =
+      events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)
+        ?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return runs;
 }
 
 function run(cmd: string, args: string[], extraEnv: Record<string, string>): Promise<string> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: REPO, env: { ...process.env, ...extraEnv }, timeout: 90000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      // Not err.message: it repeats the command line, which holds --api-key by design of this check.
-      resolve(`${stdout}\n${stderr}\nexit ${err ? String((err as { code?: unknown }).code) : 0}`),
+    execFile(
+      cmd,
+      args,
+      { cwd: REPO, env: { ...process.env, ...extraEnv }, timeout: 90000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        // Not err.message: it repeats the command line, which holds --api-key by design of this check.
+        resolve(`${stdout}\n${stderr}\nexit ${err ? String((err as { code?: unknown }).code) : 0}`),
     );
   });
 }
@@ -121,7 +146,11 @@ test('planted Impala passwords and a Temporal API key appear nowhere: history, s
   process.env[WRONG_VAR] = WRONG_PASSWORD;
 
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
-  const base = testSpec({ name: 'secret-file', pollIntervalSeconds: 1, autoSuspend: { enabled: false, timeoutSeconds: 300 } });
+  const base = testSpec({
+    name: 'secret-file',
+    pollIntervalSeconds: 1,
+    autoSuspend: { enabled: false, timeoutSeconds: 300 },
+  });
   let coordinator: CoordinatorServer | undefined;
   const proxies: AuthProxy[] = [];
   let worker: { shutdown(): void } | undefined;
@@ -131,7 +160,12 @@ test('planted Impala passwords and a Temporal API key appear nowhere: history, s
   let http: { url: string; close(): Promise<void> } | undefined;
   const handles: WorkflowHandle[] = [];
   try {
-    coordinator = await startCoordinator({ port: 0, membership: new InProcessMembership(groups, base), groupSet: base.groupSet, executorsPerGroup: base.executorsPerGroup });
+    coordinator = await startCoordinator({
+      port: 0,
+      membership: new InProcessMembership(groups, base),
+      groupSet: base.groupSet,
+      executorsPerGroup: base.executorsPerGroup,
+    });
     const [fileProxy, envProxy, wrongProxy] = await Promise.all([
       startAuthProxy(coordinator.url, USER, FILE_PASSWORD),
       startAuthProxy(coordinator.url, USER, ENV_PASSWORD),
@@ -160,10 +194,22 @@ test('planted Impala passwords and a Temporal API key appear nowhere: history, s
     });
     worker = w;
     running = w.run();
-    http = await startObservabilityServer({ registry: metrics.registry, beforeScrape: () => sdkMetrics.drain(), ready: async () => ({ ok: true, detail: 'test' }), host: '127.0.0.1', port: 0 });
+    http = await startObservabilityServer({
+      registry: metrics.registry,
+      beforeScrape: () => sdkMetrics.drain(),
+      ready: async () => ({ ok: true, detail: 'test' }),
+      host: '127.0.0.1',
+      port: 0,
+    });
 
     for (const spec of specs) {
-      handles.push(await client.workflow.start(warehouseWorkflow, { taskQueue, workflowId: workflowIdFor(spec.name), args: [{ spec, continueAsNewAfterTicks: 3 }] }));
+      handles.push(
+        await client.workflow.start(warehouseWorkflow, {
+          taskQueue,
+          workflowId: workflowIdFor(spec.name),
+          args: [{ spec, continueAsNewAfterTicks: 3 }],
+        }),
+      );
     }
     // Each warehouse has continued-as-new at least once (the spec travelled in a second run's input) and read its load.
     for (const h of handles) {
@@ -196,17 +242,31 @@ test('planted Impala passwords and a Temporal API key appear nowhere: history, s
       // The spec in every run's input names the password's file or variable, never a password.
       for (const r of runs) {
         const coordinators = (r.startInput as { spec: WarehouseSpec }).spec.coordinators;
-        expect(coordinators).toEqual([{ url: proxies[i].url, user: USER, ...(i === 0 ? { passwordFile } : { passwordEnv: i === 1 ? ENV_VAR : WRONG_VAR }) }]);
+        expect(coordinators).toEqual([
+          {
+            url: proxies[i].url,
+            user: USER,
+            ...(i === 0 ? { passwordFile } : { passwordEnv: i === 1 ? ENV_VAR : WRONG_VAR }),
+          },
+        ]);
       }
       const description = await h.describe();
-      check(`${h.workflowId} description (search attributes, memo, summary, details)`, asText({ raw: description.raw, sa: description.searchAttributes, typed: description.typedSearchAttributes }));
+      check(
+        `${h.workflowId} description (search attributes, memo, summary, details)`,
+        asText({ raw: description.raw, sa: description.searchAttributes, typed: description.typedSearchAttributes }),
+      );
       check(`${h.workflowId} status query`, asText(await h.query(statusQuery)));
       // The `temporal` CLI's own rendering of the latest run.
-      const shown = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', h.workflowId, '--address', address, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const shown = execFileSync(
+        temporalCliPath(),
+        ['workflow', 'show', '--workflow-id', h.workflowId, '--address', address, '--output', 'json'],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
       check(`${h.workflowId} temporal workflow show`, shown);
     }
     const sa = [];
-    for await (const wf of client.workflow.list({ query: "WorkflowType = 'warehouseWorkflow'" })) sa.push(asText({ id: wf.workflowId, sa: wf.searchAttributes, memo: wf.memo }));
+    for await (const wf of client.workflow.list({ query: "WorkflowType = 'warehouseWorkflow'" }))
+      sa.push(asText({ id: wf.workflowId, sa: wf.searchAttributes, memo: wf.memo }));
     check('workflow list (search attributes, memo)', sa.join('\n'));
 
     const scrape = await (await fetch(`${http.url}/metrics`)).text();
@@ -222,14 +282,18 @@ test('planted Impala passwords and a Temporal API key appear nowhere: history, s
       run(process.execPath, [bin, 'warehouse', 'list', '--api-key', API_KEY, '--address', 'localhost:1'], {}),
     ]);
     outputs.forEach((o, i) => check(`command line #${i + 1}`, o));
-    console.log(`command line with the API key:\n${outputs.map((o) => `  ${o.trim().split("\n").slice(-3).join(" | ").slice(0, 300)}`).join("\n")}`);
+    console.log(
+      `command line with the API key:\n${outputs.map((o) => `  ${o.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`).join('\n')}`,
+    );
 
     await new Promise((r) => setTimeout(r, 300)); // Core forwards its log lines every 100 ms
     const logs = logLines.join('');
     expect(logs).toContain('secret-env');
     check('worker logs', logs);
 
-    console.log(`secrets: checked ${Object.keys(checked).length} places, ${Object.values(checked).reduce((a, b) => a + b, 0)} characters, ${logLines.length} log lines; leaks: ${found.length}`);
+    console.log(
+      `secrets: checked ${Object.keys(checked).length} places, ${Object.values(checked).reduce((a, b) => a + b, 0)} characters, ${logLines.length} log lines; leaks: ${found.length}`,
+    );
     expect(found).toEqual([]);
   } finally {
     for (const h of handles) await h.terminate('test over').catch(() => undefined);

@@ -58,7 +58,8 @@ describe('AdmissionModel', () => {
     m.submit({ id: 'c', pool: 'root.default', memBytes: GB, durationMs: 1000 }, 0);
     expect(m.query('c')).toMatchObject({
       state: 'queued',
-      reason: 'Not enough admission control slots available on host root.default-group-001-0:27000. Needed 1 slots but 2/2 are already in use.',
+      reason:
+        'Not enough admission control slots available on host root.default-group-001-0:27000. Needed 1 slots but 2/2 are already in use.',
     });
     m.advance(1000);
     expect(m.query('c')).toMatchObject({ state: 'running', admittedAt: 1000, endAt: 2000 });
@@ -113,7 +114,9 @@ describe('AdmissionModel', () => {
     m.setGroups([group(1)], 0);
     const { query } = m.submit({ id: 'huge', pool: 'root.default', memBytes: 20 * GB, durationMs: 1 }, 0);
     expect(query.state).toBe('rejected');
-    expect(query.reason).toMatch(/^request memory needed 20.00 GB is greater than memory available for admission 16.00 GB/);
+    expect(query.reason).toMatch(
+      /^request memory needed 20.00 GB is greater than memory available for admission 16.00 GB/,
+    );
     expect(m.poolStats('root.default')!.totalRejected).toBe(1);
   });
 
@@ -125,7 +128,10 @@ describe('AdmissionModel', () => {
     m.submit({ id: 'd2', pool: 'root.default', memBytes: GB, durationMs: 100 }, 0);
     m.submit({ id: 'e1', pool: 'root.etl', memBytes: GB, durationMs: 100 }, 0);
     expect(m.query('e1')).toMatchObject({ state: 'running', group: 'root.etl-group-001' });
-    expect(m.pools().map((p) => [p.pool, p.running, p.queued])).toEqual([['root.default', 1, 1], ['root.etl', 1, 0]]);
+    expect(m.pools().map((p) => [p.pool, p.running, p.queued])).toEqual([
+      ['root.default', 1, 1],
+      ['root.etl', 1, 0],
+    ]);
   });
 
   test('wait_time_ms_ema follows Impala: first wait seeds it, then 0.8 old + 0.2 new', () => {

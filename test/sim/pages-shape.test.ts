@@ -5,7 +5,8 @@ import path from 'node:path';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { fixedMembership } from '../../src/sim/in-process-membership';
 
-const fixture = (page: string) => JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'impala', 'queued', `${page}.json`), 'utf8'));
+const fixture = (page: string) =>
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'impala', 'queued', `${page}.json`), 'utf8'));
 const keys = (o: object) => Object.keys(o).sort();
 
 let sim: CoordinatorServer;
@@ -34,10 +35,15 @@ test('/backends?json: same keys per executor and coordinator as Impala, byte str
   const exec = page.backends.find((b: { is_executor: boolean }) => b.is_executor);
   expect(keys(exec)).toEqual(keys(realExec));
   expect(keys(page.backends[0])).toEqual(keys(real.backends[0]));
-  expect(exec).toMatchObject({ admit_mem_limit: '16.00 GB', mem_admitted: '10.00 GB', admission_slots_in_use: 1, executor_groups: 'root.default-group-001' });
+  expect(exec).toMatchObject({
+    admit_mem_limit: '16.00 GB',
+    mem_admitted: '10.00 GB',
+    admission_slots_in_use: 1,
+    executor_groups: 'root.default-group-001',
+  });
 });
 
-test('/metrics?json: metric entries carry Impala\'s fields and sit in named child groups', async () => {
+test("/metrics?json: metric entries carry Impala's fields and sit in named child groups", async () => {
   const page = await get('/metrics?json');
   expect(page.metric_group.name).toBe('impala-metrics');
   const admission = page.metric_group.child_groups.find((g: { name: string }) => g.name === 'admission-controller');

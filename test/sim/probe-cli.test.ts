@@ -35,7 +35,14 @@ afterAll(async () => {
 
 describe('impala-autoscaler probe', () => {
   test('--json prints exactly one object whose values equal what the simulator holds', async () => {
-    const { code, stdout, stderr } = await cli(['probe', '--coordinator', sim.url, '--executors-per-group', '2', '--json']);
+    const { code, stdout, stderr } = await cli([
+      'probe',
+      '--coordinator',
+      sim.url,
+      '--executors-per-group',
+      '2',
+      '--json',
+    ]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const pool = sim.cluster.model.poolStats('root.default')!;
     const lines = stdout.trim().split('\n');
@@ -47,7 +54,9 @@ describe('impala-autoscaler probe', () => {
       memReservedBytes: pool.memReservedBytes,
       queuedMemBytes: 20 * GB,
       healthyGroups: 2,
-      groups: sim.cluster.model.groups().map((g) => ({ name: g.name, executors: 2, healthy: true, quiescing: false, runningQueries: g.running })),
+      groups: sim.cluster.model
+        .groups()
+        .map((g) => ({ name: g.name, executors: 2, healthy: true, quiescing: false, runningQueries: g.running })),
       coordinators: [{ url: sim.url, ok: true }],
     });
     expect([pool.running, pool.queued]).toEqual([3, 2]);
@@ -56,10 +65,14 @@ describe('impala-autoscaler probe', () => {
   test('without --json: a table with the groups and coordinators, and the head-of-queue reason', async () => {
     const { code, stdout } = await cli(['probe', '--coordinator', sim.url]);
     expect(code).toBe(0);
-    expect(stdout).toContain('Queued 2, running 3, memory reserved 28.00 GB, queued queries need 20.00 GB per executor');
+    expect(stdout).toContain(
+      'Queued 2, running 3, memory reserved 28.00 GB, queued queries need 20.00 GB per executor',
+    );
     expect(stdout).toMatch(/root\.default-group-001\s+2\s+yes\s+no\s+2\n/);
     expect(stdout).toMatch(/root\.default-group-002\s+2\s+yes\s+no\s+1\n/);
-    expect(stdout).toContain('Head of queue: Not enough memory available on host impala-executor-002-0:27000. Needed 10.00 GB but only 4.00 GB out of 16.00 GB was available.');
+    expect(stdout).toContain(
+      'Head of queue: Not enough memory available on host impala-executor-002-0:27000. Needed 10.00 GB but only 4.00 GB out of 16.00 GB was available.',
+    );
   });
 
   test('every coordinator failing: the reason on stderr, nothing on stdout, exit 2', async () => {
@@ -67,7 +80,9 @@ describe('impala-autoscaler probe', () => {
     const { code, stdout, stderr } = await cli(['probe', '--coordinator', url, '--json', '--timeout-ms', '1000']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe(`impala-autoscaler probe: load unknown: no coordinator answered: ${url}/admission?json: ECONNREFUSED: connect ECONNREFUSED ${url.slice('http://'.length)}\n`);
+    expect(stderr).toBe(
+      `impala-autoscaler probe: load unknown: no coordinator answered: ${url}/admission?json: ECONNREFUSED: connect ECONNREFUSED ${url.slice('http://'.length)}\n`,
+    );
   });
 
   test('one of two coordinators down: exit 0, listed as not ok, warning on stderr', async () => {

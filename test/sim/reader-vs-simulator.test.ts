@@ -26,7 +26,11 @@ async function submit(url: string, body: object): Promise<{ id: string; state: s
   return (await res.json()) as { id: string; state: string; queueWaitMs: number };
 }
 
-const target = (...urls: string[]) => ({ coordinators: urls.map((url) => ({ url })), groupSet: 'root.default', executorsPerGroup: 2 });
+const target = (...urls: string[]) => ({
+  coordinators: urls.map((url) => ({ url })),
+  groupSet: 'root.default',
+  executorsPerGroup: 2,
+});
 const reader = new ImpalaLoadReader({ timeoutMs: 1000 });
 
 describe('ImpalaLoadReader against the coordinator simulator', () => {
@@ -64,7 +68,10 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
     const c = await startCoordinator({ port: 0, membership: fixedMembership(1, 2) });
     await c.close();
     const r = await reader.readDetailed(target(c.url));
-    expect(r).toMatchObject({ ok: false, reason: expect.stringContaining(`no coordinator answered: ${c.url}/admission?json: ECONNREFUSED`) });
+    expect(r).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`no coordinator answered: ${c.url}/admission?json: ECONNREFUSED`),
+    });
   });
 
   test('slower than the timeout: load unknown; healed, it reads again', async () => {
@@ -78,10 +85,18 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
 
   test('malformed (truncated) JSON and HTTP errors: load unknown, faults set over the control API', async () => {
     const c = await coordinator({ port: 0, membership: fixedMembership(1, 2) });
-    expect((await fetch(`${c.url}/faults`, { method: 'PUT', body: JSON.stringify({ truncate: true }) })).status).toBe(200);
-    expect(await reader.readDetailed(target(c.url))).toMatchObject({ ok: false, reason: expect.stringContaining(`${c.url}/admission?json: malformed JSON`) });
+    expect((await fetch(`${c.url}/faults`, { method: 'PUT', body: JSON.stringify({ truncate: true }) })).status).toBe(
+      200,
+    );
+    expect(await reader.readDetailed(target(c.url))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`${c.url}/admission?json: malformed JSON`),
+    });
     c.setFaults({ status: 503 });
-    expect(await reader.readDetailed(target(c.url))).toMatchObject({ ok: false, reason: expect.stringContaining(`${c.url}/admission?json: HTTP 503`) });
+    expect(await reader.readDetailed(target(c.url))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`${c.url}/admission?json: HTTP 503`),
+    });
   });
 
   test('two coordinators on one cluster: agg values not double-counted, executing summed; one down is a warning', async () => {
@@ -91,7 +106,11 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
     for (let i = 0; i < 3; i++) await submit(b.url, { durationMs: 60_000, memMb: 512 });
     const both = await reader.readDetailed(target(a.url, b.url));
     if (!both.ok) throw new Error(both.reason);
-    expect(both.view.load).toMatchObject({ running: 4, queued: 2, runningByGroup: { 'root.default-group-001': 2, 'root.default-group-002': 2 } });
+    expect(both.view.load).toMatchObject({
+      running: 4,
+      queued: 2,
+      runningByGroup: { 'root.default-group-001': 2, 'root.default-group-002': 2 },
+    });
     expect(both.view.pool!.aggFrom).toBe(a.url);
 
     expect(both.view.load.runningMem).toEqual(summarize([512, 512, 512, 512].map((m) => m * 1024 * 1024)));
@@ -101,7 +120,9 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
     const one = await reader.readDetailed(target(a.url, b.url));
     if (!one.ok) throw new Error(one.reason);
     expect(one.view.load).toMatchObject({ running: 4, queued: 2 });
-    expect(one.view.load.warnings).toEqual([expect.stringContaining(`coordinator down, using the others: ${b.url}/admission?json: ECONNREFUSED`)]);
+    expect(one.view.load.warnings).toEqual([
+      expect.stringContaining(`coordinator down, using the others: ${b.url}/admission?json: ECONNREFUSED`),
+    ]);
     // b's running query (the fourth admitted, on group 002) is missing from the per-group counts: the reader says whose.
     expect(one.view.load.unreachableCoordinators).toEqual([b.url]);
     expect(one.view.load.runningByGroup).toEqual({ 'root.default-group-001': 2, 'root.default-group-002': 1 });
@@ -119,7 +140,7 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
     expect(healed.ok && healed.view.load.unreachableCoordinators).toBeUndefined();
   });
 
-  test('a backup coordinator that has not seen the pool does not hide the primary\'s queue', async () => {
+  test("a backup coordinator that has not seen the pool does not hide the primary's queue", async () => {
     const a = await coordinator({ port: 0, membership: fixedMembership(1, 2), queriesPerGroup: 1 });
     const b = await coordinator({ port: 0, cluster: a.cluster });
     await submit(a.url, { durationMs: 60_000 });
@@ -130,13 +151,24 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
 });
 
 describe('coordinator simulator with in-process executor groups', () => {
-  const spec = { name: 'wh1', namespace: 'ns', groupSet: 'root.default', executorsPerGroup: 2, queriesPerGroup: 1, executorMemoryMb: 16384 } as WarehouseSpec;
+  const spec = {
+    name: 'wh1',
+    namespace: 'ns',
+    groupSet: 'root.default',
+    executorsPerGroup: 2,
+    queriesPerGroup: 1,
+    executorMemoryMb: 16384,
+  } as WarehouseSpec;
 
   test("Impala's view (Load.impalaGroups): a group's executors are registered once it is ready, and quiesce when it is deleted", async () => {
     let now = 0;
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 5000, now: () => now });
     groups.seed(spec.name, [0]);
-    const c = await coordinator({ port: 0, ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)), membershipPollMs: 60_000 });
+    const c = await coordinator({
+      port: 0,
+      ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)),
+      membershipPollMs: 60_000,
+    });
     await groups.create(spec, 1);
     await c.cluster.refreshMembership();
     const healthy = { executors: 2, active: 2, healthy: true };
@@ -146,17 +178,29 @@ describe('coordinator simulator with in-process executor groups', () => {
     now = 1000;
     await c.cluster.refreshMembership();
     const joined = await reader.readDetailed(target(c.url));
-    expect(joined.ok && joined.view.load.impalaGroups).toEqual({ 'root.default-group-000': healthy, 'root.default-group-001': healthy });
+    expect(joined.ok && joined.view.load.impalaGroups).toEqual({
+      'root.default-group-000': healthy,
+      'root.default-group-001': healthy,
+    });
     await groups.delete(spec, 0);
     await c.cluster.refreshMembership();
     const leaving = await reader.readDetailed(target(c.url));
-    expect(leaving.ok && leaving.view.load.impalaGroups!['root.default-group-000']).toEqual({ executors: 2, active: 0, quiescing: true, healthy: false });
+    expect(leaving.ok && leaving.view.load.impalaGroups!['root.default-group-000']).toEqual({
+      executors: 2,
+      active: 0,
+      quiescing: true,
+      healthy: false,
+    });
   });
 
   test('a group created by the autoscaler joins when ready and admits the queue; a deleted one quiesces, then leaves', async () => {
     let now = 0;
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 5000, now: () => now });
-    const c = await coordinator({ port: 0, ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)), membershipPollMs: 60_000 });
+    const c = await coordinator({
+      port: 0,
+      ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)),
+      membershipPollMs: 60_000,
+    });
     const q1 = await submit(c.url, { durationMs: 60_000 });
     expect(q1.state).toBe('queued');
     await groups.create(spec, 1);
@@ -164,7 +208,11 @@ describe('coordinator simulator with in-process executor groups', () => {
     expect((await reader.readDetailed(target(c.url))).ok && c.cluster.model.poolStats('root.default')!.queued).toBe(1);
     now = 1000;
     await c.cluster.refreshMembership();
-    const admitted = (await (await fetch(`${c.url}/queries/${encodeURIComponent(q1.id)}`)).json()) as { state: string; group: string; queueWaitMs: number };
+    const admitted = (await (await fetch(`${c.url}/queries/${encodeURIComponent(q1.id)}`)).json()) as {
+      state: string;
+      group: string;
+      queueWaitMs: number;
+    };
     expect(admitted).toMatchObject({ state: 'running', group: 'root.default-group-001' });
     expect(admitted.queueWaitMs).toBeGreaterThanOrEqual(0);
 
@@ -172,7 +220,9 @@ describe('coordinator simulator with in-process executor groups', () => {
     await c.cluster.refreshMembership();
     const draining = await reader.readDetailed(target(c.url));
     if (!draining.ok) throw new Error(draining.reason);
-    expect(draining.view.groups).toEqual([expect.objectContaining({ name: 'root.default-group-001', quiescing: true, healthy: false, runningQueries: 1 })]);
+    expect(draining.view.groups).toEqual([
+      expect.objectContaining({ name: 'root.default-group-001', quiescing: true, healthy: false, runningQueries: 1 }),
+    ]);
     expect(draining.view.load.healthyGroups).toBe(0);
     const q2 = await submit(c.url, { durationMs: 10 });
     expect(q2.state).toBe('queued');
@@ -195,7 +245,9 @@ describe('coordinator simulator with in-process executor groups', () => {
     const flat = (await (await fetch(`${c.url}/jsonmetrics`)).json()) as Record<string, number>;
     expect(flat['cluster-membership.group-set.executor-groups.total-healthy.root.default']).toBe(3);
     expect(flat['admission-controller.executor-group.num-queries-executing.root.default-group-001']).toBe(1);
-    const one = (await (await fetch(`${c.url}/metrics?json&metric_group=cluster-membership`)).json()) as { metric_group: { name: string; child_groups?: unknown } };
+    const one = (await (await fetch(`${c.url}/metrics?json&metric_group=cluster-membership`)).json()) as {
+      metric_group: { name: string; child_groups?: unknown };
+    };
     expect(one.metric_group.name).toBe('cluster-membership');
     expect(one.metric_group.child_groups).toBeUndefined();
   });

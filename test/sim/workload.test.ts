@@ -28,7 +28,12 @@ describe('replaying against the simulator', () => {
     sim = await startCoordinator({ port: 0, membership: fixedMembership(1, 2), executorMemoryMb: 16384 });
     // 200× faster: each 300 s query runs 1.5 s. The four are sent one after another, some real ms apart (more on a
     // busy machine), so each waits for the previous ones' end less the time it was sent after the first.
-    const outcomes = await replayTrace(trace('seed-burst.csv'), { url: sim.url, timeScale: 200, pollMs: 50, timeoutMs: 30_000 });
+    const outcomes = await replayTrace(trace('seed-burst.csv'), {
+      url: sim.url,
+      timeScale: 200,
+      pollMs: 50,
+      timeoutMs: 30_000,
+    });
     const fromFirst = outcomes.map((o) => o.queueWaitS + o.submittedS).sort((a, b) => a - b);
     [0, 300, 600, 900].forEach((expected, i) => expect(Math.abs(fromFirst[i] - expected)).toBeLessThan(1));
     expect(outcomes.filter((o) => o.queueWaitS > 0)).toHaveLength(3);
@@ -38,7 +43,12 @@ describe('replaying against the simulator', () => {
   test('the 3-group burst fills three groups without queueing', async () => {
     sim = await startCoordinator({ port: 0, membership: fixedMembership(3, 2) });
     // 10× faster: arrivals over 0.2 s real, each query runs 24 s; read the states after 2 s rather than wait them out.
-    const outcomes = await replayTrace(trace('burst-3-groups.csv'), { url: sim.url, timeScale: 10, pollMs: 50, timeoutMs: 2000 });
+    const outcomes = await replayTrace(trace('burst-3-groups.csv'), {
+      url: sim.url,
+      timeScale: 10,
+      pollMs: 50,
+      timeoutMs: 2000,
+    });
     expect(outcomes.every((o) => o.state === 'running' && o.queueWaitS === 0)).toBe(true);
     const perGroup = sim.cluster.model.groups().map((g) => g.running);
     expect(perGroup).toEqual([12, 12, 6]);

@@ -24,8 +24,14 @@ export async function eventually<T>(
       last = { error };
     }
     if (Date.now() > deadline) {
-      const seen = 'error' in last ? `last error: ${last.error instanceof Error ? last.error.message : String(last.error)}` : `last value: ${show(last.value)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${seen}`, 'error' in last ? { cause: last.error } : undefined);
+      const seen =
+        'error' in last
+          ? `last error: ${last.error instanceof Error ? last.error.message : String(last.error)}`
+          : `last value: ${show(last.value)}`;
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; ${seen}`,
+        'error' in last ? { cause: last.error } : undefined,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }

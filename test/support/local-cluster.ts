@@ -48,7 +48,12 @@ function externalCluster(kubeconfigPath: string): TestCluster {
     createNamespace: async (prefix = 'test') => {
       const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
       await core.createNamespace({ body: { metadata: { name } } });
-      await eventually(`the default ServiceAccount of namespace ${name}`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 30_000, 100);
+      await eventually(
+        `the default ServiceAccount of namespace ${name}`,
+        () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }),
+        30_000,
+        100,
+      );
       return name;
     },
   };

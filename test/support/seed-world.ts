@@ -34,7 +34,9 @@ export class SeedWorld {
     const now = Date.now();
     const { groups: listed } = await this.groups.list(spec);
     const healthy = listed.filter((g) => g.ready);
-    for (const q of this.queries) if (q.startedAt !== undefined && q.finishedAt === undefined && now - q.startedAt >= q.durationMs) q.finishedAt = q.startedAt + q.durationMs;
+    for (const q of this.queries)
+      if (q.startedAt !== undefined && q.finishedAt === undefined && now - q.startedAt >= q.durationMs)
+        q.finishedAt = q.startedAt + q.durationMs;
     const running = () => this.queries.filter((q) => q.startedAt !== undefined && q.finishedAt === undefined);
     // Impala tries healthy groups in name order; a group admits one large query at a time.
     for (const q of this.queries.filter((x) => x.startedAt === undefined)) {
@@ -45,7 +47,9 @@ export class SeedWorld {
     }
     const queued = this.queries.filter((q) => q.startedAt === undefined);
     const runningByGroup: Record<string, number> = {};
-    for (const q of running()) runningByGroup[impalaGroupName(spec.groupSet, q.group!)] = (runningByGroup[impalaGroupName(spec.groupSet, q.group!)] ?? 0) + 1;
+    for (const q of running())
+      runningByGroup[impalaGroupName(spec.groupSet, q.group!)] =
+        (runningByGroup[impalaGroupName(spec.groupSet, q.group!)] ?? 0) + 1;
     return {
       ok: true,
       load: {

@@ -12,7 +12,10 @@ export const REPO = path.resolve(__dirname, '../..');
 
 export function temporalCliPath(): string {
   if (process.env.TEMPORAL_CLI_PATH) return process.env.TEMPORAL_CLI_PATH;
-  const out = execFileSync('bash', [path.join(REPO, 'scripts/ensure-temporal.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [path.join(REPO, 'scripts/ensure-temporal.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.env.TEMPORAL_CLI_PATH = out.trim().split('\n').pop()!;
   return process.env.TEMPORAL_CLI_PATH;
 }
@@ -58,10 +61,25 @@ export function useTemporalServer(): () => TestWorkflowEnvironment {
  * RECORD_HISTORIES=1, saves it as a fixture for test/workflow/replay.test.ts, in the JSON that
  * `temporal workflow show --output json` gives operators.
  */
-export async function replayAndRecord(env: TestWorkflowEnvironment, handle: { workflowId: string; fetchHistory(): Promise<unknown> }, fixture: string): Promise<void> {
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), handle.workflowId);
+export async function replayAndRecord(
+  env: TestWorkflowEnvironment,
+  handle: { workflowId: string; fetchHistory(): Promise<unknown> },
+  fixture: string,
+): Promise<void> {
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle.fetchHistory(),
+    handle.workflowId,
+  );
   if (!process.env.RECORD_HISTORIES) return;
   const file = path.join(REPO, 'test/fixtures/histories', `${fixture}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, execFileSync(temporalCliPath(), ['workflow', 'show', '--address', env.address, '-w', handle.workflowId, '--output', 'json'], { maxBuffer: 64 << 20 }));
+  fs.writeFileSync(
+    file,
+    execFileSync(
+      temporalCliPath(),
+      ['workflow', 'show', '--address', env.address, '-w', handle.workflowId, '--output', 'json'],
+      { maxBuffer: 64 << 20 },
+    ),
+  );
 }

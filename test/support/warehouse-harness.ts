@@ -8,7 +8,12 @@ import { parseWarehouseSpec, type WarehouseSpecInput } from '../../src/config/wa
 import { workflowIdFor } from '../../src/policy/names';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { createWarehouseWorker } from '../../src/worker';
-import { statusQuery, type WarehouseStatus, warehouseWorkflow, type WarehouseWorkflowInput } from '../../src/workflows/warehouse';
+import {
+  statusQuery,
+  type WarehouseStatus,
+  warehouseWorkflow,
+  type WarehouseWorkflowInput,
+} from '../../src/workflows/warehouse';
 import { workflowBundle } from './temporal';
 
 // Conservative with its delays shortened is the seed's rule (+1 group per decision, one idle group released per delay):
@@ -60,7 +65,10 @@ export class Harness {
     await done;
   }
 
-  async start(spec: WarehouseSpec, extra: Omit<WarehouseWorkflowInput, 'spec'> = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof warehouseWorkflow>> {
+  async start(
+    spec: WarehouseSpec,
+    extra: Omit<WarehouseWorkflowInput, 'spec'> = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof warehouseWorkflow>> {
     return this.env.client.workflow.start(warehouseWorkflow, {
       taskQueue: this.taskQueue,
       workflowId: workflowIdFor(spec.name),
@@ -88,7 +96,10 @@ export function expectInOrder(lines: string[], expected: (string | RegExp)[]): v
   let at = 0;
   for (const e of expected) {
     const found = lines.findIndex((l, i) => i >= at && (typeof e === 'string' ? l === e : e.test(l)));
-    if (found < 0) throw new Error(`expected line not found in order: ${String(e)}\nafter line ${at}; lines were:\n${lines.join('\n')}`);
+    if (found < 0)
+      throw new Error(
+        `expected line not found in order: ${String(e)}\nafter line ${at}; lines were:\n${lines.join('\n')}`,
+      );
     at = found + 1;
   }
 }

@@ -3,16 +3,35 @@
 import { simulate } from '../../src/whatif/engine';
 import { onPeriods, oracle } from '../../src/whatif/oracle';
 import { runPolicy } from '../../src/whatif/policies';
-import { HpaPolicy, ImpalaTestPolicy, SeedPolicy, SnowflakePolicy, StaticMaxPolicy } from '../../src/whatif/policies/baselines';
+import {
+  HpaPolicy,
+  ImpalaTestPolicy,
+  SeedPolicy,
+  SnowflakePolicy,
+  StaticMaxPolicy,
+} from '../../src/whatif/policies/baselines';
 import { simSpec, trace } from './helpers';
 
 const opts = { startupSeconds: 60 };
-const four = trace([[0, 1000], [0, 1000], [0, 1000], [0, 1000]]);
+const four = trace([
+  [0, 1000],
+  [0, 1000],
+  [0, 1000],
+  [0, 1000],
+]);
 const groupsCreated = (r: ReturnType<typeof simulate>) => r.groups.length;
 
 describe('static-max', () => {
   test('every group from the first second to the end', () => {
-    const r = simulate(trace([[0, 10], [100, 10]]), simSpec({ maxGroups: 3 }), new StaticMaxPolicy(), opts);
+    const r = simulate(
+      trace([
+        [0, 10],
+        [100, 10],
+      ]),
+      simSpec({ maxGroups: 3 }),
+      new StaticMaxPolicy(),
+      opts,
+    );
     expect(r.groupSeconds).toBe(3 * 110);
     expect(r.wait.max).toBe(0);
     expect(r.scaleActions).toBe(0);
@@ -34,10 +53,21 @@ describe("impala-test (Apache Impala's tests/util/auto_scaler.py)", () => {
     // q0: queued at 0, the up stopwatch starts at 0, group started at 6 (0 < 6 − 5), ready 66, runs 66–166. The loop
     // checks every second: the spare-capacity stopwatch was last reset at 165, so at 171 (165 < 171 − 5) → stop.
     // q1 at 200: the up stopwatch was last reset at 199 (nothing queued) → started at 205, ready 265, wait 65, ends 275.
-    const r = simulate(trace([[0, 100], [200, 10]]), simSpec({ maxGroups: 2 }), new ImpalaTestPolicy(), opts);
+    const r = simulate(
+      trace([
+        [0, 100],
+        [200, 10],
+      ]),
+      simSpec({ maxGroups: 2 }),
+      new ImpalaTestPolicy(),
+      opts,
+    );
     expect(r.wait.max).toBe(66);
     expect(r.wait.p50).toBe(65);
-    expect(r.groups.map((g) => [g.createdS, g.removedS])).toEqual([[6, 171], [205, 275]]);
+    expect(r.groups.map((g) => [g.createdS, g.removedS])).toEqual([
+      [6, 171],
+      [205, 275],
+    ]);
     expect(r.groupSeconds).toBe(171 - 6 + (275 - 205));
     expect(r).toMatchObject({ suspends: 1, resumes: 2 });
   });
@@ -52,14 +82,31 @@ describe("impala-test (Apache Impala's tests/util/auto_scaler.py)", () => {
 
 describe('snowflake', () => {
   test('standard: a new cluster every 20 s while queries queue beyond what starting clusters absorb', () => {
-    const r = simulate(trace([[0, 1000], [0, 1000], [0, 1000]]), simSpec({ maxGroups: 3 }), new SnowflakePolicy('standard'), opts);
+    const r = simulate(
+      trace([
+        [0, 1000],
+        [0, 1000],
+        [0, 1000],
+      ]),
+      simSpec({ maxGroups: 3 }),
+      new SnowflakePolicy('standard'),
+      opts,
+    );
     expect(r.groups.map((g) => g.createdS)).toEqual([0, 20, 40]);
     expect(r.wait.mean).toBe((60 + 80 + 100) / 3);
   });
 
   test('standard: shuts the least-loaded cluster after 3 one-minute checks', () => {
     // Two clusters busy until 80 s; q1 ends at 80 → checks at 120, 180, 240 succeed → cluster 1 removed at 240.
-    const r = simulate(trace([[0, 1000], [0, 20]]), simSpec({ maxGroups: 2 }), new SnowflakePolicy('standard'), opts);
+    const r = simulate(
+      trace([
+        [0, 1000],
+        [0, 20],
+      ]),
+      simSpec({ maxGroups: 2 }),
+      new SnowflakePolicy('standard'),
+      opts,
+    );
     const g1 = r.groups.find((g) => g.index === 1)!;
     expect(g1.removedS).toBe(240);
   });
@@ -67,7 +114,16 @@ describe('snowflake', () => {
   test('economy: no extra cluster without 6 minutes of estimated queued work', () => {
     // Until a query ends there is no duration estimate, so the queue waits for the one cluster; at 1060 q0 ends
     // (estimate 1000 s), q1 takes its slot and q2 alone is 1000 s ≥ 360 s of work → one more cluster (ready 1120).
-    const r = simulate(trace([[0, 1000], [0, 1000], [0, 1000]]), simSpec({ maxGroups: 3 }), new SnowflakePolicy('economy'), opts);
+    const r = simulate(
+      trace([
+        [0, 1000],
+        [0, 1000],
+        [0, 1000],
+      ]),
+      simSpec({ maxGroups: 3 }),
+      new SnowflakePolicy('economy'),
+      opts,
+    );
     expect(r.groups.map((g) => g.createdS)).toEqual([0, 1060]);
     expect(r.wait.max).toBe(1120);
     expect(r.wait.mean).toBe((60 + 1060 + 1120) / 3);
@@ -91,7 +147,16 @@ describe('hpa', () => {
   });
 
   test('scale-down waits for the 300 s stabilisation window', () => {
-    const r = simulate(trace([[0, 30], [0, 30], [1000, 10]]), simSpec({ maxGroups: 2 }), new HpaPolicy(), opts);
+    const r = simulate(
+      trace([
+        [0, 30],
+        [0, 30],
+        [1000, 10],
+      ]),
+      simSpec({ maxGroups: 2 }),
+      new HpaPolicy(),
+      opts,
+    );
     // t=0: demand 2 on 1 group → ceil(1 × 2 / 0.8) = 3, capped at 2. q1 takes group 0 at 30 (q0 ended), so demand
     // is 1 until 60: ceil(2 × 0.5 / 0.8) = 2. From tick 60 the recommendation is 1, but the window still holds the
     // 2 of tick 45 until tick 345 (> 45 + 300 excluded) → group 1 removed at 345, not at 60.
@@ -107,14 +172,59 @@ describe('oracle: the clairvoyant lower bound', () => {
   });
 
   test('a gap shorter than the start-up is bridged, a longer one is not', () => {
-    expect(onPeriods([[100, 150], [180, 200]], 60)).toEqual([[40, 200]]);
-    expect(onPeriods([[100, 150], [250, 300]], 60)).toEqual([[40, 150], [190, 300]]);
-    expect(oracle(trace([[100, 50], [180, 20]]), simSpec(), opts).groupSeconds).toBe(160);
-    expect(oracle(trace([[100, 50], [250, 50]]), simSpec(), opts).groupSeconds).toBe(220);
+    expect(
+      onPeriods(
+        [
+          [100, 150],
+          [180, 200],
+        ],
+        60,
+      ),
+    ).toEqual([[40, 200]]);
+    expect(
+      onPeriods(
+        [
+          [100, 150],
+          [250, 300],
+        ],
+        60,
+      ),
+    ).toEqual([
+      [40, 150],
+      [190, 300],
+    ]);
+    expect(
+      oracle(
+        trace([
+          [100, 50],
+          [180, 20],
+        ]),
+        simSpec(),
+        opts,
+      ).groupSeconds,
+    ).toBe(160);
+    expect(
+      oracle(
+        trace([
+          [100, 50],
+          [250, 50],
+        ]),
+        simSpec(),
+        opts,
+      ).groupSeconds,
+    ).toBe(220);
   });
 
   test('concurrent queries need concurrent groups; known optimum 3 × (60 + 100) for three overlapping queries', () => {
-    const r = oracle(trace([[0, 100], [10, 90], [20, 80]]), simSpec({ maxGroups: 4 }), opts);
+    const r = oracle(
+      trace([
+        [0, 100],
+        [10, 90],
+        [20, 80],
+      ]),
+      simSpec({ maxGroups: 4 }),
+      opts,
+    );
     // Each group is busy exactly while its query runs (all end at 100): 100+60, 90+60, 80+60.
     expect(r.groupSeconds).toBe(160 + 150 + 140);
     expect(r.peakGroups).toBe(3);

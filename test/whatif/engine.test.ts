@@ -12,7 +12,16 @@ const opts = { startupSeconds: 60 };
 describe('admission with capacity in place (static-max)', () => {
   test('a 3-query FIFO queue on one group of one slot: waits 0, 9, 18', () => {
     // q0 runs 0–10; q1 (arrived 1) runs 10–20; q2 (arrived 2) runs 20–30.
-    const r = simulate(trace([[0, 10], [1, 10], [2, 10]]), simSpec({ maxGroups: 1 }), new StaticMaxPolicy(), opts);
+    const r = simulate(
+      trace([
+        [0, 10],
+        [1, 10],
+        [2, 10],
+      ]),
+      simSpec({ maxGroups: 1 }),
+      new StaticMaxPolicy(),
+      opts,
+    );
     expect(r.admitted).toBe(3);
     expect(r.wait).toEqual({ mean: 9, p50: 9, p95: 18, p99: 18, max: 18 });
     expect(r.horizonS).toBe(30);
@@ -20,7 +29,16 @@ describe('admission with capacity in place (static-max)', () => {
   });
 
   test('memory bounds admission: two 10 GiB queries on a 16 GiB executor run one after the other despite 12 slots', () => {
-    const r = simulate(trace([[0, 100, 10240], [0, 100, 10240], [0, 5, 4096]]), simSpec({ maxGroups: 1, slots: 12 }), new StaticMaxPolicy(), opts);
+    const r = simulate(
+      trace([
+        [0, 100, 10240],
+        [0, 100, 10240],
+        [0, 5, 4096],
+      ]),
+      simSpec({ maxGroups: 1, slots: 12 }),
+      new StaticMaxPolicy(),
+      opts,
+    );
     // FIFO: the small third query waits behind the blocked head although it would fit.
     expect(r.wait.max).toBe(100);
     expect(r.wait.mean).toBeCloseTo(200 / 3, 6);
@@ -28,23 +46,48 @@ describe('admission with capacity in place (static-max)', () => {
   });
 
   test('groups are filled in name order: the second group only takes what the first cannot', () => {
-    const r = simulate(trace([[0, 50], [10, 50], [70, 10]]), simSpec({ maxGroups: 2 }), new StaticMaxPolicy(), opts);
+    const r = simulate(
+      trace([
+        [0, 50],
+        [10, 50],
+        [70, 10],
+      ]),
+      simSpec({ maxGroups: 2 }),
+      new StaticMaxPolicy(),
+      opts,
+    );
     const busy = Object.fromEntries(r.groups.map((g) => [g.index, g.busy]));
-    expect(busy[0]).toEqual([[0, 50], [70, 80]]);
+    expect(busy[0]).toEqual([
+      [0, 50],
+      [70, 80],
+    ]);
     expect(busy[1]).toEqual([[10, 60]]);
     expect(r.groupSeconds).toBe(160); // 2 groups × the 80 s horizon
   });
 
   test('a query needing more memory than an executor has is rejected, not queued forever', () => {
-    const r = simulate(trace([[0, 10, 20000], [0, 10]]), simSpec({ maxGroups: 1 }), new StaticMaxPolicy(), opts);
+    const r = simulate(
+      trace([
+        [0, 10, 20000],
+        [0, 10],
+      ]),
+      simSpec({ maxGroups: 1 }),
+      new StaticMaxPolicy(),
+      opts,
+    );
     expect(r.rejected).toBe(1);
     expect(r.admitted).toBe(1);
   });
 
   test('a pool other than the group set cannot run here: a clear error', () => {
-    expect(() => simulate([{ id: 0, arrivalS: 0, durationS: 1, memMb: 0, pool: 'root.etl' }], simSpec(), new StaticMaxPolicy(), opts)).toThrow(
-      /trace row 1: pool root.etl cannot run on this warehouse's executor groups \(root.default-group-NNN\)/,
-    );
+    expect(() =>
+      simulate(
+        [{ id: 0, arrivalS: 0, durationS: 1, memMb: 0, pool: 'root.etl' }],
+        simSpec(),
+        new StaticMaxPolicy(),
+        opts,
+      ),
+    ).toThrow(/trace row 1: pool root.etl cannot run on this warehouse's executor groups \(root.default-group-NNN\)/);
   });
 });
 
@@ -59,7 +102,17 @@ describe('our policy (the workflow decide()) in the simulator', () => {
   test('aggressive adds the groups the queue needs in one step once the first group is ready', () => {
     // Tick 0 resumes with one group (ready 60); tick 60 sees 3 queued → +3 groups (ready 120).
     const spec = simSpec({ maxGroups: 4, mode: 'aggressive' });
-    const r = simulate(trace([[0, 1000], [0, 1000], [0, 1000], [0, 1000]]), spec, new OursPolicy(spec), opts);
+    const r = simulate(
+      trace([
+        [0, 1000],
+        [0, 1000],
+        [0, 1000],
+        [0, 1000],
+      ]),
+      spec,
+      new OursPolicy(spec),
+      opts,
+    );
     expect(r.wait.p50).toBe(120);
     expect(r.wait.mean).toBe((60 + 3 * 120) / 4);
     expect(r.peakGroups).toBe(4);
@@ -67,7 +120,15 @@ describe('our policy (the workflow decide()) in the simulator', () => {
 
   test('idle warehouse suspends after the AutoSuspend timeout and resumes on the next query', () => {
     const spec = simSpec({ maxGroups: 2 });
-    const r = simulate(trace([[0, 10], [2000, 10]]), spec, new OursPolicy(spec), opts);
+    const r = simulate(
+      trace([
+        [0, 10],
+        [2000, 10],
+      ]),
+      spec,
+      new OursPolicy(spec),
+      opts,
+    );
     expect(r).toMatchObject({ suspends: 1, resumes: 2 });
     expect(r.wait.max).toBe(60);
     // Group 1: 0 → suspended at the first tick ≥ 70 + 300 s with 16 idle ticks counted (380 s); group 2: 2000 → 2070.
@@ -80,7 +141,12 @@ describe('pre-warming in the simulator (simulated time 0 is Thursday 00:00 UTC)'
     const spec = simSpec({ maxGroups: 4, mode: 'aggressive' });
     const nine = 9 * 3600;
     const day = 86400;
-    const burst = (t: number): [number, number][] => [[t, 30], [t, 30], [t, 30], [t, 30]];
+    const burst = (t: number): [number, number][] => [
+      [t, 30],
+      [t, 30],
+      [t, 30],
+      [t, 30],
+    ];
     const r = simulate(trace([...burst(nine), ...burst(day + nine)]), spec, new OursPolicy(spec), opts);
     // Day 1 as before: resume with one group (ready at 60 s: one query runs), then +3 (ready at 120 s); the first
     // group's slot frees at 90 s for a second one. Day 2: four groups added at 08:58:40 (start-up 3 ticks + one poll

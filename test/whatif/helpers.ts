@@ -6,7 +6,9 @@ import type { TraceQuery } from '../../src/sim/trace';
 export const GiB_MB = 1024;
 
 /** One executor per group; `slots` queries a group; 0..maxGroups groups; 16 GiB an executor. */
-export function simSpec(o: { maxGroups?: number; minGroups?: number; slots?: number; mode?: Mode; memMb?: number } = {}): WarehouseSpec {
+export function simSpec(
+  o: { maxGroups?: number; minGroups?: number; slots?: number; mode?: Mode; memMb?: number } = {},
+): WarehouseSpec {
   return parseWarehouseSpec(
     {
       name: 'sim',

@@ -36,11 +36,20 @@ describe('warehouse spec file', () => {
     const f = join(dir, 'w.yaml');
     writeFileSync(f, 'size: SMALL\nnodes: { min: 0, max: 40 }\nmode: conservative\n');
     const s = loadSimSpec(f, { mode: 'aggressive', pollSeconds: 10 });
-    expect(s).toMatchObject({ name: 'what-if', namespace: 'default', executorsPerGroup: 10, mode: 'aggressive', pollIntervalSeconds: 10 });
+    expect(s).toMatchObject({
+      name: 'what-if',
+      namespace: 'default',
+      executorsPerGroup: 10,
+      mode: 'aggressive',
+      pollIntervalSeconds: 10,
+    });
   });
   test('a warehouses: list with one entry is accepted, two are not', () => {
     const f = join(dir, 'list.yaml');
-    writeFileSync(f, 'warehouses:\n  - { name: a, size: XSMALL, nodes: { min: 0, max: 4 } }\n  - { name: b, size: XSMALL, nodes: { min: 0, max: 4 } }\n');
+    writeFileSync(
+      f,
+      'warehouses:\n  - { name: a, size: XSMALL, nodes: { min: 0, max: 4 } }\n  - { name: b, size: XSMALL, nodes: { min: 0, max: 4 } }\n',
+    );
     expect(() => loadSimSpec(f)).toThrow(`${f}: holds 2 warehouses; simulate takes one`);
   });
   test('errors name the file and the field', () => {
@@ -61,16 +70,32 @@ describe('simulate', () => {
 
   test('--json prints one object with the documented keys, in seconds', () => {
     let out = '';
-    runSimulate({ trace: csv, spec, startupSeconds: 60, policy: 'static-max', json: true }, (s) => (out += s), () => undefined);
+    runSimulate(
+      { trace: csv, spec, startupSeconds: 60, policy: 'static-max', json: true },
+      (s) => (out += s),
+      () => undefined,
+    );
     const j = JSON.parse(out);
-    expect(j).toMatchObject({ policy: 'static-max', queries: 3, wait: { mean: 9, p50: 9, p95: 18, p99: 18, max: 18 }, groupSeconds: 30, scaleActions: 0, suspends: 0, resumes: 0 });
+    expect(j).toMatchObject({
+      policy: 'static-max',
+      queries: 3,
+      wait: { mean: 9, p50: 9, p95: 18, p99: 18, max: 18 },
+      groupSeconds: 30,
+      scaleActions: 0,
+      suspends: 0,
+      resumes: 0,
+    });
     expect(out.trim().split('\n')).toHaveLength(1);
   });
 
   test('text output for ours, and a chart file', () => {
     let out = '';
     const chart = join(dir, 'c.svg');
-    runSimulate({ trace: csv, spec, startupSeconds: 60, policy: 'ours', chart }, (s) => (out += s), () => undefined);
+    runSimulate(
+      { trace: csv, spec, startupSeconds: 60, policy: 'ours', chart },
+      (s) => (out += s),
+      () => undefined,
+    );
     expect(out).toContain('policy ours (balanced): 3 queries');
     // One group, created at 0 (resume), ready 60: the queue runs 60–90; waits 60, 69, 78.
     expect(out).toContain('queue wait: mean 69.0 s, p50 69.0 s, p95 78.0 s, p99 78.0 s, max 78.0 s');

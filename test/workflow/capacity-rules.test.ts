@@ -21,14 +21,28 @@ class CrashableGroups extends InProcessExecutorGroups {
 
   override async list(spec: WarehouseSpec): Promise<GroupListing> {
     const listed = await super.list(spec);
-    return { ...listed, groups: listed.groups.map((g) => (this.crashed.has(g.index) && !g.deleting ? { ...g, ready: false, problem: `pod ${g.name}-1 is not ready: CrashLoopBackOff` } : g)) };
+    return {
+      ...listed,
+      groups: listed.groups.map((g) =>
+        this.crashed.has(g.index) && !g.deleting
+          ? { ...g, ready: false, problem: `pod ${g.name}-1 is not ready: CrashLoopBackOff` }
+          : g,
+      ),
+    };
   }
 }
 
-const deletesOf = (groups: InProcessExecutorGroups, group: string) => groups.calls.filter((c) => c.op === 'delete' && c.group === group);
+const deletesOf = (groups: InProcessExecutorGroups, group: string) =>
+  groups.calls.filter((c) => c.op === 'delete' && c.group === group);
 
 test('a group that loses readiness while running a query: scale-up goes on, it is replaced, and removed only once idle', async () => {
-  const spec = testSpec({ name: 'degraded', nodes: { min: 4, max: 12 }, scaleUpTimeoutSeconds: 8, degradedReplaceSeconds: 4, autoSuspend: { enabled: false, timeoutSeconds: 2 } });
+  const spec = testSpec({
+    name: 'degraded',
+    nodes: { min: 4, max: 12 },
+    scaleUpTimeoutSeconds: 8,
+    degradedReplaceSeconds: 4,
+    autoSuspend: { enabled: false, timeoutSeconds: 2 },
+  });
   const groups = new CrashableGroups({ readyAfterMs: 1000, drainMs: 200 });
   groups.seed(spec.name, [0, 1]);
   // One query runs on group 001 until released; three queue until a group beyond 000 and 001 is ready.
@@ -39,7 +53,15 @@ test('a group that loses readiness while running a query: scale-up goes on, it i
     const onCrashed = released ? 0 : 1;
     return {
       ok: true,
-      load: { queued: newReady > 0 ? 0 : 3, running: onCrashed, memReservedBytes: 0, queuedQueryMemBytes: [], healthyGroups: 0, runningByGroup: { 'root.default-group-001': onCrashed }, warnings: [] },
+      load: {
+        queued: newReady > 0 ? 0 : 3,
+        running: onCrashed,
+        memReservedBytes: 0,
+        queuedQueryMemBytes: [],
+        healthyGroups: 0,
+        runningByGroup: { 'root.default-group-001': onCrashed },
+        warnings: [],
+      },
     };
   };
   const h = new Harness(env(), groups, load);
@@ -52,20 +74,45 @@ test('a group that loses readiness while running a query: scale-up goes on, it i
 
     // The queue is served at once: a new group is created well before scaleUpTimeoutSeconds (the old rules waited for
     // it, then deleted the busy group as a failed scale-up).
-    await eventually('a group created for the queue', () => groups.calls.some((c) => c.op === 'create' && c.at > crashedAt), 5000);
-    expect(groups.calls.find((c) => c.op === 'create' && c.at > crashedAt)!.at - crashedAt).toBeLessThan(spec.scaleUpTimeoutSeconds * 1000);
+    await eventually(
+      'a group created for the queue',
+      () => groups.calls.some((c) => c.op === 'create' && c.at > crashedAt),
+      5000,
+    );
+    expect(groups.calls.find((c) => c.op === 'create' && c.at > crashedAt)!.at - crashedAt).toBeLessThan(
+      spec.scaleUpTimeoutSeconds * 1000,
+    );
 
-    await eventually('the degraded group replaced', async () => reasonLines(await h.status(handle)).some((l) => /^Executor group impala-executor-001 has not been ready since tick \d+ \(degradedReplaceSeconds 4s\); replacing it with impala-executor-00\d\.$/.test(l)), 15000);
+    await eventually(
+      'the degraded group replaced',
+      async () =>
+        reasonLines(await h.status(handle)).some((l) =>
+          /^Executor group impala-executor-001 has not been ready since tick \d+ \(degradedReplaceSeconds 4s\); replacing it with impala-executor-00\d\.$/.test(
+            l,
+          ),
+        ),
+      15000,
+    );
     // Past the scale-up timeout too, it still runs its query: never removed.
-    await new Promise((r) => setTimeout(r, Math.max(0, crashedAt + spec.scaleUpTimeoutSeconds * 1000 + 2000 - Date.now())));
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, crashedAt + spec.scaleUpTimeoutSeconds * 1000 + 2000 - Date.now())),
+    );
     expect(deletesOf(groups, 'impala-executor-001')).toEqual([]);
     const busyLines = reasonLines(await h.status(handle));
-    expect(busyLines).toContainEqual(expect.stringMatching(/^Degraded executor group impala-executor-001 runs 1 queries; removing it once idle \(replaced by impala-executor-00\d\)\.$/));
+    expect(busyLines).toContainEqual(
+      expect.stringMatching(
+        /^Degraded executor group impala-executor-001 runs 1 queries; removing it once idle \(replaced by impala-executor-00\d\)\.$/,
+      ),
+    );
     expect(busyLines.some((l) => l.includes('has failed'))).toBe(false);
 
     const releasedAt = Date.now();
     released = true;
-    await eventually('the idle degraded group removed', () => deletesOf(groups, 'impala-executor-001').length === 1, 5000);
+    await eventually(
+      'the idle degraded group removed',
+      () => deletesOf(groups, 'impala-executor-001').length === 1,
+      5000,
+    );
     expect(deletesOf(groups, 'impala-executor-001')[0]!.at).toBeGreaterThanOrEqual(releasedAt);
     expectInOrder(reasonLines(await h.status(handle)), [
       /^Executor group impala-executor-001 is degraded: pod impala-executor-001-1 is not ready: CrashLoopBackOff \(was ready at tick \d+\); not counted as capacity\.$/,
@@ -85,15 +132,25 @@ describe('through the coordinator simulator over HTTP', () => {
     await Promise.all(open.splice(0).map((c) => c.close()));
   });
 
-  async function submit(url: string, body: { durationMs: number; memMb?: number }): Promise<{ id: string; state: string }> {
+  async function submit(
+    url: string,
+    body: { durationMs: number; memMb?: number },
+  ): Promise<{ id: string; state: string }> {
     const res = await fetch(`${url}/queries`, { method: 'POST', body: JSON.stringify(body) });
     expect(res.status).toBe(201);
     return (await res.json()) as { id: string; state: string };
   }
-  const stateOf = async (url: string, id: string) => ((await (await fetch(`${url}/queries/${encodeURIComponent(id)}`)).json()) as { state: string }).state;
+  const stateOf = async (url: string, id: string) =>
+    ((await (await fetch(`${url}/queries/${encodeURIComponent(id)}`)).json()) as { state: string }).state;
 
   test('one of two coordinators silent: the group running its query looks idle but is not removed; the queue still scales up', async () => {
-    const base = testSpec({ name: 'partial', nodes: { min: 2, max: 8 }, queriesPerGroup: 2, scaleDownDelaySeconds: 2, autoSuspend: { enabled: false, timeoutSeconds: 2 } });
+    const base = testSpec({
+      name: 'partial',
+      nodes: { min: 2, max: 8 },
+      queriesPerGroup: 2,
+      scaleDownDelaySeconds: 2,
+      autoSuspend: { enabled: false, timeoutSeconds: 2 },
+    });
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 300 });
     groups.seed(base.name, [0, 1]);
     const a = await startCoordinator({ port: 0, ...clusterOptionsFor(base, new InProcessMembership(groups, base)) });
@@ -126,7 +183,11 @@ describe('through the coordinator simulator over HTTP', () => {
 
       // Three more through b: two take the free slots, one queues; the cluster-wide queue still adds a group.
       for (let i = 0; i < 3; i++) await submit(b.url, { durationMs: 120_000 });
-      await eventually('a group created for the queue while b is silent', () => groups.calls.some((c) => c.op === 'create'), 10000);
+      await eventually(
+        'a group created for the queue while b is silent',
+        () => groups.calls.some((c) => c.op === 'create'),
+        10000,
+      );
       expect(reasonLines(await h.status(handle))).toContain('needsScaleUp is true as there are 1 queries queued.');
 
       b.setFaults({});
@@ -143,7 +204,12 @@ describe('through the coordinator simulator over HTTP', () => {
 
   test('three queries that each fill a group by per-executor memory: 2 groups would not hold them', async () => {
     // 10 GiB per executor on 16 GiB executors: one query per group, though 3 × 10 GiB × 2 executors = 60 GiB < 64 GiB.
-    const base = testSpec({ name: 'perexec', nodes: { min: 2, max: 8 }, scaleDownDelaySeconds: 2, autoSuspend: { enabled: false, timeoutSeconds: 2 } });
+    const base = testSpec({
+      name: 'perexec',
+      nodes: { min: 2, max: 8 },
+      scaleDownDelaySeconds: 2,
+      autoSuspend: { enabled: false, timeoutSeconds: 2 },
+    });
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 300 });
     groups.seed(base.name, [0, 1, 2]);
     const c = await startCoordinator({ port: 0, ...clusterOptionsFor(base, new InProcessMembership(groups, base)) });
@@ -161,9 +227,13 @@ describe('through the coordinator simulator over HTTP', () => {
       await eventually('six ticks', async () => (await h.status(handle)).state.tick >= 6, 30000);
       const status = await h.status(handle);
       const lines = reasonLines(status);
-      expect(lines).toContain('needsScaleDown is false as 2 executor groups would not hold 3 running queries by their per-executor memory (they need 3).');
+      expect(lines).toContain(
+        'needsScaleDown is false as 2 executor groups would not hold 3 running queries by their per-executor memory (they need 3).',
+      );
       // What the old rules said (and counted towards removing a group) while each query filled its group:
-      expect(lines).not.toContain('needsScaleDown is true as there are no queries queued and 2 executor groups would hold 3 running queries.');
+      expect(lines).not.toContain(
+        'needsScaleDown is true as there are no queries queued and 2 executor groups would hold 3 running queries.',
+      );
       expect(status.decisions.every((d) => d.state !== 'ScalingDown')).toBe(true);
       expect(status.state.counters.down).toBe(0);
       expect(groups.calls.filter((x) => x.op === 'delete')).toEqual([]);

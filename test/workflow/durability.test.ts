@@ -6,7 +6,18 @@ import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../supp
 
 const env = useTemporalServer();
 
-const queued = (n: number): LoadResult => ({ ok: true, load: { queued: n, running: 1, memReservedBytes: 0, queuedQueryMemBytes: [], healthyGroups: 1, runningByGroup: {}, warnings: [] } });
+const queued = (n: number): LoadResult => ({
+  ok: true,
+  load: {
+    queued: n,
+    running: 1,
+    memReservedBytes: 0,
+    queuedQueryMemBytes: [],
+    healthyGroups: 1,
+    runningByGroup: {},
+    warnings: [],
+  },
+});
 
 /** The InScaleUp counter values the workflow logged, in order. */
 function inScaleUpCounts(lines: string[]): number[] {
@@ -25,20 +36,28 @@ test('continue-as-new carries counters and a pending scale-up', async () => {
   await h.startWorker();
   const handle = await h.start(spec, { continueAsNewAfterTicks: 3 });
   try {
-    const status = await eventually('two continue-as-new carry-overs during the pending scale-up', async () => {
-      const s = await h.status(handle);
-      return s.run >= 3 ? s : undefined;
-    }, 20000);
+    const status = await eventually(
+      'two continue-as-new carry-overs during the pending scale-up',
+      async () => {
+        const s = await h.status(handle);
+        return s.run >= 3 ? s : undefined;
+      },
+      20000,
+    );
     const counts = inScaleUpCounts(reasonLines(status));
     // One run is 3 ticks; the counter kept counting across runs instead of restarting at 0.
     expect(counts.length).toBeGreaterThanOrEqual(4);
     expect(counts).toEqual(counts.map((_, i) => counts[0] + i));
     expect(status.state.pending[0].name).toBe('impala-executor-001');
     // The third run's first tick (the status above may be read before it): ticks go on numbering across runs.
-    const third = await eventually("the third run's first tick", async () => {
-      const s = await h.status(handle);
-      return s.state.tick !== status.state.tick || s.run > status.run ? s : undefined;
-    }, 20000);
+    const third = await eventually(
+      "the third run's first tick",
+      async () => {
+        const s = await h.status(handle);
+        return s.state.tick !== status.state.tick || s.run > status.run ? s : undefined;
+      },
+      20000,
+    );
     expect(third.state.tick).toBeGreaterThanOrEqual(7);
     expect(groups.calls.filter((c) => c.op === 'create').map((c) => c.group)).toEqual(['impala-executor-001']);
     const desc = await handle.describe();
@@ -59,12 +78,20 @@ test('a worker stopped and restarted during a pending scale-up creates no second
   await h.startWorker('worker-1');
   const handle = await h.start(spec);
   try {
-    await eventually('the scale-up to be pending', async () => (await h.status(handle)).state.pending.length === 1, 10000);
+    await eventually(
+      'the scale-up to be pending',
+      async () => (await h.status(handle)).state.pending.length === 1,
+      10000,
+    );
     const before = inScaleUpCounts(reasonLines(await h.status(handle)));
     await h.stopWorker();
     await new Promise((r) => setTimeout(r, 2000));
     await h.startWorker('worker-2');
-    await eventually('the pending group to become ready', async () => (await h.status(handle)).state.current === 2, 20000);
+    await eventually(
+      'the pending group to become ready',
+      async () => (await h.status(handle)).state.current === 2,
+      20000,
+    );
     load = queued(0);
     const status = await h.status(handle);
     const after = inScaleUpCounts(reasonLines(status));

@@ -17,7 +17,11 @@ const QUEUED = 1000;
 
 test(`history per tick with ${QUEUED} queued queries stays under 2 KB`, async () => {
   // One group, at its maximum: every tick observes the whole queue and decides nothing new.
-  const base = testSpec({ name: 'history', nodes: { min: 2, max: 2 }, autoSuspend: { enabled: false, timeoutSeconds: 2 } });
+  const base = testSpec({
+    name: 'history',
+    nodes: { min: 2, max: 2 },
+    autoSuspend: { enabled: false, timeoutSeconds: 2 },
+  });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
   groups.seed(base.name, [0]);
   let c: CoordinatorServer | undefined;
@@ -29,7 +33,13 @@ test(`history per tick with ${QUEUED} queued queries stays under 2 KB`, async ()
     // Queries of many sizes (100 MB to 5 GB per executor), as a real queue holds; the group runs what it admits.
     const sizes = Array.from({ length: QUEUED + base.queriesPerGroup }, (_, i) => ((i * 37) % 50) * 100 + 100);
     for (let i = 0; i < sizes.length; i += 50) {
-      await Promise.all(sizes.slice(i, i + 50).map((memMb) => fetch(`${url}/queries`, { method: 'POST', body: JSON.stringify({ durationMs: 600_000, memMb }) })));
+      await Promise.all(
+        sizes
+          .slice(i, i + 50)
+          .map((memMb) =>
+            fetch(`${url}/queries`, { method: 'POST', body: JSON.stringify({ durationMs: 600_000, memMb }) }),
+          ),
+      );
     }
     const queued = c.cluster.model.poolStats(base.groupSet)!.queued;
     expect(queued).toBeGreaterThanOrEqual(QUEUED);

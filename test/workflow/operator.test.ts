@@ -2,13 +2,32 @@
 // pause and unpause taking effect at once rather than at the next tick.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { LoadResult } from '../../src/activities/interfaces';
-import { type DecisionRecord, pauseSignal, resizeSignal, resizeUpdate, resumeSignal, suspendSignal, unpauseSignal } from '../../src/workflows/warehouse';
+import {
+  type DecisionRecord,
+  pauseSignal,
+  resizeSignal,
+  resizeUpdate,
+  resumeSignal,
+  suspendSignal,
+  unpauseSignal,
+} from '../../src/workflows/warehouse';
 import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 
-const idle: LoadResult = { ok: true, load: { queued: 0, running: 1, memReservedBytes: 0, queuedQueryMemBytes: [], healthyGroups: 1, runningByGroup: {}, warnings: [] } };
+const idle: LoadResult = {
+  ok: true,
+  load: {
+    queued: 0,
+    running: 1,
+    memReservedBytes: 0,
+    queuedQueryMemBytes: [],
+    healthyGroups: 1,
+    runningByGroup: {},
+    warnings: [],
+  },
+};
 
 test('resize: a valid update is applied and returned; an invalid one is rejected with the field and writes nothing', async () => {
   const spec = testSpec({ name: 'resize' });
@@ -19,16 +38,28 @@ test('resize: a valid update is applied and returned; an invalid one is rejected
   const handle = await h.start(spec);
   try {
     await eventually('the first tick', async () => (await h.status(handle)).state.tick >= 1);
-    const updated = await handle.executeUpdate(resizeUpdate, { args: [{ nodes: { min: 4, max: 8 }, mode: 'aggressive' }] });
+    const updated = await handle.executeUpdate(resizeUpdate, {
+      args: [{ nodes: { min: 4, max: 8 }, mode: 'aggressive' }],
+    });
     expect(updated).toMatchObject({ nodes: { min: 4, max: 8 }, mode: 'aggressive' });
     // min 4 nodes = 2 groups: the loop wakes at once and adds the missing group.
-    await eventually('the group the new minimum needs', () => groups.calls.some((c) => c.op === 'create' && c.group === 'impala-executor-001'), 5000);
+    await eventually(
+      'the group the new minimum needs',
+      () => groups.calls.some((c) => c.op === 'create' && c.group === 'impala-executor-001'),
+      5000,
+    );
 
     const before = (await h.status(handle)).spec;
-    const rejected = await handle.executeUpdate(resizeUpdate, { args: [{ nodes: { min: 10, max: 4 } }] }).catch((e: unknown) => e);
+    const rejected = await handle
+      .executeUpdate(resizeUpdate, { args: [{ nodes: { min: 10, max: 4 } }] })
+      .catch((e: unknown) => e);
     expect(rejected).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(String((rejected as WorkflowUpdateFailedError).cause?.message)).toContain('nodes.max must be ≥ nodes.min (got 4 < 10)');
-    const unknownField = await handle.executeUpdate(resizeUpdate, { args: [{ nodes: { min: 4 }, colour: 'red' } as never] }).catch((e: unknown) => e);
+    expect(String((rejected as WorkflowUpdateFailedError).cause?.message)).toContain(
+      'nodes.max must be ≥ nodes.min (got 4 < 10)',
+    );
+    const unknownField = await handle
+      .executeUpdate(resizeUpdate, { args: [{ nodes: { min: 4 }, colour: 'red' } as never] })
+      .catch((e: unknown) => e);
     expect(String((unknownField as WorkflowUpdateFailedError).cause?.message)).toContain('unknown field colour');
     const after = await h.status(handle);
     expect(after.spec).toEqual(before);
@@ -36,7 +67,9 @@ test('resize: a valid update is applied and returned; an invalid one is rejected
 
     // The same change as a signal: an invalid one is recorded as a rejected decision and changes nothing.
     await handle.signal(resizeSignal, { mode: 'fastest' as never });
-    await eventually('the rejected signal in the decision log', async () => reasonLines(await h.status(handle)).some((l) => l.startsWith('Resize rejected: resize: mode must be one of')));
+    await eventually('the rejected signal in the decision log', async () =>
+      reasonLines(await h.status(handle)).some((l) => l.startsWith('Resize rejected: resize: mode must be one of')),
+    );
     expect((await h.status(handle)).spec).toEqual(before);
     await handle.signal(resizeSignal, { mode: 'conservative' });
     await eventually('the accepted signal', async () => (await h.status(handle)).spec.mode === 'conservative');
@@ -61,24 +94,45 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
    * Sends the signal, then finds in the workflow's own decision log the operator's note and the tick that acted on
    * it: that must be the very next tick, recorded within AT_ONCE_MS of the note.
    */
-  const effectOf = async (signal: () => Promise<void>, note: string, effect: (d: DecisionRecord) => boolean, what: string) => {
+  const effectOf = async (
+    signal: () => Promise<void>,
+    note: string,
+    effect: (d: DecisionRecord) => boolean,
+    what: string,
+  ) => {
     await signal();
     // Longer than a poll interval: without the wake-up the next tick would still come, late, and fail below.
-    const s = await eventually(what, async () => {
-      const st = await h.status(handle);
-      return st.decisions.some(effect) && st;
-    }, 45_000, 100);
+    const s = await eventually(
+      what,
+      async () => {
+        const st = await h.status(handle);
+        return st.decisions.some(effect) && st;
+      },
+      45_000,
+      100,
+    );
     const noted = [...s.decisions].reverse().find((d) => d.actions.includes(note))!;
-    const acted = s.decisions.find((d) => d.tick > noted.tick && d.reasons.some((r) => r.startsWith('Impala-autoscaler sleeping for')))!;
+    const acted = s.decisions.find(
+      (d) => d.tick > noted.tick && d.reasons.some((r) => r.startsWith('Impala-autoscaler sleeping for')),
+    )!;
     expect({ what, effect: effect(acted), tick: acted.tick }).toEqual({ what, effect: true, tick: noted.tick + 1 });
     const latency = Date.parse(acted.at) - Date.parse(noted.at);
-    expect({ what, latencyMs: latency, atOnce: latency < AT_ONCE_MS }).toEqual({ what, latencyMs: latency, atOnce: true });
+    expect({ what, latencyMs: latency, atOnce: latency < AT_ONCE_MS }).toEqual({
+      what,
+      latencyMs: latency,
+      atOnce: true,
+    });
   };
   const line = (text: string) => (d: DecisionRecord) => d.reasons.some((r) => r.startsWith(text));
   try {
     await eventually('the first tick', async () => (await h.status(handle)).state.tick >= 1);
 
-    await effectOf(() => handle.signal(suspendSignal), 'suspend', line('Suspending warehouse: signals as the operator asked'), 'suspend');
+    await effectOf(
+      () => handle.signal(suspendSignal),
+      'suspend',
+      line('Suspending warehouse: signals as the operator asked'),
+      'suspend',
+    );
     expect((await h.status(handle)).state.state).toBe('Suspended');
     expect(groups.calls.filter((c) => c.op === 'delete').map((c) => c.group)).toEqual(['impala-executor-000']);
 
@@ -86,13 +140,30 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
     queued = 2;
     await handle.signal(pauseSignal);
     await handle.signal(unpauseSignal);
-    await eventually('the queue seen while suspended', async () => reasonLines(await h.status(handle)).includes('Warehouse is suspended by the operator; 2 queries queued wait for resume.'), 5000);
+    await eventually(
+      'the queue seen while suspended',
+      async () =>
+        reasonLines(await h.status(handle)).includes(
+          'Warehouse is suspended by the operator; 2 queries queued wait for resume.',
+        ),
+      5000,
+    );
     expect(groups.calls.filter((c) => c.op === 'create')).toHaveLength(0);
 
-    await effectOf(() => handle.signal(resumeSignal), 'resume', (d) => line('Resuming warehouse as the operator asked.')(d) && d.actions.includes('add impala-executor-000'), 'resume');
+    await effectOf(
+      () => handle.signal(resumeSignal),
+      'resume',
+      (d) => line('Resuming warehouse as the operator asked.')(d) && d.actions.includes('add impala-executor-000'),
+      'resume',
+    );
     await effectOf(() => handle.signal(pauseSignal), 'pause', line('Scaling is paused by the operator'), 'pause');
     // Unpaused with 2 queued and a 0 s scale-up delay: the next group comes at once.
-    await effectOf(() => handle.signal(unpauseSignal), 'unpause', (d) => d.actions.includes('add impala-executor-001'), 'scale-up after unpause');
+    await effectOf(
+      () => handle.signal(unpauseSignal),
+      'unpause',
+      (d) => d.actions.includes('add impala-executor-001'),
+      'scale-up after unpause',
+    );
     await replayAndRecord(env(), handle, 'operator-signals');
   } finally {
     await h.close([handle]);

@@ -15,11 +15,18 @@ test('recorded histories are present', () => {
   expect(files.length).toBeGreaterThan(0);
 });
 
-test.each(files)('%s replays without nondeterminism', async (file) => {
-  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
-  const results = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [{ workflowId: file, history }])) results.push(r);
-  expect(results).toHaveLength(1);
-  expect(results[0].error).toBeUndefined();
-  expect(history.events?.length).toBeGreaterThan(5);
-}, 60000);
+test.each(files)(
+  '%s replays without nondeterminism',
+  async (file) => {
+    const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [
+      { workflowId: file, history },
+    ]))
+      results.push(r);
+    expect(results).toHaveLength(1);
+    expect(results[0].error).toBeUndefined();
+    expect(history.events?.length).toBeGreaterThan(5);
+  },
+  60000,
+);

@@ -18,7 +18,11 @@ test('seed scenario: scale up one group at a time, drain, scale down, suspend, r
   world.submit(4, 6000);
   const handle = await h.start(spec);
   try {
-    await eventually('the warehouse to suspend after the queue drained', async () => (await h.status(handle)).state.state === 'Suspended', 60000);
+    await eventually(
+      'the warehouse to suspend after the queue drained',
+      async () => (await h.status(handle)).state.state === 'Suspended',
+      60000,
+    );
     const suspendedAt = reasonLines(await h.status(handle));
     expectInOrder(suspendedAt, [
       'Group Set: root.default Load: numQueriesQueued 3, numQueriesRunning 1',
@@ -47,7 +51,11 @@ test('seed scenario: scale up one group at a time, drain, scale down, suspend, r
     expect(world.waits().every((w) => w !== undefined)).toBe(true);
 
     world.submit(1, 1000);
-    await eventually('the warehouse to resume on a queued query', async () => reasonLines(await h.status(handle)).includes('Resuming warehouse as there are 1 queries queued.'), 15000);
+    await eventually(
+      'the warehouse to resume on a queued query',
+      async () => reasonLines(await h.status(handle)).includes('Resuming warehouse as there are 1 queries queued.'),
+      15000,
+    );
     await eventually('the resumed group to run the query', () => world.waits()[4] !== undefined, 15000);
 
     const creates = groups.calls.filter((c) => c.op === 'create').map((c) => c.group);
@@ -58,7 +66,9 @@ test('seed scenario: scale up one group at a time, drain, scale down, suspend, r
     // Drain-safe: no group was removed while a query ran on it.
     for (const d of groups.calls.filter((c) => c.op === 'delete')) {
       const index = Number(d.group.slice(-3));
-      const busy = world.queries.filter((q) => q.group === index && q.startedAt! <= d.at && (q.finishedAt ?? Infinity) > d.at);
+      const busy = world.queries.filter(
+        (q) => q.group === index && q.startedAt! <= d.at && (q.finishedAt ?? Infinity) > d.at,
+      );
       expect({ group: d.group, busy: busy.map((q) => q.id) }).toEqual({ group: d.group, busy: [] });
     }
 

@@ -11,7 +11,14 @@
 //   (src/policy/mem-summary.ts): the Load is written to workflow history on every tick.
 import { summarize } from '../../policy/mem-summary';
 import type { ImpalaGroupHealth, Load } from '../../policy/types';
-import { flattenMetrics, splitExecutorGroups, type AdmissionJson, type BackendsJson, type MetricsJson, type PoolJson } from './impala-json';
+import {
+  flattenMetrics,
+  splitExecutorGroups,
+  type AdmissionJson,
+  type BackendsJson,
+  type MetricsJson,
+  type PoolJson,
+} from './impala-json';
 
 export interface CoordinatorReading {
   url: string;
@@ -85,7 +92,10 @@ export function combine(
       const group = name.slice(EXECUTING_METRIC.length);
       if (!group.startsWith(`${pool}-`)) continue;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-        return { ok: false, reason: `${url}/metrics?json: metric ${name} is ${JSON.stringify(value)}, expected a non-negative integer` };
+        return {
+          ok: false,
+          reason: `${url}/metrics?json: metric ${name} is ${JSON.stringify(value)}, expected a non-negative integer`,
+        };
       }
       runningByGroup[group] = (runningByGroup[group] ?? 0) + value;
     }
@@ -96,7 +106,10 @@ export function combine(
     // restarted), not an idle pool. Read as zero, it would advance the scale-down and suspend counters under load.
     const executing = Object.values(runningByGroup).reduce((a, b) => a + b, 0);
     if (executing > 0) {
-      return { ok: false, reason: `pool ${pool} is missing from every coordinator's /admission?json, yet ${executing} queries execute on its executor groups (${EXECUTING_METRIC}<group>): its queue and running queries cannot be read` };
+      return {
+        ok: false,
+        reason: `pool ${pool} is missing from every coordinator's /admission?json, yet ${executing} queries execute on its executor groups (${EXECUTING_METRIC}<group>): its queue and running queries cannot be read`,
+      };
     }
   }
 
@@ -110,9 +123,14 @@ export function combine(
   if (healthyValue === undefined) {
     // Impala creates group-set metrics only for configured --expected_executor_group_sets.
     healthyGroups = groups.filter((g) => g.healthy).length;
-    warnings.push(`${freshest.url}/metrics?json has no ${healthyName} (group set not configured in Impala?); counted ${healthyGroups} healthy groups from /backends`);
+    warnings.push(
+      `${freshest.url}/metrics?json has no ${healthyName} (group set not configured in Impala?); counted ${healthyGroups} healthy groups from /backends`,
+    );
   } else if (typeof healthyValue !== 'number' || !Number.isInteger(healthyValue) || healthyValue < 0) {
-    return { ok: false, reason: `${freshest.url}/metrics?json: metric ${healthyName} is ${JSON.stringify(healthyValue)}, expected a non-negative integer` };
+    return {
+      ok: false,
+      reason: `${freshest.url}/metrics?json: metric ${healthyName} is ${JSON.stringify(healthyValue)}, expected a non-negative integer`,
+    };
   } else healthyGroups = healthyValue;
 
   for (const g of groups) {
@@ -130,7 +148,9 @@ export function combine(
     agg = { queued: p.agg_num_queued, running: p.agg_num_running, mem: p.agg_mem_reserved };
     const stalenessMs = r.admission.statestore_admission_control_time_since_last_update_ms;
     if (stalenessMs > STALE_WARNING_MS) {
-      warnings.push(`pool ${pool}: freshest admission state (${r.url}) is ${stalenessMs} ms old; statestore updates are late`);
+      warnings.push(
+        `pool ${pool}: freshest admission state (${r.url}) is ${stalenessMs} ms old; statestore updates are late`,
+      );
     }
     poolView = {
       poolMaxRequests: p.pool_max_requests,
@@ -185,7 +205,15 @@ function groupsFromBackends(
     if (!b.is_executor) continue;
     for (const name of splitExecutorGroups(b.executor_groups)) {
       if (!name.startsWith(`${pool}-`)) continue;
-      const g = byName.get(name) ?? { name, executors: 0, activeExecutors: 0, blacklisted: 0, healthy: false, quiescing: false, runningQueries: 0 };
+      const g = byName.get(name) ?? {
+        name,
+        executors: 0,
+        activeExecutors: 0,
+        blacklisted: 0,
+        healthy: false,
+        quiescing: false,
+        runningQueries: 0,
+      };
       g.executors += 1;
       if (b.is_quiescing) g.quiescing = true;
       if (b.is_blacklisted) g.blacklisted += 1;

@@ -11,8 +11,7 @@ import type { CoordinatorSpec } from '../../policy/types';
  * the load is unknown.
  */
 export type GetResult =
-  | { ok: true; body: unknown }
-  | { ok: false; kind: 'unreachable' | 'bad' | 'config'; reason: string };
+  { ok: true; body: unknown } | { ok: false; kind: 'unreachable' | 'bad' | 'config'; reason: string };
 
 export interface GetOptions {
   timeoutMs: number;
@@ -28,12 +27,18 @@ export interface Connection {
   ca?: Buffer;
 }
 
-export function connect(spec: CoordinatorSpec, env: NodeJS.ProcessEnv): { ok: true; conn: Connection } | { ok: false; reason: string } {
+export function connect(
+  spec: CoordinatorSpec,
+  env: NodeJS.ProcessEnv,
+): { ok: true; conn: Connection } | { ok: false; reason: string } {
   let url: URL;
   try {
     url = new URL(spec.url);
   } catch {
-    return { ok: false, reason: `coordinator URL "${spec.url}" is not a valid URL (expected like http://coordinator-0:25000)` };
+    return {
+      ok: false,
+      reason: `coordinator URL "${spec.url}" is not a valid URL (expected like http://coordinator-0:25000)`,
+    };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return { ok: false, reason: `coordinator ${spec.url}: only http and https URLs are supported` };
@@ -45,26 +50,39 @@ export function connect(spec: CoordinatorSpec, env: NodeJS.ProcessEnv): { ok: tr
       try {
         password = readFileSync(spec.passwordFile, 'utf8').replace(/\r?\n$/, '');
       } catch (err) {
-        return { ok: false, reason: `coordinator ${spec.url}: cannot read password file ${spec.passwordFile}: ${(err as Error).message}` };
+        return {
+          ok: false,
+          reason: `coordinator ${spec.url}: cannot read password file ${spec.passwordFile}: ${(err as Error).message}`,
+        };
       }
     } else if (spec.passwordEnv !== undefined) {
       const value = env[spec.passwordEnv];
       if (value === undefined) {
-        return { ok: false, reason: `coordinator ${spec.url}: environment variable ${spec.passwordEnv} (the password for user ${spec.user}) is not set` };
+        return {
+          ok: false,
+          reason: `coordinator ${spec.url}: environment variable ${spec.passwordEnv} (the password for user ${spec.user}) is not set`,
+        };
       }
       password = value;
     } else {
-      return { ok: false, reason: `coordinator ${spec.url}: user ${spec.user} is set but neither passwordFile nor passwordEnv is` };
+      return {
+        ok: false,
+        reason: `coordinator ${spec.url}: user ${spec.user} is set but neither passwordFile nor passwordEnv is`,
+      };
     }
     headers.authorization = `Basic ${Buffer.from(`${spec.user}:${password}`).toString('base64')}`;
   }
   let ca: Buffer | undefined;
   if (spec.caFile !== undefined) {
-    if (url.protocol !== 'https:') return { ok: false, reason: `coordinator ${spec.url}: caFile is set but the URL is not https` };
+    if (url.protocol !== 'https:')
+      return { ok: false, reason: `coordinator ${spec.url}: caFile is set but the URL is not https` };
     try {
       ca = readFileSync(spec.caFile);
     } catch (err) {
-      return { ok: false, reason: `coordinator ${spec.url}: cannot read CA file ${spec.caFile}: ${(err as Error).message}` };
+      return {
+        ok: false,
+        reason: `coordinator ${spec.url}: cannot read CA file ${spec.caFile}: ${(err as Error).message}`,
+      };
     }
   }
   return { ok: true, conn: { url, headers, ca } };
@@ -93,32 +111,52 @@ export function getJson(conn: Connection, path: string, opts: GetOptions): Promi
           req.destroy();
         } else chunks.push(c);
       });
-      res.on('error', (err) => done({ ok: false, kind: 'unreachable', reason: `${where}: connection lost: ${err.message}` }));
+      res.on('error', (err) =>
+        done({ ok: false, kind: 'unreachable', reason: `${where}: connection lost: ${err.message}` }),
+      );
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const status = res.statusCode ?? 0;
         if (status === 401 || status === 403) {
-          done({ ok: false, kind: 'config', reason: `${where}: HTTP ${status} — check the coordinator's user and password` });
+          done({
+            ok: false,
+            kind: 'config',
+            reason: `${where}: HTTP ${status} — check the coordinator's user and password`,
+          });
           return;
         }
         if (status < 200 || status >= 300) {
-          done({ ok: false, kind: 'bad', reason: `${where}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + snippet(text) });
+          done({
+            ok: false,
+            kind: 'bad',
+            reason: `${where}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd() + snippet(text),
+          });
           return;
         }
         try {
           done({ ok: true, body: JSON.parse(text) });
         } catch (err) {
-          done({ ok: false, kind: 'bad', reason: `${where}: malformed JSON (${(err as Error).message})${snippet(text)}` });
+          done({
+            ok: false,
+            kind: 'bad',
+            reason: `${where}: malformed JSON (${(err as Error).message})${snippet(text)}`,
+          });
         }
       });
-      res.on('aborted', () => done({ ok: false, kind: 'unreachable', reason: `${where}: response cut off by the coordinator` }));
+      res.on('aborted', () =>
+        done({ ok: false, kind: 'unreachable', reason: `${where}: response cut off by the coordinator` }),
+      );
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ? `${err.code}: ` : '';
       done({ ok: false, kind: 'unreachable', reason: `${where}: ${code}${err.message}` });
     });
     const timer = setTimeout(() => {
-      done({ ok: false, kind: 'unreachable', reason: `${where}: no answer within ${opts.timeoutMs} ms (raise the timeout or check the coordinator)` });
+      done({
+        ok: false,
+        kind: 'unreachable',
+        reason: `${where}: no answer within ${opts.timeoutMs} ms (raise the timeout or check the coordinator)`,
+      });
       req.destroy();
     }, opts.timeoutMs);
   });

@@ -88,7 +88,9 @@ export type BackendJson = z.infer<typeof backendSchema>;
 
 /** Zod's first few issues as `field.path: problem`, so a message says which field of which page was wrong. */
 export function describeIssues(error: z.ZodError, limit = 3): string {
-  const shown = error.issues.slice(0, limit).map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+  const shown = error.issues
+    .slice(0, limit)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
   const more = error.issues.length > limit ? ` (and ${error.issues.length - limit} more)` : '';
   return shown.join('; ') + more;
 }

@@ -45,7 +45,9 @@ export class ImpalaLoadReader implements LoadReader {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.env = options.env ?? process.env;
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
-      throw new Error(`ImpalaLoadReader timeoutMs must be a positive number of milliseconds (got ${options.timeoutMs})`);
+      throw new Error(
+        `ImpalaLoadReader timeoutMs must be a positive number of milliseconds (got ${options.timeoutMs})`,
+      );
     }
   }
 
@@ -60,7 +62,11 @@ export class ImpalaLoadReader implements LoadReader {
       return await this.readAll(target);
     } catch (err) {
       // A bug here must still be "load unknown", never a crashed activity that the workflow retries blindly.
-      return { ok: false, reason: `reading ${target.coordinators.map((c) => c.url).join(', ')} failed: ${(err as Error).message}`, coordinators: [] };
+      return {
+        ok: false,
+        reason: `reading ${target.coordinators.map((c) => c.url).join(', ')} failed: ${(err as Error).message}`,
+        coordinators: [],
+      };
     }
   }
 
@@ -70,7 +76,9 @@ export class ImpalaLoadReader implements LoadReader {
     }
     const fetched = await Promise.all(target.coordinators.map((c) => this.readCoordinator(c)));
     const coordinators: CoordinatorStatus[] = fetched.map((f, i) =>
-      f.ok ? { url: target.coordinators[i].url, ok: true } : { url: target.coordinators[i].url, ok: false, error: f.reason },
+      f.ok
+        ? { url: target.coordinators[i].url, ok: true }
+        : { url: target.coordinators[i].url, ok: false, error: f.reason },
     );
     const failures = fetched.filter((f): f is Extract<Fetched, { ok: false }> => !f.ok);
     const readings = fetched.flatMap((f) => (f.ok ? [f.reading] : []));
@@ -79,7 +87,11 @@ export class ImpalaLoadReader implements LoadReader {
       return { ok: false, reason: `load unknown: ${unreadable.map((f) => f.reason).join('; ')}`, coordinators };
     }
     if (readings.length === 0) {
-      return { ok: false, reason: `load unknown: no coordinator answered: ${failures.map((f) => f.reason).join('; ')}`, coordinators };
+      return {
+        ok: false,
+        reason: `load unknown: no coordinator answered: ${failures.map((f) => f.reason).join('; ')}`,
+        coordinators,
+      };
     }
     const warnings = failures.map((f) => `coordinator down, using the others: ${f.reason}`);
     const combined = combine(readings, target, warnings);
@@ -103,7 +115,8 @@ export class ImpalaLoadReader implements LoadReader {
     const a = validate(admission, admissionSchema, url, '/admission?json');
     const m = validate(metrics, metricsSchema, url, '/metrics?json');
     const b = validate(backends, backendsSchema, url, '/backends?json');
-    if (a.ok && m.ok && b.ok) return { ok: true, reading: { url, admission: a.value, metrics: m.value, backends: b.value } };
+    if (a.ok && m.ok && b.ok)
+      return { ok: true, reading: { url, admission: a.value, metrics: m.value, backends: b.value } };
     const bad = [a, m, b].flatMap((x) => (x.ok ? [] : [x]));
     const unreachable = bad.every((x) => x.unreachable);
     // A coordinator that is down fails all three pages the same way: one message says it.
@@ -121,7 +134,11 @@ function validate<T>(
   if (!got.ok) return { ok: false, unreachable: got.kind === 'unreachable', reason: got.reason };
   const parsed = schema.safeParse(got.body);
   if (!parsed.success) {
-    return { ok: false, unreachable: false, reason: `${url}${page}: unexpected JSON shape: ${describeIssues(parsed.error)}` };
+    return {
+      ok: false,
+      unreachable: false,
+      reason: `${url}${page}: unexpected JSON shape: ${describeIssues(parsed.error)}`,
+    };
   }
   return { ok: true, value: parsed.data };
 }

@@ -8,7 +8,13 @@ export function formatBytes(bytes: number): string {
   if (bytes === 0) return '0';
   const abs = Math.abs(bytes);
   const [unit, size] =
-    abs >= UNITS.GB ? ['GB', UNITS.GB] : abs >= UNITS.MB ? ['MB', UNITS.MB] : abs >= UNITS.KB ? ['KB', UNITS.KB] : ['B', 1];
+    abs >= UNITS.GB
+      ? ['GB', UNITS.GB]
+      : abs >= UNITS.MB
+        ? ['MB', UNITS.MB]
+        : abs >= UNITS.KB
+          ? ['KB', UNITS.KB]
+          : ['B', 1];
   return `${(bytes / size).toFixed(2)} ${unit}`;
 }
 

@@ -35,8 +35,10 @@ function hint(code: number, message: string): string {
       return ' (the credentials were rejected: check the kubeconfig or the ServiceAccount token)';
     case 403:
       // 403 is also how a ResourceQuota or an admission policy refuses an object: only RBAC's refusal is about us.
-      if (/exceeded quota/.test(message)) return ' (a ResourceQuota of the namespace refuses it: raise the quota, or lower the warehouse\'s nodes.max)';
-      if (/ cannot \S+ resource /.test(message)) return ' (the worker\'s ServiceAccount lacks this permission: apply deploy/role.yaml in this namespace)';
+      if (/exceeded quota/.test(message))
+        return " (a ResourceQuota of the namespace refuses it: raise the quota, or lower the warehouse's nodes.max)";
+      if (/ cannot \S+ resource /.test(message))
+        return " (the worker's ServiceAccount lacks this permission: apply deploy/role.yaml in this namespace)";
       return '';
     case 404:
       return ' (does the namespace exist?)';

@@ -10,7 +10,15 @@ import type { CapturedTemplate, ExecutorGroups, GroupListing, ListedGroup } from
 import { nonRetryable, rethrowKubernetesError, statusCode } from './errors';
 import { eventProblem, podProblem } from './group-problems';
 import { describeLabels, isOurs, MANAGED_BY, WAREHOUSE, warehouseSelector } from './labels';
-import { buildGroupStatefulSet, isManifestPath, readTemplateFile, revisionOf, templateManifest, templateRevision, validateTemplate } from './template';
+import {
+  buildGroupStatefulSet,
+  isManifestPath,
+  readTemplateFile,
+  revisionOf,
+  templateManifest,
+  templateRevision,
+  validateTemplate,
+} from './template';
 
 export class KubernetesExecutorGroups implements ExecutorGroups {
   private readonly apps: AppsV1Api;
@@ -48,29 +56,46 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
       };
       groups.push({ group, sts });
     }
-    await this.explainNotReady(spec, groups.filter(({ group }) => !group.ready && !group.deleting));
-    return { groups: groups.map(({ group }) => group).sort((a, b) => a.index - b.index), takenIndexes: takenIndexes.sort((a, b) => a - b) };
+    await this.explainNotReady(
+      spec,
+      groups.filter(({ group }) => !group.ready && !group.deleting),
+    );
+    return {
+      groups: groups.map(({ group }) => group).sort((a, b) => a.index - b.index),
+      takenIndexes: takenIndexes.sort((a, b) => a - b),
+    };
   }
 
   /** Fills `problem` of not-ready groups. Best effort: a group is listed without a problem rather than not listed. */
-  private async explainNotReady(spec: WarehouseSpec, notReady: { group: ListedGroup; sts: V1StatefulSet }[]): Promise<void> {
+  private async explainNotReady(
+    spec: WarehouseSpec,
+    notReady: { group: ListedGroup; sts: V1StatefulSet }[],
+  ): Promise<void> {
     if (notReady.length === 0) return;
     let pods: V1Pod[];
     try {
-      pods = (await this.core.listNamespacedPod({ namespace: spec.namespace, labelSelector: warehouseSelector(spec) })).items;
+      pods = (await this.core.listNamespacedPod({ namespace: spec.namespace, labelSelector: warehouseSelector(spec) }))
+        .items;
     } catch {
       return;
     }
     await Promise.all(
       notReady.map(async ({ group, sts }) => {
         const own = pods.filter((p) => p.metadata?.ownerReferences?.some((o) => o.uid === sts.metadata?.uid));
-        const problem = podProblem(own) ?? (own.length < (sts.spec?.replicas ?? 1) ? await eventProblem(this.core, sts, own.length).catch(() => undefined) : undefined);
+        const problem =
+          podProblem(own) ??
+          (own.length < (sts.spec?.replicas ?? 1)
+            ? await eventProblem(this.core, sts, own.length).catch(() => undefined)
+            : undefined);
         if (problem) group.problem = problem;
       }),
     );
   }
 
-  async captureTemplate(spec: WarehouseSpec, { copyGroup = true }: { copyGroup?: boolean } = {}): Promise<CapturedTemplate> {
+  async captureTemplate(
+    spec: WarehouseSpec,
+    { copyGroup = true }: { copyGroup?: boolean } = {},
+  ): Promise<CapturedTemplate> {
     let found: V1StatefulSet;
     let source: string;
     if (isManifestPath(spec.executorTemplate)) {
@@ -94,14 +119,22 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     }
     validateTemplate(found, source);
     const manifest = templateManifest(found);
-    return { manifest: manifest as Record<string, unknown>, revision: templateRevision(manifest), source, capturedAt: new Date().toISOString() };
+    return {
+      manifest: manifest as Record<string, unknown>,
+      revision: templateRevision(manifest),
+      source,
+      capturedAt: new Date().toISOString(),
+    };
   }
 
   async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
     const name = groupName(index);
     const where = `StatefulSet ${name} in namespace ${spec.namespace}`;
     const { manifest, revision } = template ?? (await this.captureTemplate(spec));
-    if (!manifest) throw nonRetryable(`the executor template given for ${where} has no manifest (captured by another ExecutorGroups implementation)`);
+    if (!manifest)
+      throw nonRetryable(
+        `the executor template given for ${where} has no manifest (captured by another ExecutorGroups implementation)`,
+      );
     const body = buildGroupStatefulSet(manifest as V1StatefulSet, spec, index, revision);
     try {
       await this.apps.createNamespacedStatefulSet({ namespace: spec.namespace, body });
@@ -167,7 +200,10 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
   /** A live group of the warehouse, if any. */
   private async anyGroup(spec: WarehouseSpec): Promise<V1StatefulSet | undefined> {
     try {
-      const res = await this.apps.listNamespacedStatefulSet({ namespace: spec.namespace, labelSelector: warehouseSelector(spec) });
+      const res = await this.apps.listNamespacedStatefulSet({
+        namespace: spec.namespace,
+        labelSelector: warehouseSelector(spec),
+      });
       return res.items.find((s) => !s.metadata?.deletionTimestamp) ?? res.items[0];
     } catch (err) {
       rethrowKubernetesError(err, `list StatefulSets of warehouse ${spec.name} in namespace ${spec.namespace}`);

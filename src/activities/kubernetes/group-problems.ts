@@ -10,17 +10,28 @@ const MAX_LENGTH = 320;
 
 /** What the pods of one group say, or undefined when none of them is stuck. */
 export function podProblem(pods: V1Pod[]): string | undefined {
-  const sorted = [...pods].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', undefined, { numeric: true }));
+  const sorted = [...pods].sort((a, b) =>
+    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', undefined, { numeric: true }),
+  );
   for (const pod of sorted) {
     if (pod.metadata?.deletionTimestamp) continue;
     const name = pod.metadata?.name ?? '?';
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    if (scheduled?.status === 'False') return short(`pod ${name} is ${pod.status?.phase ?? 'Pending'}: ${scheduled.reason ?? 'not scheduled'}: ${firstSentence(scheduled.message)}`);
+    if (scheduled?.status === 'False')
+      return short(
+        `pod ${name} is ${pod.status?.phase ?? 'Pending'}: ${scheduled.reason ?? 'not scheduled'}: ${firstSentence(scheduled.message)}`,
+      );
     for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const waiting = c.state?.waiting;
-      if (waiting?.reason && !STARTING.has(waiting.reason)) return short(`pod ${name} is not ready: ${waiting.reason}${waiting.message ? `: ${firstSentence(waiting.message)}` : ''}`);
+      if (waiting?.reason && !STARTING.has(waiting.reason))
+        return short(
+          `pod ${name} is not ready: ${waiting.reason}${waiting.message ? `: ${firstSentence(waiting.message)}` : ''}`,
+        );
       const ended = c.state?.terminated ?? (c.restartCount ? c.lastState?.terminated : undefined);
-      if (ended && ended.exitCode !== 0) return short(`pod ${name} is not ready: container ${c.name} ${ended.reason ?? 'exited'} (exit code ${ended.exitCode})`);
+      if (ended && ended.exitCode !== 0)
+        return short(
+          `pod ${name} is not ready: container ${c.name} ${ended.reason ?? 'exited'} (exit code ${ended.exitCode})`,
+        );
     }
   }
   return undefined;
@@ -36,7 +47,9 @@ export async function eventProblem(core: CoreV1Api, sts: V1StatefulSet, pods: nu
   const latest = events.items.sort((a, b) => eventTime(b) - eventTime(a))[0];
   if (!latest) return undefined;
   const wanted = sts.spec?.replicas ?? 1;
-  return short(`StatefulSet ${name} has ${pods} of ${wanted} pods: ${latest.reason ?? 'Warning'}: ${latest.message ?? ''}`.trim());
+  return short(
+    `StatefulSet ${name} has ${pods} of ${wanted} pods: ${latest.reason ?? 'Warning'}: ${latest.message ?? ''}`.trim(),
+  );
 }
 
 function eventTime(e: CoreV1Event): number {

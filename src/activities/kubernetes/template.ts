@@ -22,7 +22,8 @@ export async function readTemplateFile(path: string): Promise<V1StatefulSet> {
   }
   const docs = parseAllDocuments(text).filter((d) => d.contents !== null);
   const errors = docs.flatMap((d) => d.errors);
-  if (errors.length > 0) throw nonRetryable(`executor template file ${path} is not valid YAML/JSON: ${errors[0].message}`);
+  if (errors.length > 0)
+    throw nonRetryable(`executor template file ${path} is not valid YAML/JSON: ${errors[0].message}`);
   const statefulSets = docs.map((d) => d.toJS() as V1StatefulSet).filter((o) => o?.kind === 'StatefulSet');
   if (statefulSets.length !== 1) {
     throw nonRetryable(
@@ -36,9 +37,12 @@ export async function readTemplateFile(path: string): Promise<V1StatefulSet> {
 export function validateTemplate(template: V1StatefulSet, source: string): void {
   const containers = template.spec?.template?.spec?.containers;
   if (!template.spec || !containers || containers.length === 0) {
-    throw nonRetryable(`executor template ${source} has no spec.template.spec.containers: it is not a usable StatefulSet`);
+    throw nonRetryable(
+      `executor template ${source} has no spec.template.spec.containers: it is not a usable StatefulSet`,
+    );
   }
-  if (!template.spec.selector) throw nonRetryable(`executor template ${source} has no spec.selector: it is not a usable StatefulSet`);
+  if (!template.spec.selector)
+    throw nonRetryable(`executor template ${source} has no spec.selector: it is not a usable StatefulSet`);
 }
 
 /** Copied from a kubectl-applied template, this would make `kubectl apply` of the template diff against a group. */
@@ -64,7 +68,12 @@ export function templateManifest(sts: V1StatefulSet): V1StatefulSet {
       selector: { ...spec.selector, ...(matchLabels ? { matchLabels } : {}) },
       template: { ...spec.template, metadata: userMeta(spec.template?.metadata) },
       ...(spec.volumeClaimTemplates
-        ? { volumeClaimTemplates: spec.volumeClaimTemplates.map(({ status: _s, metadata, ...claim }) => ({ ...claim, metadata: { name: metadata?.name, ...userMeta(metadata) } })) }
+        ? {
+            volumeClaimTemplates: spec.volumeClaimTemplates.map(({ status: _s, metadata, ...claim }) => ({
+              ...claim,
+              metadata: { name: metadata?.name, ...userMeta(metadata) },
+            })),
+          }
         : {}),
     },
   };
@@ -90,7 +99,13 @@ export function templateRevision(manifest: V1StatefulSet): string {
   const pod = manifest.spec!.template;
   const normalised = {
     ...manifest,
-    spec: { ...manifest.spec, template: { ...pod, spec: { ...pod.spec, containers: withExecutorGroupsFlag(pod.spec!.containers, '--executor_groups=*') } } },
+    spec: {
+      ...manifest.spec,
+      template: {
+        ...pod,
+        spec: { ...pod.spec, containers: withExecutorGroupsFlag(pod.spec!.containers, '--executor_groups=*') },
+      },
+    },
   };
   return createHash('sha256').update(canonicalJson(normalised)).digest('hex').slice(0, 12);
 }
@@ -109,7 +124,10 @@ function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined && v !== null);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -141,7 +159,12 @@ export function executorGroupsFlag(spec: WarehouseSpec, index: number): string {
 }
 
 /** `template` is a templateManifest(); `revision` its templateRevision(), recorded on the group. */
-export function buildGroupStatefulSet(template: V1StatefulSet, spec: WarehouseSpec, index: number, revision: string): V1StatefulSet {
+export function buildGroupStatefulSet(
+  template: V1StatefulSet,
+  spec: WarehouseSpec,
+  index: number,
+  revision: string,
+): V1StatefulSet {
   const tplSpec = template.spec!;
   const podTemplate = tplSpec.template;
   const labels = groupLabels(spec, index);

@@ -18,19 +18,38 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('Run the seed scenario: 4 large queries on 1 group → scale up → drain → scale down → suspend → resume')
     .addOption(
-      new Option('--mode <mode>', "balanced sizes each scale-up by the queue; conservative adds one group per decision, the seed system's rule and log line for line")
+      new Option(
+        '--mode <mode>',
+        "balanced sizes each scale-up by the queue; conservative adds one group per decision, the seed system's rule and log line for line",
+      )
         .choices(DEMO_MODES)
         .default('balanced'),
     )
-    .option('--kubernetes', 'executor groups as StatefulSets on a local Kubernetes control plane (built on first use)', false)
-    .option('--keep-running', 'leave the dev server, simulator, worker (and cluster) up at the end (Ctrl-C stops them)', false)
+    .option(
+      '--kubernetes',
+      'executor groups as StatefulSets on a local Kubernetes control plane (built on first use)',
+      false,
+    )
+    .option(
+      '--keep-running',
+      'leave the dev server, simulator, worker (and cluster) up at the end (Ctrl-C stops them)',
+      false,
+    )
     .option('--data-dir <dir>', 'where the dev server keeps its database and log', path.resolve('.demo'))
     .option('--json', 'print the summary as one JSON object on stdout (decision lines go to stderr)', false)
     .action(async (opts: Flags) => {
-      const out = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
+      const out = opts.json
+        ? (l: string) => process.stderr.write(`${l}\n`)
+        : (l: string) => process.stdout.write(`${l}\n`);
       const cluster = opts.kubernetes ? await startDemoCluster(out) : undefined;
       try {
-        const summary = await runDemo({ mode: opts.mode, keepRunning: opts.keepRunning, dataDir: opts.dataDir, out, kubernetes: cluster?.options });
+        const summary = await runDemo({
+          mode: opts.mode,
+          keepRunning: opts.keepRunning,
+          dataDir: opts.dataDir,
+          out,
+          kubernetes: cluster?.options,
+        });
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else for (const line of formatSummary(summary)) out(line);
       } finally {
@@ -39,16 +58,21 @@ export function registerDemo(program: Command): void {
     });
 }
 
-async function startDemoCluster(out: (line: string) => void): Promise<{ options: NonNullable<DemoOptions['kubernetes']>; stop(): Promise<void> }> {
+async function startDemoCluster(
+  out: (line: string) => void,
+): Promise<{ options: NonNullable<DemoOptions['kubernetes']>; stop(): Promise<void> }> {
   // Loaded only for --kubernetes: the Kubernetes client is large and the plain demo does not need it.
   const { startLocalCluster } = require('../../devenv/local-cluster') as typeof import('../../devenv/local-cluster');
-  const { KubernetesExecutorGroups } = require('../../activities/kubernetes/executor-groups') as typeof import('../../activities/kubernetes/executor-groups');
+  const { KubernetesExecutorGroups } =
+    require('../../activities/kubernetes/executor-groups') as typeof import('../../activities/kubernetes/executor-groups');
   const { KubernetesPodMembership } = require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
   out('Starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK) …');
   const cluster = await startLocalCluster({ podReadyDelayMs: 3000, podDeleteDelayMs: 1000 });
   const namespace = await cluster.createNamespace('impala-demo');
   const kc = cluster.kubeConfig();
-  out(`Kubernetes API ${cluster.server}; see the pods with: KUBECONFIG=${cluster.kubeconfigPath} npx --no-install impala-autoscaler warehouse pods demo --k8s-namespace ${namespace}`);
+  out(
+    `Kubernetes API ${cluster.server}; see the pods with: KUBECONFIG=${cluster.kubeconfigPath} npx --no-install impala-autoscaler warehouse pods demo --k8s-namespace ${namespace}`,
+  );
   return {
     options: {
       namespace,

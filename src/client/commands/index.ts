@@ -7,4 +7,11 @@ import { registerSimulate } from './simulate';
 import { registerWarehouse } from './warehouse';
 import { registerWorker } from './worker';
 
-export const commands: Array<(program: Command) => void> = [registerWorker, registerWarehouse, registerProbe, registerSimulate, registerDemo, registerSim];
+export const commands: Array<(program: Command) => void> = [
+  registerWorker,
+  registerWarehouse,
+  registerProbe,
+  registerSimulate,
+  registerDemo,
+  registerSim,
+];

@@ -29,26 +29,38 @@ export interface ProbeJson {
   coordinators: { url: string; ok: boolean; error?: string }[];
 }
 
-
 export function registerProbe(program: Command): void {
   program
     .command('probe')
-    .description("read a warehouse's Impala coordinators once and print the load the autoscaler sees (exit 2 when unknown)")
-    .option('--coordinator <url>', 'coordinator web server URL, e.g. http://coordinator-0:25000 (repeat for a backup coordinator)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .description(
+      "read a warehouse's Impala coordinators once and print the load the autoscaler sees (exit 2 when unknown)",
+    )
+    .option(
+      '--coordinator <url>',
+      'coordinator web server URL, e.g. http://coordinator-0:25000 (repeat for a backup coordinator)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--group-set <prefix>', 'Impala pool / executor group set prefix', 'root.default')
     .option('--user <user>', 'basic-auth user of the coordinators')
     .option('--password-file <file>', 'file holding the basic-auth password')
     .option('--password-env <var>', 'environment variable holding the basic-auth password')
     .option('--ca-file <file>', 'CA certificate(s) to trust for https coordinators')
     .option('--timeout-ms <n>', 'timeout of each request', positiveInt('--timeout-ms'), DEFAULT_TIMEOUT_MS)
-    .option('--executors-per-group <n>', 'configured group size (otherwise a group is healthy when every registered executor is active)', positiveInt('--executors-per-group'))
+    .option(
+      '--executors-per-group <n>',
+      'configured group size (otherwise a group is healthy when every registered executor is active)',
+      positiveInt('--executors-per-group'),
+    )
     .option('--json', 'print exactly one JSON object on stdout')
     .action(async (opts: ProbeOptions, cmd: Command) => {
-      if (opts.coordinator.length === 0) cmd.error('error: give at least one --coordinator URL (e.g. --coordinator http://coordinator-0:25000)');
+      if (opts.coordinator.length === 0)
+        cmd.error('error: give at least one --coordinator URL (e.g. --coordinator http://coordinator-0:25000)');
       if (opts.user === undefined && (opts.passwordFile !== undefined || opts.passwordEnv !== undefined)) {
         cmd.error('error: --password-file / --password-env need --user');
       }
-      if (opts.passwordFile !== undefined && opts.passwordEnv !== undefined) cmd.error('error: give --password-file or --password-env, not both');
+      if (opts.passwordFile !== undefined && opts.passwordEnv !== undefined)
+        cmd.error('error: give --password-file or --password-env, not both');
       const coordinators: CoordinatorSpec[] = opts.coordinator.map((url) => ({
         url,
         user: opts.user,
@@ -81,8 +93,16 @@ export function probeJson(groupSet: string, result: Extract<DetailedResult, { ok
     memReservedBytes: load.memReservedBytes,
     queuedMemBytes: result.view.queuedQueryMemBytes.reduce((a, b) => a + b, 0),
     healthyGroups: load.healthyGroups,
-    groups: groups.map((g) => ({ name: g.name, executors: g.executors, healthy: g.healthy, quiescing: g.quiescing, runningQueries: g.runningQueries })),
-    coordinators: result.coordinators.map((c) => (c.ok ? { url: c.url, ok: true } : { url: c.url, ok: false, error: c.error })),
+    groups: groups.map((g) => ({
+      name: g.name,
+      executors: g.executors,
+      healthy: g.healthy,
+      quiescing: g.quiescing,
+      runningQueries: g.runningQueries,
+    })),
+    coordinators: result.coordinators.map((c) =>
+      c.ok ? { url: c.url, ok: true } : { url: c.url, ok: false, error: c.error },
+    ),
   };
 }
 
@@ -97,10 +117,19 @@ function humanTable(p: ProbeJson, result: Extract<DetailedResult, { ok: true }>)
     '',
     ...table(
       ['GROUP', 'EXECUTORS', 'HEALTHY', 'QUIESCING', 'RUNNING'],
-      p.groups.map((g) => [g.name, String(g.executors), g.healthy ? 'yes' : 'no', g.quiescing ? 'yes' : 'no', String(g.runningQueries)]),
+      p.groups.map((g) => [
+        g.name,
+        String(g.executors),
+        g.healthy ? 'yes' : 'no',
+        g.quiescing ? 'yes' : 'no',
+        String(g.runningQueries),
+      ]),
     ),
     '',
-    ...table(['COORDINATOR', 'STATUS'], p.coordinators.map((c) => [c.url, c.ok ? 'ok' : `down: ${c.error}`])),
+    ...table(
+      ['COORDINATOR', 'STATUS'],
+      p.coordinators.map((c) => [c.url, c.ok ? 'ok' : `down: ${c.error}`]),
+    ),
   ];
   for (const reason of pool?.headQueuedReasons ?? []) lines.push('', `Head of queue: ${reason}`);
   return `${lines.join('\n')}\n`;
@@ -109,5 +138,10 @@ function humanTable(p: ProbeJson, result: Extract<DetailedResult, { ok: true }>)
 function table(header: string[], rows: string[][]): string[] {
   if (rows.length === 0) rows = [header.map((_, i) => (i === 0 ? '(none)' : ''))];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  return [header, ...rows].map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -22,38 +22,68 @@ interface CoordinatorFlags {
   kubeconfig?: string;
 }
 
-const integer = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what} must be an integer ${min}–${max} (got "${value}")`);
-  return n;
-};
+const integer =
+  (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be an integer ${min}–${max} (got "${value}")`);
+    return n;
+  };
 
 export function registerSim(program: Command): void {
   const sim = program.command('sim').description('simulators for trying the autoscaler without an Impala cluster');
   sim
     .command('coordinator')
-    .description('serve a simulated Impala coordinator (debug pages the worker reads, POST /queries to submit work) until SIGTERM/SIGINT')
-    .option('--port <port>', 'port of the coordinator web server (0: any free port)', integer('--port', 0, 65535), DEFAULT_PORT)
+    .description(
+      'serve a simulated Impala coordinator (debug pages the worker reads, POST /queries to submit work) until SIGTERM/SIGINT',
+    )
+    .option(
+      '--port <port>',
+      'port of the coordinator web server (0: any free port)',
+      integer('--port', 0, 65535),
+      DEFAULT_PORT,
+    )
     .option('--host <address>', 'address to listen on (0.0.0.0 in a container)', '127.0.0.1')
     .option('--name <name>', 'coordinator name in /backends (default coordinator-0)')
     .option('--groups <n>', 'healthy executor groups, numbered from 001', integer('--groups', 0, 999), 1)
     .option('--executors-per-group <n>', 'executors in each group', integer('--executors-per-group', 1, 1000), 2)
     .option('--queries-per-group <n>', 'concurrent queries each group admits', integer('--queries-per-group', 1), 12)
-    .option('--executor-memory-mb <n>', "each executor's admission memory limit, MB", integer('--executor-memory-mb', 1), 16384)
+    .option(
+      '--executor-memory-mb <n>',
+      "each executor's admission memory limit, MB",
+      integer('--executor-memory-mb', 1),
+      16384,
+    )
     .option('--group-set <prefix>', 'Impala pool / executor group set prefix', 'root.default')
-    .option('--warehouse <name>', "take the groups from this warehouse's Ready executor pods on Kubernetes instead of --groups")
-    .option('--namespace <namespace>', "Kubernetes namespace of the warehouse's executor StatefulSets (with --warehouse)")
-    .option('--kubeconfig <file>', 'kubeconfig file, with --warehouse (default: in-cluster ServiceAccount, else $KUBECONFIG or ~/.kube/config)')
+    .option(
+      '--warehouse <name>',
+      "take the groups from this warehouse's Ready executor pods on Kubernetes instead of --groups",
+    )
+    .option(
+      '--namespace <namespace>',
+      "Kubernetes namespace of the warehouse's executor StatefulSets (with --warehouse)",
+    )
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig file, with --warehouse (default: in-cluster ServiceAccount, else $KUBECONFIG or ~/.kube/config)',
+    )
     .action(async (opts: CoordinatorFlags, cmd: Command) => {
-      if (opts.warehouse && !opts.namespace) cmd.error("error: --warehouse needs --namespace (the Kubernetes namespace of the warehouse's executor StatefulSets)");
-      if (!opts.warehouse && (opts.namespace || opts.kubeconfig)) cmd.error('error: --namespace and --kubeconfig go with --warehouse NAME');
+      if (opts.warehouse && !opts.namespace)
+        cmd.error(
+          "error: --warehouse needs --namespace (the Kubernetes namespace of the warehouse's executor StatefulSets)",
+        );
+      if (!opts.warehouse && (opts.namespace || opts.kubeconfig))
+        cmd.error('error: --namespace and --kubeconfig go with --warehouse NAME');
       let membership: Membership;
       let groupsDescription: string;
       if (opts.warehouse) {
         // Loaded only here: the Kubernetes client is heavy and the fixed simulator does not need it. require, not
         // import(): under bin/'s tsx/cjs hook a dynamic import() takes the ESM path, which needs file extensions.
-        const { loadKubeConfigFrom } = require('../../activities/kubernetes/kubeconfig') as typeof import('../../activities/kubernetes/kubeconfig');
-        const { KubernetesPodMembership } = require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
+        const { loadKubeConfigFrom } =
+          require('../../activities/kubernetes/kubeconfig') as typeof import('../../activities/kubernetes/kubeconfig');
+        const { KubernetesPodMembership } =
+          require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
         const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
         membership = new KubernetesPodMembership(kubeConfig, { name: opts.warehouse, namespace: opts.namespace! });
         groupsDescription = `groups of warehouse ${opts.warehouse}'s Ready pods in namespace ${opts.namespace} (${kubeConfig.getCurrentCluster()?.server})`;

@@ -11,7 +11,6 @@ import { isPolicyName, POLICY_NAMES, runPolicy, type PolicyName } from '../../wh
 import { loadSimSpec } from '../../whatif/spec-file';
 import { parseTraceCsv } from '../../sim/trace';
 
-
 export interface SimulateOptions {
   trace: string;
   spec?: string;
@@ -42,13 +41,25 @@ export interface SimulateJson {
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-export function toJson(r: SimResult, policy: PolicyName, mode: Mode | undefined, startupSeconds: number, pollSeconds: number): SimulateJson {
+export function toJson(
+  r: SimResult,
+  policy: PolicyName,
+  mode: Mode | undefined,
+  startupSeconds: number,
+  pollSeconds: number,
+): SimulateJson {
   return {
     policy,
     ...(policy === 'ours' ? { mode } : {}),
     queries: r.queries,
     rejected: r.rejected,
-    wait: { mean: round(r.wait.mean), p50: round(r.wait.p50), p95: round(r.wait.p95), p99: round(r.wait.p99), max: round(r.wait.max) },
+    wait: {
+      mean: round(r.wait.mean),
+      p50: round(r.wait.p50),
+      p95: round(r.wait.p95),
+      p99: round(r.wait.p99),
+      max: round(r.wait.max),
+    },
     groupSeconds: round(r.groupSeconds),
     groupSecondsPerQuery: round(r.groupSecondsPerQuery),
     scaleActions: r.scaleActions,
@@ -86,13 +97,18 @@ export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (
   const started = Date.now();
   const result = runPolicy(o.policy, trace, spec, {
     startupSeconds: o.startupSeconds,
-    onProgress: long ? (done) => err(`simulate: ${Math.round(done * 100)}% of ${trace.length} arrivals replayed\n`) : undefined,
+    onProgress: long
+      ? (done) => err(`simulate: ${Math.round(done * 100)}% of ${trace.length} arrivals replayed\n`)
+      : undefined,
   });
   const wallS = (Date.now() - started) / 1000;
   const j = toJson(result, o.policy, spec.mode, o.startupSeconds, spec.pollIntervalSeconds);
   if (o.chart) {
     const label = o.policy === 'ours' ? `ours, ${spec.mode}` : o.policy;
-    writeFileSync(o.chart, timelineSvg(`${o.trace}: ${label} — queued, running, executor groups`, { label, points: result.timeline }));
+    writeFileSync(
+      o.chart,
+      timelineSvg(`${o.trace}: ${label} — queued, running, executor groups`, { label, points: result.timeline }),
+    );
   }
   out(o.json ? `${JSON.stringify(j)}\n` : text(j, wallS));
   return j;
@@ -101,19 +117,46 @@ export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('replay a workload trace against a warehouse and a scaling policy (what-if); report queue waits and executor-group-seconds')
-    .requiredOption('--trace <file.csv>', 'the workload: rows of arrival_s,duration_s[,mem_mb][,pool] (mem_mb per executor)')
-    .option('--spec <file.yaml>', 'one warehouse in the configuration format (default: MEDIUM, 0–200 nodes, other fields default)')
+    .description(
+      'replay a workload trace against a warehouse and a scaling policy (what-if); report queue waits and executor-group-seconds',
+    )
+    .requiredOption(
+      '--trace <file.csv>',
+      'the workload: rows of arrival_s,duration_s[,mem_mb][,pool] (mem_mb per executor)',
+    )
+    .option(
+      '--spec <file.yaml>',
+      'one warehouse in the configuration format (default: MEDIUM, 0–200 nodes, other fields default)',
+    )
     .addOption(new Option('--mode <mode>', "overrides the spec's mode").choices(MODES as Mode[]))
-    .option('--startup-seconds <s>', 'time from creating a group to its being ready', seconds('--startup-seconds', 0), 60)
-    .option('--poll-seconds <s>', "the control loop's period (default: the spec's pollIntervalSeconds, 20)", seconds('--poll-seconds', 1))
-    .option('--policy <name>', `one of ${POLICY_NAMES.join(', ')}`, (v: string) => {
-      if (!isPolicyName(v)) throw new InvalidArgumentError(`unknown policy '${v}'; one of ${POLICY_NAMES.join(', ')}`);
-      return v;
-    }, 'ours')
+    .option(
+      '--startup-seconds <s>',
+      'time from creating a group to its being ready',
+      seconds('--startup-seconds', 0),
+      60,
+    )
+    .option(
+      '--poll-seconds <s>',
+      "the control loop's period (default: the spec's pollIntervalSeconds, 20)",
+      seconds('--poll-seconds', 1),
+    )
+    .option(
+      '--policy <name>',
+      `one of ${POLICY_NAMES.join(', ')}`,
+      (v: string) => {
+        if (!isPolicyName(v))
+          throw new InvalidArgumentError(`unknown policy '${v}'; one of ${POLICY_NAMES.join(', ')}`);
+        return v;
+      },
+      'ours',
+    )
     .option('--json', 'print one JSON object on stdout')
     .option('--chart <file.svg>', 'write a timeline chart (queued, running, groups)')
     .action((o: SimulateOptions) => {
-      runSimulate(o, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+      runSimulate(
+        o,
+        (s) => process.stdout.write(s),
+        (s) => process.stderr.write(s),
+      );
     });
 }

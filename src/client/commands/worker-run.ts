@@ -39,13 +39,19 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
   const target = resolveTarget(opts);
   const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
 
-  const log = createLogger({ level: opts.logLevel, pretty: opts.logFormat === 'auto' ? undefined : opts.logFormat === 'pretty' });
+  const log = createLogger({
+    level: opts.logLevel,
+    pretty: opts.logFormat === 'auto' ? undefined : opts.logFormat === 'pretty',
+  });
   const metrics = new AutoscalerMetrics();
   const sdkMetrics = new SdkMetricsBridge(metrics.registry);
   Runtime.install({
     logger: new PinoTemporalLogger(log),
     // Core's own log lines go through pino too (one format on stdout); its metrics into our registry (one port).
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} }, metrics: { buffer: sdkMetrics.buffer } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      metrics: { buffer: sdkMetrics.buffer },
+    },
     // Signals are handled below: log them, drain, then close the HTTP server and the connection in order.
     shutdownSignals: [],
   });
@@ -53,7 +59,8 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
 
   const cleanups: (() => Promise<unknown> | unknown)[] = [() => sdkMetrics.stop()];
   const cleanup = async () => {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err: Error) => log.warn({ err }, 'cleanup step failed'));
+    for (const c of cleanups.reverse())
+      await Promise.resolve(c()).catch((err: Error) => log.warn({ err }, 'cleanup step failed'));
   };
   try {
     const connection = await connectNative(target);
@@ -77,7 +84,14 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
     cleanups.push(() => http.close());
     const running = worker.run();
     log.info(
-      { taskQueue: opts.taskQueue, namespace: target.namespace, temporal: target.describe, kubernetes: kubeConfig.getCurrentCluster()?.server, metrics: `${http.url}/metrics`, warehouses: specs.map((s) => s.name) },
+      {
+        taskQueue: opts.taskQueue,
+        namespace: target.namespace,
+        temporal: target.describe,
+        kubernetes: kubeConfig.getCurrentCluster()?.server,
+        metrics: `${http.url}/metrics`,
+        warehouses: specs.map((s) => s.name),
+      },
       `worker started on task queue ${opts.taskQueue} (Temporal ${target.describe}); metrics on ${http.url}/metrics`,
     );
     const stop = onSignals(log, () => worker.shutdown());
@@ -105,12 +119,30 @@ function requireCoordinators(specs: WarehouseSpec[], file: string | undefined): 
   ]);
 }
 
-async function startWarehouses(target: TemporalTarget, specs: WarehouseSpec[], taskQueue: string, log: Logger): Promise<void> {
-  const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, connectTimeout: target.connectTimeoutMs });
+async function startWarehouses(
+  target: TemporalTarget,
+  specs: WarehouseSpec[],
+  taskQueue: string,
+  log: Logger,
+): Promise<void> {
+  const connection = await Connection.connect({
+    address: target.address,
+    tls: target.tls,
+    apiKey: target.apiKey,
+    connectTimeout: target.connectTimeoutMs,
+  });
   try {
-    const c = { client: new Client({ connection, namespace: target.namespace }), connection, target, close: () => connection.close() };
+    const c = {
+      client: new Client({ connection, namespace: target.namespace }),
+      connection,
+      target,
+      close: () => connection.close(),
+    };
     for (const r of await applyWarehouses(c, specs, { taskQueue, timeoutSeconds: 60 })) {
-      log.info({ warehouse: r.name, workflowId: r.workflowId, result: r.result, changes: r.changes }, `warehouse ${r.name}: ${r.result}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
+      log.info(
+        { warehouse: r.name, workflowId: r.workflowId, result: r.result, changes: r.changes },
+        `warehouse ${r.name}: ${r.result}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`,
+      );
     }
   } finally {
     await connection.close();
@@ -129,7 +161,10 @@ function readiness(worker: Worker, connection: NativeConnection, target: Tempora
       await connection.withDeadline(Date.now() + 3000, () => connection.workflowService.getSystemInfo({}));
       result = { ok: true, detail: `worker RUNNING, Temporal ${target.address} answers` };
     } catch (err) {
-      result = { ok: false, detail: `Temporal server unreachable at ${target.address}: ${(err as Error).message.split('\n')[0]}` };
+      result = {
+        ok: false,
+        detail: `Temporal server unreachable at ${target.address}: ${(err as Error).message.split('\n')[0]}`,
+      };
     }
     last = { at: Date.now(), result };
     return result;
@@ -159,7 +194,10 @@ function onSignals(log: Logger, shutdown: () => void): () => void {
 /** The worker's native connection, with the CLI's settings and its "unreachable at ADDRESS" error. */
 async function connectNative(target: TemporalTarget): Promise<NativeConnection> {
   try {
-    return await withinMs(target.connectTimeoutMs, NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }));
+    return await withinMs(
+      target.connectTimeoutMs,
+      NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }),
+    );
   } catch (err) {
     throw unreachable(target, err);
   }

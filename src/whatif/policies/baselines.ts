@@ -2,14 +2,27 @@
 // runs against the same admission model, start-up time and warehouse limits as ours. Where a source leaves a choice
 // open, the comment says which reading is used.
 import type { WarehouseSpec } from '../../policy/types';
-import { freeIndices, maxGroupsOf, minGroupsOf, MIB, NONE, type Command, type SimGroup, type SimPolicy, type SimView } from '../policy-port';
+import {
+  freeIndices,
+  maxGroupsOf,
+  minGroupsOf,
+  MIB,
+  NONE,
+  type Command,
+  type SimGroup,
+  type SimPolicy,
+  type SimView,
+} from '../policy-port';
 
 const live = (v: SimView) => v.groups.filter((g) => !g.deleting);
-const idleHighestFirst = (gs: SimGroup[]) => gs.filter((g) => g.ready && !g.deleting && g.running === 0).sort((a, b) => b.index - a.index);
+const idleHighestFirst = (gs: SimGroup[]) =>
+  gs.filter((g) => g.ready && !g.deleting && g.running === 0).sort((a, b) => b.index - a.index);
 
 /** Would `n` groups hold what runs now, by slots and by per-executor memory? */
 function holds(spec: WarehouseSpec, n: number, running: number, memReservedBytes: number): boolean {
-  return n * spec.queriesPerGroup >= running && n * spec.executorsPerGroup * spec.executorMemoryMb * MIB >= memReservedBytes;
+  return (
+    n * spec.queriesPerGroup >= running && n * spec.executorsPerGroup * spec.executorMemoryMb * MIB >= memReservedBytes
+  );
 }
 
 /**
@@ -239,7 +252,11 @@ export class SnowflakePolicy implements SimPolicy {
     }
     if (now - this.lastCheckMs >= 60_000) {
       this.lastCheckMs = now;
-      const ok = v.queued === 0 && starting === 0 && ready.length > floor && holds(spec, ready.length - 1, v.running, v.memReservedBytes);
+      const ok =
+        v.queued === 0 &&
+        starting === 0 &&
+        ready.length > floor &&
+        holds(spec, ready.length - 1, v.running, v.memReservedBytes);
       this.checks = ok ? this.checks + 1 : 0;
       if (this.checks >= this.checksNeeded) {
         this.checks = 0;
@@ -290,7 +307,8 @@ export class HpaPolicy implements SimPolicy {
     const slotUtil = (v.running + v.queued) / (current * spec.queriesPerGroup);
     const queuedMem = v.queued > 0 ? v.queuedMemBytes().reduce((s, m) => s + m, 0) * spec.executorsPerGroup : 0;
     const memUtil = (v.memReservedBytes + queuedMem) / (current * spec.executorsPerGroup * spec.executorMemoryMb * MIB);
-    const want = (util: number) => (Math.abs(util / this.target - 1) <= 0.1 ? current : Math.ceil(current * (util / this.target)));
+    const want = (util: number) =>
+      Math.abs(util / this.target - 1) <= 0.1 ? current : Math.ceil(current * (util / this.target));
     let desired = Math.max(want(slotUtil), want(memUtil));
     desired = Math.min(desired, Math.max(2 * current, current + 4));
     desired = Math.max(minR, Math.min(maxR, desired));

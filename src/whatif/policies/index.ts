@@ -7,7 +7,16 @@ import type { TraceQuery } from '../../sim/trace';
 import { HpaPolicy, ImpalaTestPolicy, SeedPolicy, SnowflakePolicy, StaticMaxPolicy } from './baselines';
 import { OursPolicy } from './ours';
 
-export const POLICY_NAMES = ['ours', 'static-max', 'seed', 'impala-test', 'snowflake-standard', 'snowflake-economy', 'hpa', 'oracle'] as const;
+export const POLICY_NAMES = [
+  'ours',
+  'static-max',
+  'seed',
+  'impala-test',
+  'snowflake-standard',
+  'snowflake-economy',
+  'hpa',
+  'oracle',
+] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function isPolicyName(s: string): s is PolicyName {

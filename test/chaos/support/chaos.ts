@@ -45,7 +45,11 @@ export interface Summary {
  * Runs one case: prints its summary line, and on failure the seed that reproduces it. The body returns the summary;
  * the line is printed before the case's own assertions on it, so a failed case still says what it saw.
  */
-export async function chaosCase(name: string, seed: number, body: (log: (line: string) => void) => Promise<Summary>): Promise<Summary> {
+export async function chaosCase(
+  name: string,
+  seed: number,
+  body: (log: (line: string) => void) => Promise<Summary>,
+): Promise<Summary> {
   const t0 = Date.now();
   const log = (line: string) => process.stderr.write(`chaos ${name}: ${line}\n`);
   try {
@@ -116,12 +120,16 @@ export class StatefulSetRecorder {
 
   private note(sts: V1StatefulSet): void {
     const uid = sts.metadata?.uid;
-    if (uid && !this.uids.has(uid)) this.uids.set(uid, { name: sts.metadata?.name ?? '?', created: String(sts.metadata?.creationTimestamp ?? '') });
+    if (uid && !this.uids.has(uid))
+      this.uids.set(uid, { name: sts.metadata?.name ?? '?', created: String(sts.metadata?.creationTimestamp ?? '') });
   }
 
   /** Lists the warehouse's StatefulSets now (recording any the watch missed). */
   async snapshot(): Promise<ListedGroup[]> {
-    const res = await this.apps.listNamespacedStatefulSet({ namespace: this.spec.namespace, labelSelector: warehouseSelector(this.spec) });
+    const res = await this.apps.listNamespacedStatefulSet({
+      namespace: this.spec.namespace,
+      labelSelector: warehouseSelector(this.spec),
+    });
     for (const s of res.items) this.note(s);
     return res.items
       .map((s) => ({
@@ -162,17 +170,26 @@ export function duplicatesOver(creations: Record<string, number>, allowed: Recor
  */
 export function orphansBetween(listed: ListedGroup[], status: WarehouseStatus): { count: number; detail: string } {
   const live = listed.filter((g) => !g.deleting);
-  const notReady = live.filter((g) => !g.ready).map((g) => g.name).sort();
+  const notReady = live
+    .filter((g) => !g.ready)
+    .map((g) => g.name)
+    .sort();
   const pending = status.state.pending.map((p) => p.name).sort();
   const problems: string[] = [];
   let count = 0;
   const extraSets = Math.max(0, live.length - status.state.target);
   const missingSets = Math.max(0, status.state.target - live.length);
-  if (extraSets || missingSets) problems.push(`${live.length} live StatefulSets (${live.map((g) => g.name).join(', ')}) but target ${status.state.target}`);
+  if (extraSets || missingSets)
+    problems.push(
+      `${live.length} live StatefulSets (${live.map((g) => g.name).join(', ')}) but target ${status.state.target}`,
+    );
   count += extraSets + missingSets;
-  for (const n of notReady.filter((n) => !pending.includes(n))) (count++, problems.push(`${n} not ready and not pending in state`));
-  for (const n of pending.filter((n) => !notReady.includes(n))) (count++, problems.push(`pending ${n} has no starting StatefulSet`));
-  if (live.filter((g) => g.ready).length !== status.state.current) problems.push(`ready ${live.filter((g) => g.ready).length} != current ${status.state.current}`);
+  for (const n of notReady.filter((n) => !pending.includes(n)))
+    (count++, problems.push(`${n} not ready and not pending in state`));
+  for (const n of pending.filter((n) => !notReady.includes(n)))
+    (count++, problems.push(`pending ${n} has no starting StatefulSet`));
+  if (live.filter((g) => g.ready).length !== status.state.current)
+    problems.push(`ready ${live.filter((g) => g.ready).length} != current ${status.state.current}`);
   return { count, detail: problems.join('; ') || 'none' };
 }
 
@@ -190,7 +207,8 @@ export class DecisionLog {
    * before it) by its time and text.
    */
   add(status: WarehouseStatus): void {
-    for (const d of status.decisions) this.byKey.set(isLoopTick(d) ? `tick ${d.tick}` : `${d.tick}|${d.at}|${d.reasons[0] ?? ''}`, d);
+    for (const d of status.decisions)
+      this.byKey.set(isLoopTick(d) ? `tick ${d.tick}` : `${d.tick}|${d.at}|${d.reasons[0] ?? ''}`, d);
   }
   all(): DecisionRecord[] {
     return [...this.byKey.values()].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.tick - b.tick));
@@ -234,7 +252,8 @@ export function counterProblems(ticks: DecisionRecord[]): string[] {
     const cb = counters(b);
     for (const [name, v] of Object.entries(cb)) {
       const prev = ca[name];
-      if (prev !== undefined && v !== prev + 1) problems.push(`counter ${name} went from ${prev} at tick ${a.tick} to ${v} at tick ${b.tick}`);
+      if (prev !== undefined && v !== prev + 1)
+        problems.push(`counter ${name} went from ${prev} at tick ${a.tick} to ${v} at tick ${b.tick}`);
     }
   }
   return problems;
@@ -250,10 +269,21 @@ function counters(d: DecisionRecord): Record<string, number> {
 }
 
 /** Polls `read` until the loop has settled at `n` ready groups (no pending group, current = target = n); every status read goes into `log`. */
-export function settledAt(read: () => Promise<WarehouseStatus>, n: number, log: DecisionLog, timeoutMs: number, everyMs: number): Promise<WarehouseStatus> {
-  return eventually(`the warehouse settled at ${n} ready groups`, async () => {
-    const s = await read();
-    log.add(s);
-    return s.state.current === n && s.state.target === n && s.state.pending.length === 0 ? s : undefined;
-  }, timeoutMs, everyMs);
+export function settledAt(
+  read: () => Promise<WarehouseStatus>,
+  n: number,
+  log: DecisionLog,
+  timeoutMs: number,
+  everyMs: number,
+): Promise<WarehouseStatus> {
+  return eventually(
+    `the warehouse settled at ${n} ready groups`,
+    async () => {
+      const s = await read();
+      log.add(s);
+      return s.state.current === n && s.state.target === n && s.state.pending.length === 0 ? s : undefined;
+    },
+    timeoutMs,
+    everyMs,
+  );
 }

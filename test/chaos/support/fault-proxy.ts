@@ -97,15 +97,27 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
     else s.destroy();
   };
 
-  const forward = (req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
+  const forward = (
+    req: http.IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: base.host };
       delete headers.connection;
-      const options: https.RequestOptions = { method: req.method, hostname: base.hostname, port: base.port, path: req.url, headers, ...(target.tls ?? {}) };
+      const options: https.RequestOptions = {
+        method: req.method,
+        hostname: base.hostname,
+        port: base.port,
+        path: req.url,
+        headers,
+        ...(target.tls ?? {}),
+      };
       const out = (base.protocol === 'https:' ? https : http).request(options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on('error', reject);
       });
       out.on('error', reject);
@@ -134,7 +146,15 @@ export async function startFaultProxy(target: ProxyTarget): Promise<FaultProxy> 
     }
     if (fault?.kind === 'status') {
       entry.outcome = `${prefix}status ${fault.code}`;
-      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fault.message ?? DEFAULT_MESSAGE[fault.code] ?? `injected by the chaos proxy: ${fault.code}`, reason: STATUS_REASON[fault.code] ?? 'Unknown', code: fault.code };
+      const status = {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: fault.message ?? DEFAULT_MESSAGE[fault.code] ?? `injected by the chaos proxy: ${fault.code}`,
+        reason: STATUS_REASON[fault.code] ?? 'Unknown',
+        code: fault.code,
+      };
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
       res.writeHead(fault.code, headers).end(JSON.stringify(status));

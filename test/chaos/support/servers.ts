@@ -48,7 +48,11 @@ export function chaosServers(opts: { podReadyDelayMs: number }) {
       return worker;
     },
     async startWarehouse(spec: WarehouseSpec, taskQueue: string): Promise<Handle> {
-      const h = await env().client.workflow.start(warehouseWorkflow, { taskQueue, workflowId: workflowIdFor(spec.name), args: [{ spec }] });
+      const h = await env().client.workflow.start(warehouseWorkflow, {
+        taskQueue,
+        workflowId: workflowIdFor(spec.name),
+        args: [{ spec }],
+      });
       cleanups.push(() => h.terminate('chaos test over'));
       return h;
     },
@@ -61,7 +65,10 @@ export function chaosServers(opts: { podReadyDelayMs: number }) {
     async apiProxy(kc: KubeConfig): Promise<FaultProxy> {
       const tls: https.RequestOptions = {};
       await kc.applyToHTTPSOptions(tls);
-      const proxy = await startFaultProxy({ url: kc.getCurrentCluster()!.server, tls: { ca: tls.ca, cert: tls.cert, key: tls.key } });
+      const proxy = await startFaultProxy({
+        url: kc.getCurrentCluster()!.server,
+        tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
+      });
       cleanups.push(() => proxy.close());
       return proxy;
     },

@@ -51,7 +51,10 @@ function traced(inner: ExecutorGroups): ExecutorGroups {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.CHAOS_WORKER ?? '') as ChaosWorkerConfig;
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
   const connection = await NativeConnection.connect({ address: config.address });
   emit('loaded');
   await new Promise<void>((resolve) => {
@@ -66,7 +69,10 @@ async function main(): Promise<void> {
     identity: config.identity,
     workflowBundle: { codePath: config.bundlePath },
     stickyQueueScheduleToStartTimeout: config.stickyQueueScheduleToStartTimeoutMs,
-    deps: { loadReader: new ImpalaLoadReader({ timeoutMs: config.impalaTimeoutMs }), executorGroups: traced(new KubernetesExecutorGroups(kubeConfig)) },
+    deps: {
+      loadReader: new ImpalaLoadReader({ timeoutMs: config.impalaTimeoutMs }),
+      executorGroups: traced(new KubernetesExecutorGroups(kubeConfig)),
+    },
   });
   const running = worker.run();
   emit('ready');

@@ -84,7 +84,15 @@ export class WorkerProcess {
   waitFor(event: string, timeoutMs: number): Promise<void> {
     if (this.events.some((e) => e.event === event)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${this.name} did not print ${event} within ${timeoutMs} ms; its output: ${this.out.slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `worker ${this.name} did not print ${event} within ${timeoutMs} ms; its output: ${this.out.slice(-2000)}`,
+            ),
+          ),
+        timeoutMs,
+      );
       const done = () => (clearTimeout(timer), resolve());
       this.waiters.push({ event, resolve: done });
       void this.exited.then(() => {

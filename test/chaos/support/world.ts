@@ -10,7 +10,6 @@ import { fastLoopWarehouse, type TestCluster } from '../../support/local-cluster
 import { eventually } from '../../support/temporal';
 import { StatefulSetRecorder } from './chaos';
 
-
 export interface World {
   spec: WarehouseSpec;
   kc: KubeConfig;
@@ -25,19 +24,30 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(cluster: TestCluster, name: string, overrides: Record<string, unknown> = {}): Promise<World> {
+export async function startWorld(
+  cluster: TestCluster,
+  name: string,
+  overrides: Record<string, unknown> = {},
+): Promise<World> {
   const namespace = await cluster.createNamespace(name);
   const kc = cluster.kubeConfig();
-  const { spec, coordinator } = await simulatedWarehouse(kc, { ...fastLoopWarehouse(name, namespace, { autoSuspend: { enabled: true, timeoutSeconds: 2 } }), ...overrides });
+  const { spec, coordinator } = await simulatedWarehouse(kc, {
+    ...fastLoopWarehouse(name, namespace, { autoSuspend: { enabled: true, timeoutSeconds: 2 } }),
+    ...overrides,
+  });
   const recorder = new StatefulSetRecorder(kc, spec);
   const groups = new KubernetesExecutorGroups(kc);
   try {
     await recorder.start();
     await groups.create(spec, 0);
-    await eventually('group 000 healthy in the simulator', async () => {
-      const g = await coordinator.cluster.memberGroups();
-      return g.length === 1 && g[0].healthy;
-    }, 30_000);
+    await eventually(
+      'group 000 healthy in the simulator',
+      async () => {
+        const g = await coordinator.cluster.memberGroups();
+        return g.length === 1 && g[0].healthy;
+      },
+      30_000,
+    );
   } catch (err) {
     recorder.stop();
     await coordinator.close();
@@ -53,7 +63,8 @@ export async function startWorld(cluster: TestCluster, name: string, overrides: 
       for (let i = 0; i < n; i++) coordinator.cluster.submit({ durationMs, coordinator: coordinator.name });
     },
     queued: () => coordinator.cluster.queries().filter((q) => q.state === 'queued').length,
-    live: async () => (await recorder.snapshot()).filter((g) => !g.deleting).map((g) => ({ name: g.name, ready: g.ready })),
+    live: async () =>
+      (await recorder.snapshot()).filter((g) => !g.deleting).map((g) => ({ name: g.name, ready: g.ready })),
     close: async () => {
       recorder.stop();
       await coordinator.close();

@@ -14,7 +14,17 @@ import { TASK_QUEUE } from '../../../worker';
 import { resizeUpdate, SA_WAREHOUSE, statusQuery, type TemplateRefresh } from '../../../workflows/messages';
 import type { warehouseWorkflow } from '../../../workflows/warehouse';
 import type { ConnectedClient } from '../../connection';
-import { answeredByWorker, type CommonFlags, type FoundWarehouse, findWarehouse, printJson, WarehouseNotFoundError, printTable, withClient, withClientOptions } from './common';
+import {
+  answeredByWorker,
+  type CommonFlags,
+  type FoundWarehouse,
+  findWarehouse,
+  printJson,
+  WarehouseNotFoundError,
+  printTable,
+  withClient,
+  withClientOptions,
+} from './common';
 import { refreshTemplate } from './template';
 
 /** What a resize can change (src/config/warehouse-spec.ts resizeSchema). */
@@ -39,7 +49,11 @@ export interface ApplyOptions {
 }
 
 /** Applies every warehouse, or none when one has a change a resize cannot make. */
-export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[], o: ApplyOptions): Promise<ApplyResult[]> {
+export async function applyWarehouses(
+  c: ConnectedClient,
+  specs: WarehouseSpec[],
+  o: ApplyOptions,
+): Promise<ApplyResult[]> {
   const plans: Plan[] = [];
   const conflicts: string[] = [];
   for (const spec of specs) {
@@ -51,10 +65,20 @@ export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[]
       plans.push({ spec, kind: 'create' });
       continue;
     }
-    const status = await answeredByWorker(c, `status query of warehouse ${spec.name}`, found.description.taskQueue, o.timeoutSeconds, () => found.handle.query(statusQuery));
+    const status = await answeredByWorker(
+      c,
+      `status query of warehouse ${spec.name}`,
+      found.description.taskQueue,
+      o.timeoutSeconds,
+      () => found.handle.query(statusQuery),
+    );
     const d = diff(status.spec, spec);
     conflicts.push(...d.fixed.map((f) => `warehouse ${spec.name}: ${f}`));
-    plans.push(d.changes.length ? { spec, kind: 'update', found, resize: d.resize, changes: d.changes } : { spec, kind: 'unchanged', found });
+    plans.push(
+      d.changes.length
+        ? { spec, kind: 'update', found, resize: d.resize, changes: d.changes }
+        : { spec, kind: 'unchanged', found },
+    );
   }
   if (conflicts.length > 0) {
     throw new Error(
@@ -69,7 +93,12 @@ export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[]
     const refresh = p.kind === 'create' ? undefined : await refreshTemplate(c, p.found, o.timeoutSeconds);
     const template = refresh ? templateChange(refresh) : [];
     if (p.kind === 'unchanged') {
-      results.push({ name: p.spec.name, workflowId, result: refresh?.changed ? 'updated' : 'unchanged', changes: template });
+      results.push({
+        name: p.spec.name,
+        workflowId,
+        result: refresh?.changed ? 'updated' : 'unchanged',
+        changes: template,
+      });
       continue;
     }
     // Update-with-start: starts the workflow if absent, else updates it. A new warehouse gets its resizable fields as
@@ -86,14 +115,22 @@ export async function applyWarehouses(c: ConnectedClient, specs: WarehouseSpec[]
     await answeredByWorker(c, `update of warehouse ${p.spec.name}`, o.taskQueue, o.timeoutSeconds, () =>
       c.client.workflow.executeUpdateWithStart(resizeUpdate, { args: [resize], startWorkflowOperation: start }),
     );
-    results.push({ name: p.spec.name, workflowId, result: p.kind === 'create' ? 'created' : 'updated', changes: p.kind === 'update' ? [...template, ...p.changes] : [] });
+    results.push({
+      name: p.spec.name,
+      workflowId,
+      result: p.kind === 'create' ? 'created' : 'updated',
+      changes: p.kind === 'update' ? [...template, ...p.changes] : [],
+    });
   }
   return results;
 }
 
 /** The template's part of an apply result: a new revision, or why it could not be read (the old one is kept). */
 function templateChange(r: TemplateRefresh): string[] {
-  if (r.error) return [`executor template not re-captured (${r.error}); new groups keep revision ${r.template?.revision ?? '(none)'}`];
+  if (r.error)
+    return [
+      `executor template not re-captured (${r.error}); new groups keep revision ${r.template?.revision ?? '(none)'}`,
+    ];
   return r.changed ? [`executor template: revision ${r.previousRevision ?? '(none)'} → ${r.template?.revision}`] : [];
 }
 
@@ -104,7 +141,10 @@ function resizableOf(spec: WarehouseSpec): Resize {
 }
 
 /** What differs between the running spec and the file: resizable changes, and fields a resize cannot make. */
-export function diff(running: WarehouseSpec, wanted: WarehouseSpec): { resize: Resize; changes: string[]; fixed: string[] } {
+export function diff(
+  running: WarehouseSpec,
+  wanted: WarehouseSpec,
+): { resize: Resize; changes: string[]; fixed: string[] } {
   const resize: Record<string, unknown> = {};
   const changes: string[] = [];
   const fixed: string[] = [];
@@ -114,9 +154,11 @@ export function diff(running: WarehouseSpec, wanted: WarehouseSpec): { resize: R
     const b = wanted[k];
     if (JSON.stringify(a) === JSON.stringify(b)) continue;
     const what = `${k}: ${show(a)} → ${show(b)}`;
-    if (!(RESIZABLE as readonly string[]).includes(k)) fixed.push(`${k} cannot change (running: ${show(a)}, file: ${show(b)})`);
+    if (!(RESIZABLE as readonly string[]).includes(k))
+      fixed.push(`${k} cannot change (running: ${show(a)}, file: ${show(b)})`);
     // A resize sets values; it cannot go back to "the mode's delay" once a delay was set.
-    else if (b === undefined) fixed.push(`${k} cannot be unset by a resize (running: ${show(a)}): set the value you want`);
+    else if (b === undefined)
+      fixed.push(`${k} cannot be unset by a resize (running: ${show(a)}): set the value you want`);
     else {
       resize[k] = b;
       changes.push(what);
@@ -133,15 +175,22 @@ export function registerApply(warehouse: Command): void {
   withClientOptions(
     warehouse
       .command('apply')
-      .description('start or update every warehouse of a YAML/JSON file (idempotent: an unchanged warehouse is left alone)')
+      .description(
+        'start or update every warehouse of a YAML/JSON file (idempotent: an unchanged warehouse is left alone)',
+      )
       .requiredOption('-f, --file <file>', 'warehouses file (see examples/warehouses.yaml)')
       .option('--task-queue <queue>', 'task queue of the worker that runs new warehouses', TASK_QUEUE)
       .option('--json', 'print the result as one JSON array'),
   ).action(async (opts: CommonFlags & { file: string; taskQueue: string }) => {
     // Validate the whole file before connecting: nothing starts from a file with any error.
     const specs = loadWarehousesFile(opts.file);
-    const results = await withClient(opts, (c) => applyWarehouses(c, specs, { taskQueue: opts.taskQueue, timeoutSeconds: opts.timeout }));
+    const results = await withClient(opts, (c) =>
+      applyWarehouses(c, specs, { taskQueue: opts.taskQueue, timeoutSeconds: opts.timeout }),
+    );
     if (opts.json) return printJson(results);
-    printTable(['WAREHOUSE', 'RESULT', 'CHANGES'], results.map((r) => [r.name, r.result, r.changes.join('; ')]));
+    printTable(
+      ['WAREHOUSE', 'RESULT', 'CHANGES'],
+      results.map((r) => [r.name, r.result, r.changes.join('; ')]),
+    );
   });
 }

@@ -75,7 +75,13 @@ export async function findRunningWarehouse(c: ConnectedClient, name: string): Pr
 /**
  * Queries and updates are answered by a worker: bound the wait, and say which worker was missing instead of hanging.
  */
-export async function answeredByWorker<T>(c: ConnectedClient, what: string, taskQueue: string, timeoutSeconds: number, fn: () => Promise<T>): Promise<T> {
+export async function answeredByWorker<T>(
+  c: ConnectedClient,
+  what: string,
+  taskQueue: string,
+  timeoutSeconds: number,
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await c.connection.withDeadline(Date.now() + timeoutSeconds * 1000, fn);
   } catch (err) {
@@ -97,5 +103,11 @@ export function printJson(value: unknown): void {
 export function printTable(header: string[], rows: string[][]): void {
   const body = rows.length ? rows : [header.map((_, i) => (i === 0 ? '(none)' : ''))];
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  for (const r of [header, ...body]) process.stdout.write(`${r.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ').trimEnd()}\n`);
+  for (const r of [header, ...body])
+    process.stdout.write(
+      `${r
+        .map((cell, i) => (cell ?? '').padEnd(widths[i]))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }

@@ -5,7 +5,14 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Resize } from '../../../config/warehouse-spec';
 import { MODES } from '../../../config/warehouse-spec';
 import { pauseSignal, resizeUpdate, resumeSignal, suspendSignal, unpauseSignal } from '../../../workflows/messages';
-import { answeredByWorker, type CommonFlags, findRunningWarehouse, printJson, withClient, withClientOptions } from './common';
+import {
+  answeredByWorker,
+  type CommonFlags,
+  findRunningWarehouse,
+  printJson,
+  withClient,
+  withClientOptions,
+} from './common';
 import { describeSpec } from './read';
 
 interface ResizeFlags extends CommonFlags {
@@ -20,20 +27,29 @@ interface ResizeFlags extends CommonFlags {
 }
 
 // Only "is it a number" here: the range and multiple-of-group-size rules are the workflow's (one validator).
-const number = (flag: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number (got "${v}")`);
-  return n;
-};
+const number =
+  (flag: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number (got "${v}")`);
+    return n;
+  };
 
 export function resizeFrom(f: ResizeFlags): Resize {
   const r: Resize = {};
-  if (f.minNodes !== undefined || f.maxNodes !== undefined) r.nodes = { ...(f.minNodes !== undefined && { min: f.minNodes }), ...(f.maxNodes !== undefined && { max: f.maxNodes }) };
+  if (f.minNodes !== undefined || f.maxNodes !== undefined)
+    r.nodes = {
+      ...(f.minNodes !== undefined && { min: f.minNodes }),
+      ...(f.maxNodes !== undefined && { max: f.maxNodes }),
+    };
   if (f.mode !== undefined) r.mode = f.mode;
   if (f.scaleUpDelay !== undefined) r.scaleUpDelaySeconds = f.scaleUpDelay;
   if (f.scaleDownDelay !== undefined) r.scaleDownDelaySeconds = f.scaleDownDelay;
   if (f.autoSuspend !== undefined || f.autoSuspendTimeout !== undefined) {
-    r.autoSuspend = { ...(f.autoSuspend !== undefined && { enabled: f.autoSuspend }), ...(f.autoSuspendTimeout !== undefined && { timeoutSeconds: f.autoSuspendTimeout }) };
+    r.autoSuspend = {
+      ...(f.autoSuspend !== undefined && { enabled: f.autoSuspend }),
+      ...(f.autoSuspendTimeout !== undefined && { timeoutSeconds: f.autoSuspendTimeout }),
+    };
   }
   if (f.dryRun !== undefined) r.dryRun = f.dryRun;
   return r;
@@ -43,13 +59,19 @@ export function registerControls(warehouse: Command): void {
   withClientOptions(
     warehouse
       .command('resize')
-      .description('change a running warehouse: node bounds, mode, delays, auto-suspend, dry run (validated; a rejected change writes nothing)')
+      .description(
+        'change a running warehouse: node bounds, mode, delays, auto-suspend, dry run (validated; a rejected change writes nothing)',
+      )
       .argument('<name>', 'warehouse name')
       .option('--min-nodes <n>', 'nodes.min (a multiple of the group size)', number('--min-nodes'))
       .option('--max-nodes <n>', 'nodes.max (a multiple of the group size, ≥ min)', number('--max-nodes'))
       .addOption(new Option('--mode <mode>', 'scaling mode').choices(MODES))
       .option('--scale-up-delay <seconds>', "scaleUpDelaySeconds (overrides the mode's)", number('--scale-up-delay'))
-      .option('--scale-down-delay <seconds>', "scaleDownDelaySeconds (overrides the mode's)", number('--scale-down-delay'))
+      .option(
+        '--scale-down-delay <seconds>',
+        "scaleDownDelaySeconds (overrides the mode's)",
+        number('--scale-down-delay'),
+      )
       .option('--auto-suspend', 'suspend the warehouse when idle')
       .option('--no-auto-suspend', 'never suspend the warehouse')
       .option('--auto-suspend-timeout <seconds>', 'autoSuspend.timeoutSeconds', number('--auto-suspend-timeout'))
@@ -59,15 +81,22 @@ export function registerControls(warehouse: Command): void {
   ).action(async (name: string, opts: ResizeFlags, cmd: Command) => {
     const resize = resizeFrom(opts);
     if (Object.keys(resize).length === 0) {
-      cmd.error('error: nothing to change: give at least one of --min-nodes, --max-nodes, --mode, --scale-up-delay, --scale-down-delay, --[no-]auto-suspend, --auto-suspend-timeout, --[no-]dry-run');
+      cmd.error(
+        'error: nothing to change: give at least one of --min-nodes, --max-nodes, --mode, --scale-up-delay, --scale-down-delay, --[no-]auto-suspend, --auto-suspend-timeout, --[no-]dry-run',
+      );
     }
     const spec = await withClient(opts, async (c) => {
       const { handle, description } = await findRunningWarehouse(c, name);
       try {
-        return await answeredByWorker(c, `resize of warehouse ${name}`, description.taskQueue, opts.timeout, () => handle.executeUpdate(resizeUpdate, { args: [resize] }));
+        return await answeredByWorker(c, `resize of warehouse ${name}`, description.taskQueue, opts.timeout, () =>
+          handle.executeUpdate(resizeUpdate, { args: [resize] }),
+        );
       } catch (err) {
         // The validator's message names the field and the value: show it as it is.
-        if (err instanceof WorkflowUpdateFailedError) throw new Error(`resize of warehouse ${name} rejected, nothing changed: ${err.cause?.message ?? err.message}`);
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new Error(
+            `resize of warehouse ${name} rejected, nothing changed: ${err.cause?.message ?? err.message}`,
+          );
         throw err;
       }
     });
@@ -76,7 +105,11 @@ export function registerControls(warehouse: Command): void {
   });
 
   const signals = [
-    { sig: suspendSignal, verb: 'suspend', what: 'remove every executor group now and hold the warehouse at zero until resume' },
+    {
+      sig: suspendSignal,
+      verb: 'suspend',
+      what: 'remove every executor group now and hold the warehouse at zero until resume',
+    },
     { sig: resumeSignal, verb: 'resume', what: 'end an operator suspend: add the minimum groups now' },
     { sig: pauseSignal, verb: 'pause', what: 'hold the current size whatever the load' },
     { sig: unpauseSignal, verb: 'unpause', what: 'let the warehouse scale again' },
@@ -95,7 +128,9 @@ export function registerControls(warehouse: Command): void {
         return handle.workflowId;
       });
       if (opts.json) return printJson({ warehouse: name, workflowId, signal: verb, sent: true });
-      process.stdout.write(`${verb} sent to warehouse ${name} (workflow ${workflowId}); \`impala-autoscaler warehouse history ${name}\` shows its effect\n`);
+      process.stdout.write(
+        `${verb} sent to warehouse ${name} (workflow ${workflowId}); \`impala-autoscaler warehouse history ${name}\` shows its effect\n`,
+      );
     });
   }
 }

@@ -4,7 +4,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { EXECUTOR_GROUP, MANAGED_BY, MANAGER, WAREHOUSE } from '../../../activities/kubernetes/labels';
 import { statusQuery } from '../../../workflows/messages';
-import { answeredByWorker, type CommonFlags, findWarehouse, printJson, printTable, withClient, withClientOptions } from './common';
+import {
+  answeredByWorker,
+  type CommonFlags,
+  findWarehouse,
+  printJson,
+  printTable,
+  withClient,
+  withClientOptions,
+} from './common';
 
 export interface PodRow {
   pod: string;
@@ -22,20 +30,33 @@ export function registerPods(warehouse: Command): void {
       .command('pods')
       .description("list a warehouse's executor pods on Kubernetes with their executor group and readiness")
       .argument('<name>', 'warehouse name')
-      .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster ServiceAccount)')
-      .option('--k8s-namespace <namespace>', "the warehouse's Kubernetes namespace (default: read from the running warehouse's spec)")
+      .option(
+        '--kubeconfig <file>',
+        'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster ServiceAccount)',
+      )
+      .option(
+        '--k8s-namespace <namespace>',
+        "the warehouse's Kubernetes namespace (default: read from the running warehouse's spec)",
+      )
       .option('--json', 'print one JSON array'),
   ).action(async (name: string, opts: CommonFlags & { kubeconfig?: string; k8sNamespace?: string }) => {
     // Loaded here, not at the top: the Kubernetes client takes seconds to load, and only this command needs it.
     // require, not import(): bin/ runs the sources through tsx's CommonJS hook, which import() would bypass.
     const { CoreV1Api } = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
-    const { loadKubeConfigFrom } = require('../../../activities/kubernetes/kubeconfig') as typeof import('../../../activities/kubernetes/kubeconfig');
+    const { loadKubeConfigFrom } =
+      require('../../../activities/kubernetes/kubeconfig') as typeof import('../../../activities/kubernetes/kubeconfig');
     const kc = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
     const namespace =
       opts.k8sNamespace ??
       (await withClient(opts, async (c) => {
         const { handle, description } = await findWarehouse(c, name);
-        const status = await answeredByWorker(c, `status query of warehouse ${name}`, description.taskQueue, opts.timeout, () => handle.query(statusQuery));
+        const status = await answeredByWorker(
+          c,
+          `status query of warehouse ${name}`,
+          description.taskQueue,
+          opts.timeout,
+          () => handle.query(statusQuery),
+        );
         return status.spec.namespace;
       }));
     let pods: V1Pod[];
@@ -44,12 +65,25 @@ export function registerPods(warehouse: Command): void {
       pods = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: selector })).items;
     } catch (err) {
       const e = err as { code?: number; message?: string };
-      throw new Error(`listing pods ${selector} in Kubernetes namespace ${namespace} at ${kc.getCurrentCluster()?.server} failed: ${e.code ? `HTTP ${e.code}: ` : ''}${(e.message ?? String(err)).split('\n')[0]} (check --kubeconfig / KUBECONFIG and the pods list permission)`);
+      throw new Error(
+        `listing pods ${selector} in Kubernetes namespace ${namespace} at ${kc.getCurrentCluster()?.server} failed: ${e.code ? `HTTP ${e.code}: ` : ''}${(e.message ?? String(err)).split('\n')[0]} (check --kubeconfig / KUBECONFIG and the pods list permission)`,
+      );
     }
     const rows = pods.map(podRow).sort((a, b) => a.pod.localeCompare(b.pod, undefined, { numeric: true }));
     if (opts.json) return printJson(rows);
-    if (rows.length === 0) process.stdout.write(`warehouse ${name} has no executor pods in Kubernetes namespace ${namespace}${'\n'}`);
-    else printTable(['POD', 'GROUP', 'READY', 'PHASE', 'NODE'], rows.map((r) => [r.pod, r.group, r.ready ? 'yes' : 'no', r.terminating ? 'Terminating' : r.phase, r.node ?? '-']));
+    if (rows.length === 0)
+      process.stdout.write(`warehouse ${name} has no executor pods in Kubernetes namespace ${namespace}${'\n'}`);
+    else
+      printTable(
+        ['POD', 'GROUP', 'READY', 'PHASE', 'NODE'],
+        rows.map((r) => [
+          r.pod,
+          r.group,
+          r.ready ? 'yes' : 'no',
+          r.terminating ? 'Terminating' : r.phase,
+          r.node ?? '-',
+        ]),
+      );
   });
 }
 

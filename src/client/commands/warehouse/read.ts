@@ -3,8 +3,24 @@
 import { backoffNote } from '../../../policy/backoff';
 import type { Command } from 'commander';
 import type { WarehouseSpec } from '../../../policy/types';
-import { type DecisionRecord, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE, statusQuery, type WarehouseStatus } from '../../../workflows/messages';
-import { answeredByWorker, type CommonFlags, findWarehouse, printJson, printTable, withClient, withClientOptions } from './common';
+import {
+  type DecisionRecord,
+  SA_GROUPS,
+  SA_STATE,
+  SA_TARGET,
+  SA_WAREHOUSE,
+  statusQuery,
+  type WarehouseStatus,
+} from '../../../workflows/messages';
+import {
+  answeredByWorker,
+  type CommonFlags,
+  findWarehouse,
+  printJson,
+  printTable,
+  withClient,
+  withClientOptions,
+} from './common';
 import { groupsOnOlderTemplates } from './template';
 
 export interface ListedWarehouse {
@@ -23,7 +39,9 @@ export function registerReads(warehouse: Command): void {
   withClientOptions(
     warehouse
       .command('list')
-      .description("list warehouses with their state and executor groups (from the workflows' search attributes; the server's list may lag a second or two)")
+      .description(
+        "list warehouses with their state and executor groups (from the workflows' search attributes; the server's list may lag a second or two)",
+      )
       .option('--all', 'include warehouses whose workflow has ended (terminated, failed)')
       .option('--json', 'print one JSON array'),
   ).action(async (opts: CommonFlags & { all?: boolean }) => {
@@ -49,7 +67,14 @@ export function registerReads(warehouse: Command): void {
     const cell = (v: string | number | null) => (v === null ? '-' : String(v));
     printTable(
       ['WAREHOUSE', 'STATE', 'GROUPS', 'TARGET', ...(opts.all ? ['WORKFLOW'] : []), 'STARTED'],
-      rows.map((r) => [r.name, cell(r.state), cell(r.groups), cell(r.target), ...(opts.all ? [r.status] : []), r.startTime]),
+      rows.map((r) => [
+        r.name,
+        cell(r.state),
+        cell(r.groups),
+        cell(r.target),
+        ...(opts.all ? [r.status] : []),
+        r.startTime,
+      ]),
     );
   });
 
@@ -68,7 +93,9 @@ export function registerReads(warehouse: Command): void {
   withClientOptions(
     warehouse
       .command('history')
-      .description("a warehouse's decision log: time, load (queued/running), groups (current/target), actions and reasons")
+      .description(
+        "a warehouse's decision log: time, load (queued/running), groups (current/target), actions and reasons",
+      )
       .argument('<name>', 'warehouse name')
       .option('--limit <n>', 'only the last N decisions', (v: string) => {
         const n = Number(v);
@@ -98,15 +125,33 @@ interface WorkflowRef {
 async function statusOf(name: string, opts: CommonFlags): Promise<{ status: WarehouseStatus; workflow: WorkflowRef }> {
   return withClient(opts, async (c) => {
     const { handle, description } = await findWarehouse(c, name);
-    const status = await answeredByWorker(c, `status query of warehouse ${name}`, description.taskQueue, opts.timeout, () => handle.query(statusQuery));
-    return { status, workflow: { workflowId: description.workflowId, runId: description.runId, status: description.status.name, taskQueue: description.taskQueue } };
+    const status = await answeredByWorker(
+      c,
+      `status query of warehouse ${name}`,
+      description.taskQueue,
+      opts.timeout,
+      () => handle.query(statusQuery),
+    );
+    return {
+      status,
+      workflow: {
+        workflowId: description.workflowId,
+        runId: description.runId,
+        status: description.status.name,
+        taskQueue: description.taskQueue,
+      },
+    };
   });
 }
 
 function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   const { spec, state } = s;
   const obs = s.lastObservation;
-  const load = !obs ? 'not read yet' : obs.kind === 'known' ? `${obs.load.queued} queued, ${obs.load.running} running` : `unknown: ${obs.reason}`;
+  const load = !obs
+    ? 'not read yet'
+    : obs.kind === 'known'
+      ? `${obs.load.queued} queued, ${obs.load.running} running`
+      : `unknown: ${obs.reason}`;
   const lines = [
     `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}`,
     `Workflow ${w.workflowId} (${w.status}, run ${s.run}, task queue ${w.taskQueue})`,
@@ -117,19 +162,29 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
     `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
   ];
   for (const g of state.notCapacity ?? []) lines.push(`Not capacity: ${g.name}: ${g.why}`);
-  if (state.lastScaleUpFailure) lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
-  if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick) lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
+  if (state.lastScaleUpFailure)
+    lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
+  if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
+    lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
-  if (recent.length) lines.push('', 'Recent actions (all decisions: warehouse history NAME):', ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`));
+  if (recent.length)
+    lines.push(
+      '',
+      'Recent actions (all decisions: warehouse history NAME):',
+      ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`),
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function templateLine(s: WarehouseStatus): string {
-  if (!s.template) return `Executor template: not captured yet (refresh it: impala-autoscaler warehouse refresh-template ${s.spec.name})`;
+  if (!s.template)
+    return `Executor template: not captured yet (refresh it: impala-autoscaler warehouse refresh-template ${s.spec.name})`;
   const older = groupsOnOlderTemplates(s);
   return (
     `Executor template: revision ${s.template.revision} (source ${s.template.source}, captured ${s.template.capturedAt})` +
-    (older.length ? `; groups on an older revision: ${older.map((g) => `${g.name} (${g.templateRevision})`).join(', ')}` : '')
+    (older.length
+      ? `; groups on an older revision: ${older.map((g) => `${g.name} (${g.templateRevision})`).join(', ')}`
+      : '')
   );
 }
 
