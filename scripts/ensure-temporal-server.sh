@@ -42,20 +42,28 @@ if built_ok; then echo "$CACHE"; exit 0; fi
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || { say "Go >= 1.24 is needed to build the Temporal server (install it from https://go.dev/dl/ or put it on PATH)"; exit 1; }
 
-say "building temporal-server and temporal-sql-tool v$VERSION into $CACHE (with the Temporal CLI's modules and build cache warm: a few minutes on 2 cores)"
+# Built inside a module whose go.mod and go.sum are the Temporal CLI's (scripts/ensure-temporal.sh builds it first):
+# the server then links exactly the module versions the CLI embeds, so all but about ten packages come from Go's build
+# cache (the server's own go.mod selects other versions, which cost a full build of about six minutes on 2 cores).
+CLI_VERSION=$(sed -n 's/^VERSION=//p' "$REPO/scripts/ensure-temporal.sh")
+say "building temporal-server and temporal-sql-tool v$VERSION into $CACHE with the module versions of Temporal CLI v$CLI_VERSION"
 start=$(date +%s)
-# The flags of scripts/ensure-temporal.sh, so that the server packages the CLI embeds come from Go's build cache.
-( GOBIN="$CACHE/.gobin" GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go install -x -trimpath -ldflags "-s -w" \
-    "go.temporal.io/server/cmd/server@v$VERSION" "go.temporal.io/server/cmd/tools/sql@v$VERSION" 2>&1 \
-  | awk -v s="$start" '/^mkdir -p \$WORK\/b[0-9]+\/$/ {n++} /go: downloading/ {d++} { now=systime(); if (now - last >= 15) { printf "ensure-temporal-server: %ds, %d modules fetched, %d packages compiled\n", now - s, d, n > "/dev/stderr"; last = now } }' ) || true
-if ! [ -x "$CACHE/.gobin/server" ] || ! [ -x "$CACHE/.gobin/sql" ]; then
-  say "the build failed; rerun with: GOBIN=$CACHE/.gobin go install go.temporal.io/server/cmd/server@v$VERSION go.temporal.io/server/cmd/tools/sql@v$VERSION"
+export GOFLAGS=-mod=mod CGO_ENABLED=0
+CLI_DIR=$(go mod download -json "github.com/temporalio/cli@v$CLI_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+grep -q "go.temporal.io/server v$VERSION\$" "$CLI_DIR/go.mod" || { say "Temporal CLI v$CLI_VERSION does not embed server v$VERSION ($CLI_DIR/go.mod); keep the two versions in step"; exit 1; }
+MOD="$CACHE/.module"
+rm -rf "$MOD" "$CACHE/temporal-server" "$CACHE/temporal-sql-tool" && mkdir -p "$MOD"
+sed 's#^module .*#module impala-autoscaler/temporal-server#' "$CLI_DIR/go.mod" > "$MOD/go.mod"
+cp "$CLI_DIR/go.sum" "$MOD/go.sum"
+chmod 644 "$MOD/go.mod" "$MOD/go.sum"
+# The flags of scripts/ensure-temporal.sh, so that the packages the CLI compiled are reused.
+( cd "$MOD" && nice -n 10 go build -x -trimpath -ldflags "-s -w" -o "$CACHE/temporal-server" "go.temporal.io/server/cmd/server" 2>&1 &&
+    nice -n 10 go build -x -trimpath -ldflags "-s -w" -o "$CACHE/temporal-sql-tool" "go.temporal.io/server/cmd/tools/sql" 2>&1 ) \
+  | awk -v s="$start" '/^mkdir -p \$WORK\/b[0-9]+\/$/ {n++} /go: downloading/ {d++} { now=systime(); if (now - last >= 15) { printf "ensure-temporal-server: %ds, %d modules fetched, %d packages compiled\n", now - s, d, n > "/dev/stderr"; last = now } }' || true
+if ! [ -x "$CACHE/temporal-server" ] || ! [ -x "$CACHE/temporal-sql-tool" ]; then
+  say "the build failed; rerun it by hand: cd $MOD && go build -o $CACHE/temporal-server go.temporal.io/server/cmd/server"
   exit 1
 fi
-# The names the temporalio/server and temporalio/admin-tools images give them.
-mv -f "$CACHE/.gobin/server" "$CACHE/temporal-server"
-mv -f "$CACHE/.gobin/sql" "$CACHE/temporal-sql-tool"
-rmdir "$CACHE/.gobin"
 
 MODDIR=$(GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@v$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 cp "$MODDIR/docker/config_template.yaml" "$CACHE/config_template.yaml"

@@ -58,6 +58,24 @@ export function assertAlive(procs: RunningProcess[]): void {
   }
 }
 
+/** Sends a signal to a process that may already be gone. */
+export function safeKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** The executable a running process was started as, to tell a recorded pid from a reused one. */
+export function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -24,7 +24,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { assertAlive, isRunning, spawnLogged, stopProcess, type RunningProcess } from './local-processes';
+import {
+  assertAlive,
+  commandOf,
+  isRunning,
+  safeKill,
+  spawnLogged,
+  stopProcess,
+  type RunningProcess,
+} from './local-processes';
 import { freePorts } from '../util/ports';
 import { temporalCli } from './temporal-dev-server';
 
@@ -215,7 +223,7 @@ export async function startPostgresStack(o: PostgresStackOptions = {}): Promise<
 
   let server: RunningProcess | undefined;
   const killOnExit = () => {
-    if (server) kill(server.pid, 'SIGKILL');
+    if (server) safeKill(server.pid, 'SIGKILL');
     pg.killSync();
   };
   if (!o.detached) process.once('exit', killOnExit);
@@ -295,7 +303,7 @@ export async function startPostgresStack(o: PostgresStackOptions = {}): Promise<
     postgresPid: () => pg.pid(),
     killServer: async () => {
       const pid = server!.pid;
-      kill(pid, 'SIGKILL');
+      safeKill(pid, 'SIGKILL');
       while (isRunning(pid)) await sleep(20);
     },
     startServer,
@@ -438,12 +446,12 @@ class Postgres {
     const pid = this.pid();
     if (!pid || !isRunning(pid)) return;
     const [cmd, args] = this.asOwner('pg_ctl', ['-D', this.data, '-m', 'fast', '-w', '-t', '30', 'stop']);
-    await run(cmd, args, { what: 'pg_ctl stop' }).catch(() => kill(pid, 'SIGKILL'));
+    await run(cmd, args, { what: 'pg_ctl stop' }).catch(() => safeKill(pid, 'SIGKILL'));
   }
 
   killSync(): void {
     const pid = this.pid();
-    if (pid) kill(pid, 'SIGKILL');
+    if (pid) safeKill(pid, 'SIGKILL');
   }
 }
 
@@ -534,21 +542,5 @@ async function freeSmallintPorts(n: number): Promise<number[]> {
     return held.map((s) => (s.address() as net.AddressInfo).port);
   } finally {
     await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-  }
-}
-
-function kill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function commandOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-  } catch {
-    return undefined;
   }
 }
