@@ -15,6 +15,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Command, InvalidArgumentError } from 'commander';
@@ -368,7 +369,7 @@ async function runPhase(
     const startSeconds = (Date.now() - started) / 1000;
     const warmup = o.warmupSeconds ?? Math.max(60, 2 * o.pollSeconds);
     progress(`${o.warehouses} started in ${startSeconds.toFixed(1)} s; warming up ${warmup} s`);
-    await new Promise((r) => setTimeout(r, warmup * 1000));
+    await sleep(warmup * 1000);
 
     // History sample: the same workflows described at the start and the end of the window.
     const workflowId = (name: string) => (mode === 'bare' ? `bare-${name}` : workflowIdFor(name));
@@ -401,7 +402,7 @@ async function runPhase(
       () => progress(`  ${Math.round((Date.now() - t0) / 1000)} / ${o.durationSeconds} s`),
       60000,
     );
-    await new Promise((r) => setTimeout(r, o.durationSeconds * 1000));
+    await sleep(o.durationSeconds * 1000);
     clearInterval(sampler);
     clearInterval(tick);
     const seconds = (Date.now() - t0) / 1000;

@@ -3,6 +3,7 @@
 // both at once, sized by the queue; conservative: one per decision, as the seed system did) → queue drains → groups
 // removed, busy ones last → suspend → one more query resumes it at once.
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry } from '@temporalio/worker';
 import { InProcessExecutorGroups } from '../activities/in-process';
@@ -234,7 +235,7 @@ function statusWatcher(read: () => Promise<WarehouseStatus>, show: (line: string
           throw new Error(
             `the demo waited ${timeoutMs / 1000}s for ${what}; last state ${s.state.state}, groups ${s.state.current}`,
           );
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
     },
   };

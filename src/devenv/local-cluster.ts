@@ -7,6 +7,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { resolveBinDir } from './local-binaries';
@@ -61,7 +62,6 @@ interface ClusterRecord {
 
 export const FAKE_NODE = 'kwok-node-0';
 const RECORD_FILE = 'cluster.json';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const log = opts.log ?? (() => {});

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunningProcess {
   name: string;
@@ -91,8 +92,6 @@ export function isRunning(pid: number): boolean {
     return true;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. */
 export async function stopProcess(pid: number, graceMs: number): Promise<void> {

@@ -23,6 +23,7 @@ import {
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import {
   assertAlive,
@@ -195,7 +196,6 @@ interface StackRecord {
 
 const RECORD_FILE = 'stack.json';
 const SERVER_START_TIMEOUT_MS = 120_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startPostgresStack(o: PostgresStackOptions = {}): Promise<PostgresStack> {
   const log = o.log ?? (() => undefined);
