@@ -12,6 +12,7 @@ export TEMPORAL_CLI_PATH
 echo "test: Temporal CLI $TEMPORAL_CLI_PATH ($("$TEMPORAL_CLI_PATH" --version | head -1))"
 
 work=$(mktemp -d)
+: >"$work/k8s.log"
 # Its own session, so that stopping `npm test` stops the whole build (go and its compilers) too.
 setsid bash -c 'nice -n 19 bash scripts/k8s/ensure-k8s.sh >"$1/k8s.dir" 2>"$1/k8s.log"; echo $? >"$1/k8s.rc"' _ "$work" &
 k8s=$!
