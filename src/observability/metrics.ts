@@ -2,7 +2,7 @@
 // prom-client registry holds these and the Temporal SDK's metrics (sdk-metrics.ts); http.ts serves it on one port.
 // Labels are warehouse names only: nothing here can carry a URL, a user or a secret.
 import type { InjectedSinks } from '@temporalio/worker';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AutoscalerSinks, TickReport } from '../workflows/sinks';
 
 export class AutoscalerMetrics {
@@ -19,6 +19,7 @@ export class AutoscalerMetrics {
   private readonly queued: Gauge<'warehouse'>;
   private readonly running: Gauge<'warehouse'>;
   private readonly lastTick: Gauge<'warehouse'>;
+  private readonly lateness: Histogram;
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -65,11 +66,19 @@ export class AutoscalerMetrics {
       'impala_autoscaler_last_tick_timestamp_seconds',
       'When the warehouse last completed a tick (worker clock)',
     );
+    // One series for the worker, not one per warehouse: a fleet of thousands would otherwise cost a histogram each.
+    this.lateness = new Histogram({
+      name: 'impala_autoscaler_tick_lateness_seconds',
+      help: "How late warehouse ticks start after their poll interval is up (workflow time): the worker's and the server's backlog. Rising p99: add a worker",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers: [registry],
+    });
   }
 
   /** One tick of one warehouse. Gauges keep their last known load when a reading fails. */
   tick(r: TickReport): void {
     const l = { warehouse: r.warehouse };
+    if (r.latenessSeconds !== undefined) this.lateness.observe(r.latenessSeconds);
     if (r.scaleUps) this.scaleUp.inc(l, r.scaleUps);
     if (r.scaleDowns) this.scaleDown.inc(l, r.scaleDowns);
     if (r.suspends) this.suspend.inc(l, r.suspends);

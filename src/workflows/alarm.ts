@@ -21,7 +21,8 @@ export class Alarm {
     this.armed = undefined;
   }
 
-  async sleep(ms: number): Promise<void> {
+  /** Resolves true when the whole interval passed, false when a ring woke it early. */
+  async sleep(ms: number): Promise<boolean> {
     this.armed ??= condition(() => this.rung);
     const timer = new CancellationScope();
     const timedOut = timer
@@ -33,5 +34,6 @@ export class Alarm {
       );
     const woken = await Promise.race([timedOut.then(() => false), this.armed.then(() => true)]);
     if (woken) timer.cancel();
+    return !woken;
   }
 }

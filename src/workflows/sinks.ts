@@ -29,6 +29,8 @@ export interface TickReport {
   scaleUpFailures: number;
   /** Seconds before the next scale-up may be tried (src/policy/backoff.ts); 0 when not backing off. */
   scaleUpBackoffSeconds: number;
+  /** How late the tick started after its timer was due (workflow time); absent when a message woke it early. */
+  latenessSeconds?: number;
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -46,11 +48,13 @@ export function reportTick(
   state: PolicyState,
   observation: Observation,
   decision: Decision,
+  latenessMs?: number,
 ): void {
   // The worker drops non-replay sink calls during replay anyway; skipping them here also keeps a replay-only
   // worker (the determinism tests, which register no sinks) from logging "unregistered external sink".
   if (workflowInfo().unsafe.isReplaying) return;
-  metrics.tick(tickReport(spec, state, observation, decision));
+  const report = tickReport(spec, state, observation, decision);
+  metrics.tick(latenessMs === undefined ? report : { ...report, latenessSeconds: latenessMs / 1000 });
 }
 
 export function tickReport(

@@ -173,6 +173,7 @@ export class Warehouse {
     outcome: ActOutcome,
     templateLines: string[],
     release3: boolean,
+    latenessMs: number | undefined,
   ): void {
     // A refused create backs the scale-up off.
     if (release3 && outcome.failed.length) this.state = afterActions(this.spec, this.state, outcome.failed);
@@ -185,7 +186,7 @@ export class Warehouse {
       ...(decision.why ? { why: decision.why } : {}),
       changes: outcome.changes,
     });
-    reportTick(this.spec, this.state, observation, decision);
+    reportTick(this.spec, this.state, observation, decision, latenessMs);
     this.publish();
   }
 

@@ -82,6 +82,9 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     input.carried,
   );
   let ticksThisRun = 0;
+  // When the timer of the last sleep was due: how late the tick it wakes starts is the worker's (and the server's)
+  // backlog, published as impala_autoscaler_tick_lateness_seconds. Unknown after a message woke the loop early.
+  let dueAtMs: number | undefined;
 
   setHandler(resizeUpdate, (resize: Resize) => w.resize(resize), {
     validator: (resize: Resize) => w.checkResize(resize),
@@ -103,6 +106,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   for (;;) {
     // Reset before the tick, not after: a message that arrives while the tick runs still wakes the next one at once.
     w.alarm.reset();
+    const latenessMs = dueAtMs === undefined ? undefined : Math.max(0, Date.now() - dueAtMs);
     const templateLines = await w.templateLines(release3);
     let observation: Observation;
     try {
@@ -121,7 +125,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     const outcome = decision.actions.length
       ? await act(w.spec, decision.actions, w.executorTemplate, release3)
       : nothingDone();
-    w.ticked(observation, decision, outcome, templateLines, release3);
+    w.ticked(observation, decision, outcome, templateLines, release3, latenessMs);
 
     ticksThisRun += 1;
     const limit = input.continueAsNewAfterTicks;
@@ -133,7 +137,9 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
         continueAsNewAfterTicks: input.continueAsNewAfterTicks,
       });
     }
-    await w.alarm.sleep(w.spec.pollIntervalSeconds * 1000);
+    const pollMs = w.spec.pollIntervalSeconds * 1000;
+    const due = Date.now() + pollMs;
+    dueAtMs = (await w.alarm.sleep(pollMs)) ? due : undefined;
   }
 }
 

@@ -144,6 +144,10 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
     expect(sample(metrics, `impala_autoscaler_${name}{warehouse="wk"}`)).toEqual(expect.any(Number));
   }
   expect(metrics).toMatch(/^# TYPE impala_autoscaler_scale_up_calls_total counter$/m);
+  // Ticks woken by their timer say how late they started: what tells an operator that the worker falls behind.
+  expect(metrics).toMatch(/^# TYPE impala_autoscaler_tick_lateness_seconds histogram$/m);
+  expect(sample(metrics, 'impala_autoscaler_tick_lateness_seconds_count')).toBeGreaterThanOrEqual(1);
+  expect(metrics).toMatch(/^temporal_workflow_task_schedule_to_start_latency_seconds_bucket\{/m);
   // The Temporal SDK's series are in the same registry, e.g. workflow task latencies and completed tasks.
   expect(metrics).toMatch(/^temporal_\w+(\{[^}]*task_queue="cli-worker-\d+"[^}]*\})? \d/m);
   expect(metrics).not.toMatch(/password|apiKey|api_key/i);
