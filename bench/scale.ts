@@ -1,5 +1,5 @@
 // npm run bench:scale -- --warehouses N [--duration-seconds 240] [--poll-seconds 20] [--workers 1|2|1,2]
-//                        [--server dev|postgres|dev,postgres] [--json]
+//                        [--server dev|postgres|dev,postgres] [--repeat 3] [--json]
 //
 // N warehouse workflows at a poll interval on a fresh Temporal server and 1 or 2 worker processes, each warehouse with
 // its own simulated load, measured for a bounded time after a warm-up; then the machine's ceiling: the bare loop (a
@@ -7,7 +7,9 @@
 // dev server (SQLite), or with --server postgres the production topology (temporal-server on PostgreSQL, set up as
 // docker-compose.yml deploys it: src/devenv/postgres-stack.ts); --server dev,postgres measures both in one run. Prints
 // a markdown table (stderr shows progress); with --json one object per server and worker count on stdout with the
-// keys the README's scale figures quote, plus the server.
+// keys the README's scale figures quote, plus the server. The warehouse and the bare loop run alternately --repeat
+// times (one run of each is not a figure): the table shows each run and the medians with their spread, and each run
+// says how busy the machine was just before it started (other work skews a run; a busy start is flagged).
 //
 // Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls override the worker's options (without
 // them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the ceiling.
@@ -24,6 +26,7 @@ import { startPostgresStack } from '../src/devenv/postgres-stack';
 import { startDevServer } from '../src/devenv/temporal-dev-server';
 import { workflowIdFor } from '../src/policy/names';
 import { freePorts } from '../src/util/ports';
+import { percentile } from '../src/util/stats';
 import { warehouseWorkflow } from '../src/workflows/warehouse';
 import { bundleWarehouseWorkflows } from '../src/worker';
 import { bareLoopWorkflow } from './bare-loop-workflow';
@@ -90,7 +93,8 @@ const program = new Command('bench:scale')
     int('--max-old-space-mb', 256),
   )
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the worker processes (every thread) to this directory')
-  .option('--start-parallelism <n>', 'workflow starts in flight at once', int('--start-parallelism', 1), 32);
+  .option('--start-parallelism <n>', 'workflow starts in flight at once', int('--start-parallelism', 1), 32)
+  .option('--repeat <n>', 'runs of the warehouse and the bare loop, alternately', int('--repeat', 1), 3);
 
 type ServerKind = 'dev' | 'postgres';
 
@@ -112,6 +116,7 @@ interface Opts {
   maxOldSpaceMb?: number;
   startParallelism: number;
   cpuProf?: string;
+  repeat: number;
 }
 
 const progress = (line: string) =>
@@ -244,14 +249,32 @@ async function pool<T>(
   );
 }
 
-const quantile = (xs: number[], q: number) => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
+const quantile = (xs: number[], q: number) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    q * 100,
+  );
+
+/** How busy the machine was just before a run: its CPU over 5 s (every process; 100 % = one core) and load average. */
+interface MachineBefore {
+  cpuPercent: number;
+  loadAverage: number;
+  /** More than a quarter of a core busy before the run started: its figures are suspect. */
+  busy: boolean;
+}
+
+async function machineBefore(): Promise<MachineBefore> {
+  const c0 = machineCpuSeconds();
+  const t0 = Date.now();
+  await sleep(5000);
+  const cpuPercent = (100 * (machineCpuSeconds() - c0)) / ((Date.now() - t0) / 1000);
+  return { cpuPercent, loadAverage: os.loadavg()[0], busy: cpuPercent > 25 };
+}
 
 export interface PhaseResult {
   server: ServerKind;
+  run: number;
+  before: MachineBefore;
   mode: 'warehouse' | 'bare';
   workers: number;
   warehouses: number;
@@ -276,6 +299,8 @@ export interface PhaseResult {
   maxCachedWorkflows?: number;
   startSeconds: number;
   maxHistoryLength: number;
+  /** Ticks each warehouse got in the window: the fewest, and the median (a starved warehouse shows as min ≪ median). */
+  ticksPerWarehouse: { min: number; median: number };
 }
 
 async function runPhase(
@@ -284,9 +309,14 @@ async function runPhase(
   mode: 'warehouse' | 'bare',
   workers: number,
   bundles: Record<'warehouse' | 'bare', string>,
+  run: number,
 ): Promise<PhaseResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-scale-${mode}-`));
-  progress(`${mode}, ${workers} worker(s), ${o.warehouses} warehouses, ${kind} server`);
+  const before = await machineBefore();
+  progress(
+    `${mode}, run ${run} of ${o.repeat}, ${workers} worker(s), ${o.warehouses} warehouses, ${kind} server; machine before: ` +
+      `${before.cpuPercent.toFixed(0)} % CPU, load ${before.loadAverage.toFixed(2)}${before.busy ? ' (BUSY: figures suspect)' : ''}`,
+  );
   let server: BenchServer | undefined;
   const children: ChildProcess[] = [];
   const pollMs = o.pollSeconds * 1000;
@@ -453,8 +483,11 @@ async function runPhase(
     const hours = seconds / 3600;
     const lateness = reports.flatMap((r) => r.lateness).map((ms) => ms / 1000);
     const ticks = reports.reduce((a, r) => a + r.ticks, 0);
+    const perWarehouse = ids.map((name) => ticksBy[workflowId(name)] ?? 0);
     const result: PhaseResult = {
       server: kind,
+      run,
+      before,
       mode,
       workers,
       warehouses: o.warehouses,
@@ -487,6 +520,7 @@ async function runPhase(
       maxCachedWorkflows: reports[0]?.maxCachedWorkflows,
       startSeconds,
       maxHistoryLength,
+      ticksPerWarehouse: { min: Math.min(...perWarehouse), median: quantile(perWarehouse, 0.5) },
     };
     progress(
       `${mode}: ${result.ticksPerSecond.toFixed(1)} of ${result.wantedTicksPerSecond.toFixed(1)} ticks/s, lateness p99 ${result.lateness.p99.toFixed(2)} s, ` +
@@ -509,35 +543,84 @@ async function runPhase(
   }
 }
 
-function jsonOf(ours: PhaseResult, bare: PhaseResult | undefined) {
+/** One run: the warehouse and the bare loop measured one after the other on the same server and workers. */
+interface Pair {
+  ours?: PhaseResult;
+  bare?: PhaseResult;
+}
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+const ratioOf = (p: Pair) => (p.ours && p.bare ? p.ours.ticksPerSecond / p.bare.ticksPerSecond : undefined);
+
+function runJson(p: Pair) {
+  const { ours, bare } = p;
   return {
-    server: ours.server,
-    warehouses: ours.warehouses,
-    workers: ours.workers,
-    durationSeconds: ours.durationSeconds,
-    lateness: ours.lateness,
-    ticksPerSecond: round(ours.ticksPerSecond),
-    wantedTicksPerSecond: round(ours.wantedTicksPerSecond),
+    run: (ours ?? bare)!.run,
+    ticksPerSecond: ours ? round(ours.ticksPerSecond) : null,
     bareLoopTicksPerSecond: bare ? round(bare.ticksPerSecond) : null,
-    workerRssBytes: ours.workerRssBytes,
-    eventsPerIdleTick: round(ours.eventsPerIdleTick),
-    historyBytesPerWarehouseHour: Math.round(ours.historyBytesPerWarehouseHour),
-    workflowTasksPerSecond: round(ours.workflowTasksPerSecond),
+    ratio: ratioOf(p) === undefined ? null : round(ratioOf(p)!),
+    lateness: ours?.lateness ?? null,
+    bareLoopLateness: bare?.lateness ?? null,
+    wftScheduleToStartP99: ours ? round(ours.wftScheduleToStartP99) : null,
+    bareLoopWftScheduleToStartP99: bare ? round(bare.wftScheduleToStartP99) : null,
+    eventsPerIdleTick: ours ? round(ours.eventsPerIdleTick) : null,
+    workerRssBytes: ours?.workerRssBytes ?? null,
+    ticksPerWarehouse: ours?.ticksPerWarehouse ?? null,
+    machineBefore: { warehouse: ours?.before ?? null, bareLoop: bare?.before ?? null },
+  };
+}
+
+/** The README's keys, as medians over the runs, with every run beside them. */
+function jsonOf(pairs: Pair[]) {
+  const first = (pairs[0].ours ?? pairs[0].bare)!;
+  const ours = pairs.flatMap((p) => (p.ours ? [p.ours] : []));
+  const bare = pairs.flatMap((p) => (p.bare ? [p.bare] : []));
+  const ratios = pairs.flatMap((p) => (ratioOf(p) === undefined ? [] : [ratioOf(p)!]));
+  const med = (rs: PhaseResult[], f: (r: PhaseResult) => number) => (rs.length ? round(median(rs.map(f))) : null);
+  return {
+    server: first.server,
+    warehouses: first.warehouses,
+    workers: first.workers,
+    durationSeconds: first.durationSeconds,
+    runs: pairs.length,
+    lateness: ours.length
+      ? {
+          p50: med(ours, (r) => r.lateness.p50),
+          p99: med(ours, (r) => r.lateness.p99),
+          max: med(ours, (r) => r.lateness.max),
+        }
+      : null,
+    ticksPerSecond: med(ours, (r) => r.ticksPerSecond),
+    wantedTicksPerSecond: round(first.wantedTicksPerSecond),
+    bareLoopTicksPerSecond: med(bare, (r) => r.ticksPerSecond),
+    ratio: ratios.length ? round(median(ratios)) : null,
+    ratioSpread: ratios.length ? [round(Math.min(...ratios)), round(Math.max(...ratios))] : null,
+    bareLoopLatenessP99: med(bare, (r) => r.lateness.p99),
+    wftScheduleToStartP99: med(ours, (r) => r.wftScheduleToStartP99),
+    bareLoopWftScheduleToStartP99: med(bare, (r) => r.wftScheduleToStartP99),
+    workerRssBytes: ours.length ? Math.max(...ours.map((r) => r.workerRssBytes)) : null,
+    eventsPerIdleTick: med(ours, (r) => r.eventsPerIdleTick),
+    historyBytesPerWarehouseHour: med(ours, (r) => r.historyBytesPerWarehouseHour),
+    workflowTasksPerSecond: med(ours, (r) => r.workflowTasksPerSecond),
+    busyRuns: pairs.filter((p) => p.ours?.before.busy || p.bare?.before.busy).length,
+    each: pairs.map(runJson),
   };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
-function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
+function table(groups: Pair[][]): string {
   const head = [
     'server',
     'warehouses',
     'workers',
     'run',
+    'machine before',
     'ticks/s (wanted)',
     'vs bare loop',
     'lateness p50 / p99 / max (s)',
+    'ticks per warehouse min / median',
     'LA queue p99 (s)',
     'WFT sched→start p99 (s)',
     'WFT/s',
@@ -555,10 +638,12 @@ function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
     r.server === 'postgres' ? 'temporal-server + PostgreSQL' : 'dev server (SQLite)',
     String(r.warehouses),
     String(r.workers),
-    r.mode === 'bare' ? 'bare loop' : 'warehouse',
+    `${r.run}: ${r.mode === 'bare' ? 'bare loop' : 'warehouse'}`,
+    `${r.before.cpuPercent.toFixed(0)} %${r.before.busy ? ' BUSY' : ''}`,
     `${r.ticksPerSecond.toFixed(1)} (${r.wantedTicksPerSecond.toFixed(1)})`,
     ratio,
     `${r.lateness.p50.toFixed(2)} / ${r.lateness.p99.toFixed(2)} / ${r.lateness.max.toFixed(2)}`,
+    `${r.ticksPerWarehouse.min} / ${r.ticksPerWarehouse.median}`,
     r.laQueueP99.toFixed(2),
     r.wftScheduleToStartP99.toFixed(2),
     r.workflowTasksPerSecond.toFixed(1),
@@ -572,10 +657,25 @@ function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
     `${r.stickyHits} / ${r.stickyMisses}`,
     `${r.cacheSize} (${r.maxCachedWorkflows ?? '?'})`,
   ];
+  const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
   const out = [head, head.map(() => '---')];
-  for (const { ours, bare } of rows) {
-    if (ours) out.push(line(ours, bare ? `${((100 * ours.ticksPerSecond) / bare.ticksPerSecond).toFixed(0)} %` : '-'));
-    if (bare) out.push(line(bare, '100 %'));
+  for (const pairs of groups) {
+    for (const p of pairs) {
+      if (p.ours) out.push(line(p.ours, ratioOf(p) === undefined ? '-' : pct(ratioOf(p)!)));
+      if (p.bare) out.push(line(p.bare, '100 %'));
+    }
+    const ratios = pairs.flatMap((p) => (ratioOf(p) === undefined ? [] : [ratioOf(p)!]));
+    if (pairs.length > 1 && ratios.length) {
+      const j = jsonOf(pairs);
+      const blank = head.map(() => '');
+      blank[0] = `**median of ${pairs.length}**`;
+      blank[5] = `${j.ticksPerSecond} (${j.wantedTicksPerSecond}); bare ${j.bareLoopTicksPerSecond}`;
+      blank[6] = `**${pct(median(ratios))}** (${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))})`;
+      blank[7] = `p99 ${j.lateness?.p99} (bare ${j.bareLoopLatenessP99})`;
+      blank[10] = `${j.wftScheduleToStartP99} (bare ${j.bareLoopWftScheduleToStartP99})`;
+      blank[17] = String(j.eventsPerIdleTick);
+      out.push(blank);
+    }
   }
   return out.map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
@@ -592,25 +692,29 @@ async function main(): Promise<void> {
     bundles.bare,
     (await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-loop-workflow'), logger: quiet })).code,
   );
-  const rows: { ours?: PhaseResult; bare?: PhaseResult }[] = [];
+  const groups: Pair[][] = [];
   try {
     for (const kind of o.server) {
       for (const workers of o.workers) {
-        const ours = o.warehouse ? await runPhase(o, kind, 'warehouse', workers, bundles) : undefined;
-        const bare = o.bare ? await runPhase(o, kind, 'bare', workers, bundles) : undefined;
-        rows.push({ ours, bare });
-        if (o.json && ours) process.stdout.write(`${JSON.stringify(jsonOf(ours, bare))}\n`);
+        const pairs: Pair[] = [];
+        for (let run = 1; run <= o.repeat; run++) {
+          const ours = o.warehouse ? await runPhase(o, kind, 'warehouse', workers, bundles, run) : undefined;
+          const bare = o.bare ? await runPhase(o, kind, 'bare', workers, bundles, run) : undefined;
+          pairs.push({ ours, bare });
+        }
+        groups.push(pairs);
+        if (o.json) process.stdout.write(`${JSON.stringify(jsonOf(pairs))}\n`);
       }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const md = [
-    `### bench:scale — ${o.warehouses} warehouses, poll ${o.pollSeconds} s, ${o.durationSeconds} s measured (${os.cpus().length} cores)`,
+    `### bench:scale — ${o.warehouses} warehouses, poll ${o.pollSeconds} s, ${o.durationSeconds} s measured, ${o.repeat} run(s) of each (${os.cpus().length} cores)`,
     '',
-    table(rows),
+    table(groups),
     '',
-    'Lateness: tick start (the local activity) minus (previous tick end + poll interval). Machine CPU counts every process (other work on the machine too); 100 % = one core.',
+    'Lateness: tick start (the local activity) minus (previous tick end + poll interval). Machine CPU counts every process (other work on the machine too); 100 % = one core. Machine before: its CPU in the 5 s before the run (BUSY above 25 %: other work skews that run).',
     `The dev server runs SQLite inside itself (--sqlite-pragma ${(o.sqlitePragma ?? []).join(' ') || 'none'}); PostgreSQL keeps its defaults (fsync and synchronous commit on), as in production.`,
   ].join('\n');
   if (o.json) process.stderr.write(`${md}\n`);
