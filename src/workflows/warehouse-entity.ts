@@ -147,9 +147,17 @@ export class Warehouse {
 
   // --- the tick ---
 
-  /** The template, captured first if this run has none yet (release 3 on): the lines to log with the tick. */
-  async templateLines(release3: boolean): Promise<string[]> {
-    return release3 && !this.template ? [(await this.recapture()).line] : [];
+  /**
+   * Whether the tick must capture the template first (release 3 on, none captured yet); `captureForTick` does it.
+   * Asked synchronously: an async call on every tick costs promises, and each promise a stack capture in the SDK.
+   */
+  needsTemplate(release3: boolean): boolean {
+    return release3 && !this.template;
+  }
+
+  /** Captures the template for this tick: the line to log with the tick. */
+  async captureForTick(): Promise<string[]> {
+    return [(await this.recapture()).line];
   }
 
   get executorTemplate(): CapturedTemplate | undefined {

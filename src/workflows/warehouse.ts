@@ -107,7 +107,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     // Reset before the tick, not after: a message that arrives while the tick runs still wakes the next one at once.
     w.alarm.reset();
     const latenessMs = dueAtMs === undefined ? undefined : Math.max(0, Date.now() - dueAtMs);
-    const templateLines = await w.templateLines(release3);
+    const templateLines = w.needsTemplate(release3) ? await w.captureForTick() : [];
     let observation: Observation;
     try {
       observation = await observe(w.spec);
