@@ -9,7 +9,7 @@ const NUM_RUNNING = 'number of running queries 10 is at or over limit 10.';
 const HOST_SLOTS =
   'Not enough admission control slots available on host impala-executor-000-0:27000. Needed 1 slots but 12/12 are already in use.';
 const POOL_MEM =
-  'Not enough aggregate memory available in pool root.default with max mem resources 40.00 GB. Needed 20.00 GB but only 0 B was available.';
+  'Not enough aggregate memory available in pool root.default with max mem resources 40.00 GB. Needed 20.00 GB but only 0 was available.';
 
 /** An observation with Impala's queue cause, its reason and the pool's limits. */
 function limited(o: LoadInput, extra: Partial<Load>): Observation {
