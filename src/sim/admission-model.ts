@@ -23,9 +23,11 @@
 //   total_rejected) with the ADMISSION_TIMED_OUT message of common/thrift/generate_error_codes.py.
 //
 // Where it differs from Impala (each a deliberate simplification; none changes what the autoscaler reads):
-// - agg_* values are exact and immediate; Impala's travel through the statestore and lag by up to a topic update
-//   (the simulator reports staleness 0). Several coordinators share one model, i.e. one perfectly coherent queue per
-//   pool, where Impala keeps one queue per coordinator and reconciles through the statestore.
+// - agg_* values are exact and immediate here; Impala's travel through the statestore and lag by up to a topic
+//   update, which the coordinator simulator adds on top (cluster.ts, `statestoreUpdateMs`). Several coordinators share
+//   one model, i.e. one perfectly coherent queue per pool, where Impala keeps one queue per coordinator and reconciles
+//   through the statestore. A coordinator that restarts loses the queries it held, queued and running
+//   (`dropCoordinator`): they lived in its process (AdmissionController::queue_nodes_, ClientRequestState).
 // - Memory counted is the memory admitted (mem_limit_to_admit); Impala also checks actual reservations
 //   (max(mem_reserved, mem_admitted)), which can only be lower for admitted queries in a simulator.
 // - Without `poolLimits` the pool has no limits (max_requests, max_mem_resources, max_queued unlimited: -1) and no
@@ -195,7 +197,11 @@ export class AdmissionModel {
     }
     if (!(config.executorMemBytes > 0))
       throw new Error(`executorMemBytes must be positive (got ${config.executorMemBytes})`);
-    this.config = { executorHost: (g, i) => `${g}-${i}:27000`, poolLimits: NO_POOL_LIMITS, ...config };
+    this.config = {
+      executorHost: (g, i) => `${g}-${i}:27000`,
+      ...config,
+      poolLimits: config.poolLimits ?? NO_POOL_LIMITS,
+    };
   }
 
   /** Latest time the model has been advanced to. */
@@ -310,6 +316,35 @@ export class AdmissionModel {
       pool.queue.push(q);
     }
     return { query: q, events };
+  }
+
+  /**
+   * A coordinator's process ended (a restart): its queued queries leave the queue and its running ones end, all as
+   * `killed`; their resources are released and the queues admit at once.
+   */
+  dropCoordinator(coordinator: string, now: number): ModelEvent[] {
+    const events = this.advance(now);
+    const reason = `coordinator ${coordinator} restarted`;
+    const end = (q: ModelQuery) => {
+      q.state = 'killed';
+      q.endAt = now;
+      q.reason = reason;
+      events.push({ type: 'killed', id: q.id, at: now, group: q.group });
+    };
+    const lost = this.running.filter((q) => q.coordinator === coordinator);
+    this.running = this.running.filter((q) => q.coordinator !== coordinator);
+    for (const q of lost) {
+      this.release(q);
+      end(q);
+    }
+    for (const pool of this.poolStates.values()) {
+      const waiting = pool.queue.slice(pool.head);
+      for (const q of waiting) if (q.coordinator === coordinator) end(q);
+      pool.queue = waiting.filter((q) => q.coordinator !== coordinator);
+      pool.head = 0;
+    }
+    this.admitQueued(events);
+    return events;
   }
 
   query(id: string): ModelQuery | undefined {
