@@ -21,6 +21,12 @@ export interface WarehouseSpec {
   name: string;
   namespace: string;
   coordinators: CoordinatorSpec[];
+  /**
+   * Impala's admission service (admissiond), where a deployment runs one (impalads started with
+   * --admission_service_host): its /admission, /metrics and /backends are read in place of the coordinators', which
+   * then serve no /admission.
+   */
+  admissionService?: CoordinatorSpec;
   executorTemplate: string;
   size?: Size;
   executorsPerGroup: number;
