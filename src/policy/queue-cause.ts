@@ -55,6 +55,13 @@ const RULES: Rule[] = [
     cause: 'pool-limit',
     pattern: /^current per-user load \d+ for user '.*' is at or above the wildcard limit \d+ in pool /,
   },
+  // ComputeGroupScheduleStates: the query's coordinator has not registered with the statestore yet (it restarted). No
+  // executor and no pool limit is the matter; it stays unknown, and so is treated as capacity.
+  {
+    name: 'REASON_COORDINATOR_NOT_FOUND',
+    cause: 'unknown',
+    pattern: /^Coordinator not registered with the statestore\./,
+  },
   {
     name: 'GROUP_QUOTA_EXCEEDED',
     cause: 'pool-limit',
@@ -64,7 +71,7 @@ const RULES: Rule[] = [
 
 export interface Classified {
   cause: QueueCause;
-  /** Impala's constant the text matched; undefined when not recognised. */
+  /** Impala's constant the text matched; undefined when the wording is not recognised. */
   rule?: string;
 }
 
@@ -87,9 +94,9 @@ export function poolQueueCause(reasons: string[]): { cause: QueueCause; reason: 
   );
 }
 
-/** The warning an unrecognised head_queued_reason gets (it is then treated as capacity). */
+/** The warning an `unknown` head_queued_reason gets (it is then treated as capacity). */
 export function unknownReasonWarning(pool: string, reason: string): string {
-  return `pool ${pool}: head_queued_reason not recognised, treated as a queue more executors would admit: ${JSON.stringify(reason)}`;
+  return `pool ${pool}: head_queued_reason does not say whether more executors would admit the queue; treated as capacity: ${JSON.stringify(reason)}`;
 }
 
 /** Words for `probe` and `warehouse status`. */

@@ -119,7 +119,7 @@ export class ImpalaLoadReader implements LoadReader {
       getJson(c.conn, '/backends?json', opts),
     ]);
     const url = spec.url.replace(/\/+$/, '');
-    const a = validate(admission, admissionSchema, url, '/admission?json');
+    const a = validate(withServiceHint(admission), admissionSchema, url, '/admission?json');
     const m = validate(metrics, metricsSchema, url, '/metrics?json');
     const b = validate(backends, backendsSchema, url, '/backends?json');
     if (a.ok && m.ok && b.ok)
@@ -130,6 +130,18 @@ export class ImpalaLoadReader implements LoadReader {
     const reasons = (unreachable ? bad.slice(0, 1) : bad).map((x) => x.reason);
     return { ok: false, unreachable, reason: reasons.join('; ') };
   }
+}
+
+/**
+ * With Impala's admission service enabled, coordinators do not serve /admission (ImpalaHttpHandler::RegisterHandlers):
+ * the fix is in the spec, so the message says where.
+ */
+function withServiceHint(got: GetResult): GetResult {
+  if (got.ok || !/: HTTP 404\b/.test(got.reason)) return got;
+  return {
+    ...got,
+    reason: `${got.reason} (a deployment running Impala's admission service serves /admission there, not on the coordinators: set the warehouse's admissionService.url, e.g. http://impala-admissiond:25030)`,
+  };
 }
 
 /**
