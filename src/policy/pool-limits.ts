@@ -94,3 +94,16 @@ export function checkQueueTimeout(t: Tick, load: Load): void {
   s.queueTimeoutShort = { startupSeconds, timeoutSeconds, warning };
   if (load.queued > 0 || s.current === 0) t.say(`Warning: ${warning}.`);
 }
+
+/** What the pool's limits do to the warehouse now, for `warehouse status` and the Web UI's current details. */
+export function admissionNotes(state: PolicyState): string[] {
+  const notes: string[] = [];
+  if (state.queueHeld) notes.push(`No executor group is added for the queue: ${state.queueHeld}`);
+  if (state.queueTimeoutShort) notes.push(`Queue timeout: ${state.queueTimeoutShort.warning}.`);
+  const c = state.impalaCounts;
+  if (c && (c.timedOutTotal > 0 || c.rejectedTotal > 0))
+    notes.push(
+      `Impala timed out ${c.timedOutTotal} queued queries and rejected ${c.rejectedTotal} (total_timed_out, total_rejected since the coordinators started).`,
+    );
+  return notes;
+}

@@ -29,6 +29,13 @@ export interface TickReport {
   scaleUpFailures: number;
   /** Seconds before the next scale-up may be tried (src/policy/backoff.ts); 0 when not backing off. */
   scaleUpBackoffSeconds: number;
+  /** 1 while the pool's own limit holds the queue (no group is added for it); absent from earlier releases. */
+  queueHeldByPoolLimit?: number;
+  /** Queued queries Impala timed out, and queries it rejected, since the last tick (its total_* counters). */
+  impalaTimedOut?: number;
+  impalaRejected?: number;
+  /** Seconds the observed group start-up exceeds the pool's queue timeout; 0 when it does not. */
+  startupOverQueueTimeoutSeconds?: number;
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -79,5 +86,11 @@ export function tickReport(
     resumes: resumed ? 1 : 0,
     scaleUpFailures: state.lastScaleUpFailure?.tick === state.tick ? 1 : 0,
     scaleUpBackoffSeconds: backoffSecondsLeft(spec, state),
+    queueHeldByPoolLimit: state.queueHeld ? 1 : 0,
+    impalaTimedOut: state.impalaCounts?.timedOut ?? 0,
+    impalaRejected: state.impalaCounts?.rejected ?? 0,
+    startupOverQueueTimeoutSeconds: state.queueTimeoutShort
+      ? state.queueTimeoutShort.startupSeconds - state.queueTimeoutShort.timeoutSeconds
+      : 0,
   };
 }

@@ -2,6 +2,9 @@
 // real Impala reader: a flood queued behind max_requests adds no executor group, and under a max_requests that two
 // groups hold, a flood adds one group, not the three its queue would fill.
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
+import { AutoscalerMetrics } from '../../src/observability/metrics';
+import { detailsTable } from '../../src/workflows/details';
+import { tickReport } from '../../src/workflows/sinks';
 import type { PoolLimits } from '../../src/sim/admission-model';
 import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
@@ -62,6 +65,25 @@ describe("a queue held by the pool's own limit, through the workflow", () => {
         "the queue is held by the pool's own limit: number of running queries 10 is at or over limit 10.",
       );
       expect(status.state.target).toBe(1);
+      // The Web UI's current details, the metric and warehouse status say it too.
+      expect(detailsTable(spec, status.state, status.lastObservation, status.decisions)).toContain(
+        "No executor group is added for the queue: the queue is held by the pool's own limit: number of running queries 10 is at or over limit 10.",
+      );
+      expect(detailsTable(spec, status.state, status.lastObservation, status.decisions)).toContain(
+        '| 1 | 1 | 20 queued (pool-limit), 10 running |',
+      );
+      const last = status.decisions[status.decisions.length - 1];
+      const metrics = new AutoscalerMetrics();
+      metrics.tick(
+        tickReport(spec, status.state, status.lastObservation!, {
+          state: status.state,
+          actions: [],
+          reasons: last.reasons,
+        }),
+      );
+      expect(await metrics.registry.metrics()).toContain(
+        'impala_autoscaler_queue_held_by_pool_limit{warehouse="poolheld"} 1',
+      );
     } finally {
       await h.close([handle]);
     }
