@@ -528,6 +528,14 @@ export class AdmissionModel {
     for (const pool of this.poolStates.values()) {
       while (pool.head < pool.queue.length) {
         const q = pool.queue[pool.head];
+        // TryDequeue → FindGroupToAdmitOrReject runs RejectForSchedule again: a query queued before any group existed
+        // is rejected from the queue once one shows it can never fit the pool.
+        const rejection = this.rejectForSchedule(q);
+        if (rejection !== undefined) {
+          pool.head += 1;
+          this.reject(q, pool, rejection, events);
+          continue;
+        }
         const verdict = this.tryAdmit(q);
         if (verdict !== undefined) {
           q.reason = verdict;

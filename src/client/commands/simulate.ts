@@ -2,7 +2,8 @@
 // (src/whatif/), and reports queue waits and executor-group-seconds. Deterministic: same input, same output.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { seconds } from '../arguments';
+import { positiveInt, seconds } from '../arguments';
+import type { PoolLimits } from '../../sim/admission-model';
 import { MODES } from '../../config/warehouse-spec';
 import type { Mode } from '../../policy/types';
 import { timelineSvg } from '../../whatif/chart';
@@ -20,13 +21,20 @@ export interface SimulateOptions {
   policy: PolicyName;
   json?: boolean;
   chart?: string;
+  /** Impala's pool settings, applied alike to every policy, the baselines and the oracle; default none. */
+  poolMaxRequests?: number;
+  poolMaxMemMb?: number;
+  queueTimeoutSeconds?: number;
 }
 
 export interface SimulateJson {
   policy: string;
   mode?: Mode;
   queries: number;
+  /** Queries Impala rejected: the queue timeout, a full queue, or more memory than an executor or the pool admits. */
   rejected: number;
+  /** Of `rejected`, those the pool's queue timeout rejected. */
+  timedOut: number;
   wait: { mean: number; p50: number; p95: number; p99: number; max: number };
   groupSeconds: number;
   groupSecondsPerQuery: number;
@@ -53,6 +61,7 @@ export function toJson(
     ...(policy === 'ours' ? { mode } : {}),
     queries: r.queries,
     rejected: r.rejected,
+    timedOut: r.timedOut,
     wait: {
       mean: round(r.wait.mean),
       p50: round(r.wait.p50),
@@ -75,13 +84,24 @@ export function toJson(
 function text(j: SimulateJson, wallS: number): string {
   const s = (n: number) => `${n.toFixed(1)} s`;
   return [
-    `policy ${j.policy}${j.mode ? ` (${j.mode})` : ''}: ${j.queries} queries${j.rejected ? ` (${j.rejected} rejected: too much memory per executor)` : ''}, ` +
+    `policy ${j.policy}${j.mode ? ` (${j.mode})` : ''}: ${j.queries} queries${j.rejected ? ` (${j.rejected} rejected by Impala, ${j.timedOut} of them on the queue timeout)` : ''}, ` +
       `${(j.simulatedSeconds / 3600).toFixed(2)} h simulated in ${wallS.toFixed(2)} s`,
     `queue wait: mean ${s(j.wait.mean)}, p50 ${s(j.wait.p50)}, p95 ${s(j.wait.p95)}, p99 ${s(j.wait.p99)}, max ${s(j.wait.max)}`,
     `executor-group-seconds: ${Math.round(j.groupSeconds)} (${(j.groupSeconds / 3600).toFixed(1)} group-hours), ${j.groupSecondsPerQuery.toFixed(1)} per query, peak ${j.peakGroups} groups`,
     `scale actions: ${j.scaleActions}, suspends: ${j.suspends}, resumes: ${j.resumes}`,
     '',
   ].join('\n');
+}
+
+function poolLimitsOf(o: SimulateOptions): PoolLimits | undefined {
+  if (o.poolMaxRequests === undefined && o.poolMaxMemMb === undefined && o.queueTimeoutSeconds === undefined)
+    return undefined;
+  return {
+    maxRequests: o.poolMaxRequests ?? -1,
+    maxMemBytes: o.poolMaxMemMb === undefined ? -1 : o.poolMaxMemMb * 1024 * 1024,
+    maxQueued: -1,
+    ...(o.queueTimeoutSeconds !== undefined ? { queueTimeoutMs: Math.round(o.queueTimeoutSeconds * 1000) } : {}),
+  };
 }
 
 export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (s: string) => void): SimulateJson {
@@ -97,6 +117,7 @@ export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (
   const started = Date.now();
   const result = runPolicy(o.policy, trace, spec, {
     startupSeconds: o.startupSeconds,
+    poolLimits: poolLimitsOf(o),
     onProgress: long
       ? (done) => err(`simulate: ${Math.round(done * 100)}% of ${trace.length} arrivals replayed\n`)
       : undefined,
@@ -149,6 +170,21 @@ export function registerSimulate(program: Command): void {
         return v;
       },
       'ours',
+    )
+    .option(
+      '--pool-max-requests <n>',
+      "the pool's max_requests: queries it runs at once, cluster-wide (default: unlimited)",
+      positiveInt('--pool-max-requests'),
+    )
+    .option(
+      '--pool-max-mem-mb <n>',
+      "the pool's max_mem_resources in MB: memory it admits cluster-wide, per-executor memory × executors (default: unlimited)",
+      positiveInt('--pool-max-mem-mb'),
+    )
+    .option(
+      '--queue-timeout-seconds <s>',
+      "the pool's queue timeout: a query queued longer is rejected (Impala's default is 60; default here: none)",
+      seconds('--queue-timeout-seconds', 1),
     )
     .option('--json', 'print one JSON object on stdout')
     .option('--chart <file.svg>', 'write a timeline chart (queued, running, groups)')
