@@ -83,7 +83,7 @@ export class AutoscalerMetrics {
     );
     this.startupOverTimeout = gauge(
       'impala_autoscaler_startup_over_queue_timeout_seconds',
-      "How much longer the observed executor-group start-up is than the pool's queue timeout (0: within it); raise the pool's queue timeout above the start-up",
+      "How much longer the observed executor-group start-up plus one poll is than the pool's queue timeout (0: within it); raise the pool's queue timeout above it",
     );
   }
 

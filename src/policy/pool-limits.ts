@@ -70,8 +70,9 @@ export function countImpalaFailures(t: Tick, load: Load, prev: PolicyState): voi
 }
 
 /**
- * The observed group start-up against the pool's queue timeout: longer, a query that queues while groups start (a
- * resume from zero, a scale-up) is timed out before they are ready. Said on each tick with a queue or with none ready.
+ * The observed group start-up against the pool's queue timeout: a query that queues when no group has room waits up to
+ * one poll for the tick that adds a group, then the start-up; longer than the timeout, Impala times it out before the
+ * group is ready (a resume from zero, a scale-up). Said on each tick with a queue or with no group ready.
  */
 export function checkQueueTimeout(t: Tick, load: Load): void {
   const { s, spec } = t;
@@ -81,16 +82,18 @@ export function checkQueueTimeout(t: Tick, load: Load): void {
     return;
   }
   const startupSeconds = s.startupTicks * spec.pollIntervalSeconds;
-  if (startupSeconds * 1000 <= timeoutMs) {
+  const worstSeconds = startupSeconds + spec.pollIntervalSeconds;
+  if (worstSeconds * 1000 <= timeoutMs) {
     delete s.queueTimeoutShort;
     return;
   }
   const timeoutSeconds = timeoutMs / 1000;
   const warning =
-    `executor groups take about ${startupSeconds}s to become ready, longer than pool ${spec.groupSet}'s queue timeout ` +
-    `${timeoutSeconds}s: a query queued while groups start is timed out before they are ready; raise ` +
+    `executor groups take about ${startupSeconds}s to become ready, and a queued query waits up to ` +
+    `${spec.pollIntervalSeconds}s more for the tick that adds them: longer than pool ${spec.groupSet}'s queue timeout ` +
+    `${timeoutSeconds}s, so Impala times it out before they are ready; raise ` +
     `impala.admission-control.pool-queue-timeout-ms.${spec.groupSet} (llama-site.xml) or impalad's ` +
-    `--queue_wait_timeout_ms above ${startupSeconds * 1000}`;
+    `--queue_wait_timeout_ms above ${worstSeconds * 1000}`;
   s.queueTimeoutShort = { startupSeconds, timeoutSeconds, warning };
   if (load.queued > 0 || s.current === 0) t.say(`Warning: ${warning}.`);
 }

@@ -34,7 +34,7 @@ export interface TickReport {
   /** Queued queries Impala timed out, and queries it rejected, since the last tick (its total_* counters). */
   impalaTimedOut?: number;
   impalaRejected?: number;
-  /** Seconds the observed group start-up exceeds the pool's queue timeout; 0 when it does not. */
+  /** Seconds the observed group start-up plus one poll exceed the pool's queue timeout; 0 when they do not. */
   startupOverQueueTimeoutSeconds?: number;
 }
 
@@ -90,7 +90,7 @@ export function tickReport(
     impalaTimedOut: state.impalaCounts?.timedOut ?? 0,
     impalaRejected: state.impalaCounts?.rejected ?? 0,
     startupOverQueueTimeoutSeconds: state.queueTimeoutShort
-      ? state.queueTimeoutShort.startupSeconds - state.queueTimeoutShort.timeoutSeconds
+      ? state.queueTimeoutShort.startupSeconds + spec.pollIntervalSeconds - state.queueTimeoutShort.timeoutSeconds
       : 0,
   };
 }

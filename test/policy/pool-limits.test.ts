@@ -148,11 +148,11 @@ describe('queue timeout and Impala’s failure counts', () => {
       ),
     );
     const warning =
-      "executor groups take about 120s to become ready, longer than pool root.default's queue timeout 60s: a query queued while groups start is timed out before they are ready; raise impala.admission-control.pool-queue-timeout-ms.root.default (llama-site.xml) or impalad's --queue_wait_timeout_ms above 120000";
+      "executor groups take about 120s to become ready, and a queued query waits up to 20s more for the tick that adds them: longer than pool root.default's queue timeout 60s, so Impala times it out before they are ready; raise impala.admission-control.pool-queue-timeout-ms.root.default (llama-site.xml) or impalad's --queue_wait_timeout_ms above 140000";
     expect(d.reasons).toContain(`Warning: ${warning}.`);
     expect(d.reasons).toContain('Resuming warehouse as there are 1 queries queued.');
     expect(d.state.queueTimeoutShort).toEqual({ startupSeconds: 120, timeoutSeconds: 60, warning });
-    // A timeout above the start-up: no warning.
+    // A timeout above the start-up and a poll: no warning.
     const fine = decide(
       sp,
       state({ current: 0, startupTicks: 6, autoSuspended: true, state: 'Suspended' }),

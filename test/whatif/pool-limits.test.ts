@@ -1,5 +1,6 @@
 // The what-if simulator under Impala's pool settings, hand-computed: a queue timeout rejects the query a resume from
 // zero cannot reach in time, every policy and the oracle share the limits, and `simulate` takes them as flags.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +77,21 @@ describe('simulate --pool-max-requests / --pool-max-mem-mb / --queue-timeout-sec
     expect(run({ queueTimeoutSeconds: 300 })).toMatchObject({ rejected: 0, timedOut: 0 });
     expect(run({})).toMatchObject({ rejected: 0, timedOut: 0 });
   });
+  test('the real command line parses the flags', () => {
+    const bin = join(__dirname, '..', '..', 'bin', 'impala-autoscaler.js');
+    const at = (s: string) =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [bin, 'simulate', '--trace', file, '--mode', 'aggressive', '--queue-timeout-seconds', s, '--json'],
+          {
+            encoding: 'utf8',
+          },
+        ),
+      ) as { rejected: number };
+    expect([at('60'), at('300')].map((j) => j.rejected)).toEqual([1, 0]);
+  });
+
   test('a pool memory limit below one query rejects it (REASON_REQ_OVER_POOL_MEM)', () => {
     writeFileSync(file, formatTraceCsv(trace([[10, 30, 2048]])));
     // The default spec's groups are MEDIUM (20 executors): 2 GiB per executor needs 40 GiB of the pool.

@@ -2,8 +2,8 @@
 // (src/whatif/), and reports queue waits and executor-group-seconds. Deterministic: same input, same output.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { positiveInt, seconds } from '../arguments';
-import type { PoolLimits } from '../../sim/admission-model';
+import { seconds } from '../arguments';
+import { addPoolFlags, poolLimitsOf, type PoolFlags } from '../pool-flags';
 import { MODES } from '../../config/warehouse-spec';
 import type { Mode } from '../../policy/types';
 import { timelineSvg } from '../../whatif/chart';
@@ -12,7 +12,7 @@ import { isPolicyName, POLICY_NAMES, runPolicy, type PolicyName } from '../../wh
 import { loadSimSpec } from '../../whatif/spec-file';
 import { parseTraceCsv } from '../../sim/trace';
 
-export interface SimulateOptions {
+export interface SimulateOptions extends PoolFlags {
   trace: string;
   spec?: string;
   mode?: Mode;
@@ -21,10 +21,6 @@ export interface SimulateOptions {
   policy: PolicyName;
   json?: boolean;
   chart?: string;
-  /** Impala's pool settings, applied alike to every policy, the baselines and the oracle; default none. */
-  poolMaxRequests?: number;
-  poolMaxMemMb?: number;
-  queueTimeoutSeconds?: number;
 }
 
 export interface SimulateJson {
@@ -93,17 +89,6 @@ function text(j: SimulateJson, wallS: number): string {
   ].join('\n');
 }
 
-function poolLimitsOf(o: SimulateOptions): PoolLimits | undefined {
-  if (o.poolMaxRequests === undefined && o.poolMaxMemMb === undefined && o.queueTimeoutSeconds === undefined)
-    return undefined;
-  return {
-    maxRequests: o.poolMaxRequests ?? -1,
-    maxMemBytes: o.poolMaxMemMb === undefined ? -1 : o.poolMaxMemMb * 1024 * 1024,
-    maxQueued: -1,
-    ...(o.queueTimeoutSeconds !== undefined ? { queueTimeoutMs: Math.round(o.queueTimeoutSeconds * 1000) } : {}),
-  };
-}
-
 export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (s: string) => void): SimulateJson {
   let csv: string;
   try {
@@ -136,7 +121,7 @@ export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (
 }
 
 export function registerSimulate(program: Command): void {
-  program
+  const cmd = program
     .command('simulate')
     .description(
       'replay a workload trace against a warehouse and a scaling policy (what-if); report queue waits and executor-group-seconds',
@@ -171,28 +156,13 @@ export function registerSimulate(program: Command): void {
       },
       'ours',
     )
-    .option(
-      '--pool-max-requests <n>',
-      "the pool's max_requests: queries it runs at once, cluster-wide (default: unlimited)",
-      positiveInt('--pool-max-requests'),
-    )
-    .option(
-      '--pool-max-mem-mb <n>',
-      "the pool's max_mem_resources in MB: memory it admits cluster-wide, per-executor memory × executors (default: unlimited)",
-      positiveInt('--pool-max-mem-mb'),
-    )
-    .option(
-      '--queue-timeout-seconds <s>',
-      "the pool's queue timeout: a query queued longer is rejected (Impala's default is 60; default here: none)",
-      seconds('--queue-timeout-seconds', 1),
-    )
     .option('--json', 'print one JSON object on stdout')
-    .option('--chart <file.svg>', 'write a timeline chart (queued, running, groups)')
-    .action((o: SimulateOptions) => {
-      runSimulate(
-        o,
-        (s) => process.stdout.write(s),
-        (s) => process.stderr.write(s),
-      );
-    });
+    .option('--chart <file.svg>', 'write a timeline chart (queued, running, groups)');
+  addPoolFlags(cmd).action((o: SimulateOptions) => {
+    runSimulate(
+      o,
+      (s) => process.stdout.write(s),
+      (s) => process.stderr.write(s),
+    );
+  });
 }
