@@ -7,7 +7,7 @@ import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } f
 import { forecast, record, slotLabel } from './history';
 import { queuedMems } from './mem-summary';
 import { limitsOf } from './modes';
-import { admittableQueued, checkQueueTimeout, countImpalaFailures, poolHold } from './pool-limits';
+import { checkQueueTimeout, countImpalaFailures, poolHold, usefulQueue } from './pool-limits';
 import { Tick } from './tick';
 import type { Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
 
@@ -170,7 +170,8 @@ function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: Poli
     if (t.release3 && was.sinceTick > (prev.lastScaleUpFailure?.tick ?? -1)) delete s.scaleUpBackoff;
   }
   if (atMs === undefined) return;
-  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.release3)));
+  const needed = t.release4 ? { ...load, queued: usefulQueue(spec, load) } : load;
+  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, needed, t.release3)));
   if (!limits.prewarm || s.startupTicks === undefined) return;
   const ahead = forecast(s.history, atMs + (s.startupTicks + 1) * spec.pollIntervalSeconds * 1000);
   if (ahead) t.coming = { ...ahead, groups: Math.min(limits.maxGroups, ahead.groups) };
@@ -395,8 +396,8 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
   }
   s.counters.up = 0;
   // Groups beyond what the pool's limits can ever admit are never added.
-  const admittable = (t.release4 && admittableQueued(spec, load)) || load.queued;
-  const wanted = limits.step === 'queue' ? groupsNeeded(spec, admittable, queuedMems(load)) : 1;
+  const queries = t.release4 ? usefulQueue(spec, load) : load.queued;
+  const wanted = limits.step === 'queue' ? groupsNeeded(spec, queries, queuedMems(load)) : 1;
   t.say('Impala autoscaler will attempt to add executor group.');
   t.add(Math.min(wanted, limits.maxGroups - s.target), groups);
   pendingLine(t);

@@ -31,6 +31,16 @@ export function admittableQueued(spec: WarehouseSpec, load: Load): number | unde
   return n === undefined ? undefined : Math.min(n, load.queued);
 }
 
+/**
+ * The queued queries more groups could ever run: none behind the pool's own limit, else those its limits still admit.
+ * What a scale-up sizes its step by, and what the seasonal history records, so pre-warming does not bring back groups
+ * the limit left idle.
+ */
+export function usefulQueue(spec: WarehouseSpec, load: Load): number {
+  if (heldByPoolLimit(load)) return 0;
+  return admittableQueued(spec, load) ?? load.queued;
+}
+
 /** Why no group would admit any of the queue, or undefined when groups may help. */
 export function poolHold(spec: WarehouseSpec, load: Load): string | undefined {
   if (heldByPoolLimit(load)) return `the queue is held by the pool's own limit: ${load.headQueuedReason}`;

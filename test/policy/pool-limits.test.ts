@@ -22,17 +22,19 @@ const limits = (maxRequests: number, queueTimeoutMs = 0, maxMemBytes = -1) => ({
   poolLimits: { maxRequests, maxMemBytes, queueTimeoutMs },
 });
 
-describe('a queue held by the pool’s own limit', () => {
-  const held = limited(
+const held = () =>
+  limited(
     { queued: 30, running: 10, groups: [...ready(0)] },
     { queueCause: 'pool-limit', headQueuedReason: NUM_RUNNING, ...limits(10) },
   );
+
+describe('a queue held by the pool’s own limit', () => {
   const rows: Row[] = [
     {
       name: 'max_requests: no group is added, whatever the delay',
       spec: spec({ mode: 'aggressive' }),
       from: state({ current: 1, counters: { up: 3 } }),
-      obs: held,
+      obs: held(),
       actions: [],
       lines: [`needsScaleUp is false as the queue is held by the pool's own limit: ${NUM_RUNNING}`],
       absent: ['needsScaleUp is true', 'Adding new executor group'],
@@ -43,7 +45,7 @@ describe('a queue held by the pool’s own limit', () => {
       name: 'release 3 kept: the same queue adds a group, as before',
       spec: spec({ mode: 'aggressive' }),
       from: state({ current: 1, rules: 'release-3' }),
-      obs: held,
+      obs: held(),
       actions: [add(1), add(2), add(3)],
       lines: ['needsScaleUp is true as there are 30 queries queued.'],
       absent: ["pool's own limit"],
@@ -133,6 +135,17 @@ describe('a queue held by the pool’s own limit', () => {
     expect(ds.every((d) => d.actions.every((a) => a.type === 'remove'))).toBe(true);
     expect(ds[0].state.queueHeld).toBe(`the queue is held by the pool's own limit: ${NUM_RUNNING}`);
   });
+});
+
+test('the seasonal history records the groups a queue behind the limit could use, not those it would fill', () => {
+  const sp = spec({ mode: 'aggressive', groups: [1, 8] });
+  const at = Date.UTC(2026, 11, 7, 9, 0); // a Monday 09:00
+  const o = { ...held(), atMs: at };
+  const slot = (d: ReturnType<typeof decide>) => d.state.history!.peaks.filter((p) => p >= 0);
+  // 10 running need one group; the 30 queued behind max_requests 10 need none.
+  expect(slot(decide(sp, state({ current: 1 }), o))).toEqual([1]);
+  // Release 3 kept: the queue's three groups are recorded too (and pre-warmed the next day).
+  expect(slot(decide(sp, state({ current: 1, rules: 'release-3' }), o))).toEqual([4]);
 });
 
 describe('queue timeout and Impala’s failure counts', () => {
