@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { seconds } from '../src/client/arguments';
+import { MODES } from '../src/config/warehouse-spec';
 import type { Mode, WarehouseSpec } from '../src/policy/types';
 import { timelineSvg } from '../src/whatif/chart';
 import type { SimResult } from '../src/whatif/engine';
@@ -31,7 +32,6 @@ const {
   out: outDir,
 } = cli.opts<{ quick: boolean; seed: string; startupSeconds: number; out: string }>();
 
-const MODES: Mode[] = ['aggressive', 'balanced', 'conservative'];
 const BASELINES: PolicyName[] = [
   'seed',
   'impala-test',

@@ -11,6 +11,7 @@
 // every coordinator's queries, no control API; the cluster's coordinators then serve no /admission.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { describeIssues } from '../activities/impala/impala-json';
 import { ClusterSimulator, type ClusterOptions, type SimQuery } from './cluster';
@@ -177,7 +178,7 @@ async function handle(
   const noAdmission = path === '/admission' && cluster.admissionService !== undefined && !me.admissionService;
   if (req.method === 'GET' && PAGES.has(path) && !noAdmission) {
     const f = state.faults;
-    if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+    if (f.delayMs) await sleep(f.delayMs);
     if (res.destroyed) return;
     if (f.status && f.status !== 200) {
       res

@@ -6,7 +6,8 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { LIST_TIMEOUT_MS } from '../../src/activities';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { actBoundMs, resumeSignal, statusQuery, suspendSignal } from '../../src/workflows/warehouse';
+import { actBoundMs } from '../../src/workflows/act';
+import { resumeSignal, statusQuery, suspendSignal } from '../../src/workflows/warehouse';
 import { eventually } from '../support/temporal';
 import {
   chaosCase,

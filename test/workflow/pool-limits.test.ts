@@ -79,6 +79,7 @@ describe("a queue held by the pool's own limit, through the workflow", () => {
           state: status.state,
           actions: [],
           reasons: last.reasons,
+          rule: 'hold',
         }),
       );
       expect(await metrics.registry.metrics()).toContain(
