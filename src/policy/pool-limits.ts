@@ -1,6 +1,7 @@
 // What the pool's own limits mean for scaling (release 4's rules, in decide()): a queue they hold gets no group, a
 // scale-up adds no group beyond what they can ever admit, Impala's timed-out and rejected queries are counted, and a
 // start-up longer than the queue timeout is warned about (a resume cannot save the query that triggered it).
+import { MIB } from './capacity';
 import { queuedMems } from './mem-summary';
 import { heldByPoolLimit } from './queue-cause';
 import type { Tick } from './tick';
@@ -46,7 +47,11 @@ export function poolHold(spec: WarehouseSpec, load: Load): string | undefined {
   if (heldByPoolLimit(load)) return `the queue is held by the pool's own limit: ${load.headQueuedReason}`;
   if (load.queued > 0 && admittableQueued(spec, load) === 0) {
     const l = load.poolLimits!;
-    return `the pool's own limits admit none of the ${load.queued} queries queued (max_requests ${l.maxRequests}, max_mem_resources ${l.maxMemBytes} bytes, ${load.running} running).`;
+    const set = [
+      ...(l.maxRequests >= 0 ? [`max_requests ${l.maxRequests}`] : []),
+      ...(l.maxMemBytes >= 0 ? [`max_mem_resources ${Math.round(l.maxMemBytes / MIB)} MB`] : []),
+    ];
+    return `the pool's own limits (${set.join(', ')}) admit none of the ${load.queued} queries queued beside the ${load.running} running.`;
   }
   return undefined;
 }

@@ -76,7 +76,7 @@ describe('a queue held by the pool’s own limit', () => {
       ),
       actions: [],
       lines: [
-        "needsScaleUp is false as the pool's own limits admit none of the 5 queries queued (max_requests 10, max_mem_resources -1 bytes, 10 running).",
+        "needsScaleUp is false as the pool's own limits (max_requests 10) admit none of the 5 queries queued beside the 10 running.",
       ],
     },
     {
