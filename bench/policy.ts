@@ -13,6 +13,8 @@ import { timelineSvg } from '../src/whatif/chart';
 import type { SimResult } from '../src/whatif/engine';
 import { benchmarkTraces, firstDay, RECURRING_DAYS } from '../src/whatif/generators';
 import { runPolicy, type PolicyName } from '../src/whatif/policies';
+import { poolLimitTraces } from '../src/whatif/pool-limit-traces';
+import type { PoolLimits } from '../src/sim/admission-model';
 import { loadSimSpec } from '../src/whatif/spec-file';
 import type { TraceQuery } from '../src/sim/trace';
 
@@ -78,21 +80,27 @@ const results = new Map<string, Map<string, SimResult>>();
 let largest: { name: string; simS: number; wallS: number; queries: number } | undefined;
 mkdirSync(outDir, { recursive: true });
 
-function timed(label: string, name: PolicyName, trace: TraceQuery[], spec: WarehouseSpec): Row {
+function timed(
+  label: string,
+  name: PolicyName,
+  trace: TraceQuery[],
+  spec: WarehouseSpec,
+  poolLimits?: PoolLimits,
+): Row {
   const t0 = process.hrtime.bigint();
-  const r = runPolicy(name, trace, spec, { startupSeconds: startup });
+  const r = runPolicy(name, trace, spec, { startupSeconds: startup, poolLimits });
   process.stderr.write('.');
   return { label, r, wallS: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
 function table(rows: Row[], oracle: SimResult, staticMax: SimResult): void {
   say(
-    '| policy | wait mean | p50 | p95 | p99 | max | group-hours | ÷ oracle | ÷ static-max | scale actions | pre-warmed groups | suspends | resumes | peak groups |',
+    '| policy | wait mean | p50 | p95 | p99 | max | rejected | group-hours | ÷ oracle | ÷ static-max | scale actions | pre-warmed groups | suspends | resumes | peak groups |',
   );
-  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { label, r } of rows) {
     say(
-      `| ${label} | ${f1(r.wait.mean)} | ${f1(r.wait.p50)} | ${f1(r.wait.p95)} | ${f1(r.wait.p99)} | ${f1(r.wait.max)} | ${f1(r.groupSeconds / 3600)} | ` +
+      `| ${label} | ${f1(r.wait.mean)} | ${f1(r.wait.p50)} | ${f1(r.wait.p95)} | ${f1(r.wait.p99)} | ${f1(r.wait.max)} | ${r.rejected} | ${f1(r.groupSeconds / 3600)} | ` +
         `${ratio(r.groupSeconds, oracle.groupSeconds)} | ${ratio(r.groupSeconds, staticMax.groupSeconds)} | ${r.scaleActions} | ${r.groupsPrewarmed} | ${r.suspends} | ${r.resumes} | ${r.peakGroups} |`,
     );
   }
@@ -134,6 +142,21 @@ for (const t of benchmarkTraces(seed, base.executorMemoryMb, quick)) {
     ['ours-aggressive', 'seed', 'oracle'].map((l) => ({ label: l, points: by.get(l)!.timeline })),
   );
   writeFileSync(join(outDir, `${t.name}.svg`), svg);
+}
+
+// Impala's pool settings, the same for every policy and the oracle (src/whatif/pool-limit-traces.ts); waits are those of
+// the admitted queries, `rejected` counts the queries the queue timeout (or a limit) rejected.
+const limited = new Map<string, Map<string, SimResult>>();
+for (const t of poolLimitTraces(seed, base.executorMemoryMb, quick)) {
+  const rows: Row[] = [];
+  for (const m of MODES) rows.push(timed(`ours-${m}`, 'ours', t.trace, specFor(m), t.poolLimits));
+  for (const b of BASELINES) rows.push(timed(b, b, t.trace, specFor('balanced'), t.poolLimits));
+  process.stderr.write('\n');
+  const by = new Map(rows.map((x) => [x.label, x.r]));
+  limited.set(t.name, by);
+  say(`## ${t.name} — ${t.description} (${t.trace.length} queries)`);
+  say();
+  table(rows, by.get('oracle')!, by.get('static-max')!);
 }
 
 // The modes' targets, side by side with the oracle, static-max and the seed's rule.
@@ -178,6 +201,20 @@ if (diurnal) {
     const r = diurnal.get(`ours-${m}`)!;
     const saving = 1 - r.groupSeconds / sm.groupSeconds;
     check(`${m} ≥ 40 % cheaper than static-max`, 'diurnal', `${(saving * 100).toFixed(0)} % cheaper`, saving >= 0.4);
+  }
+}
+const flood = limited.get('bursty-bi-max-requests-20');
+if (flood) {
+  const o = flood.get('oracle')!;
+  for (const m of ['aggressive', 'balanced'] as const) {
+    const r = flood.get(`ours-${m}`)!;
+    const gsRatio = r.groupSeconds / o.groupSeconds;
+    check(
+      `${m}: a flood behind max_requests ≤ 1.25× oracle`,
+      'bursty-bi-max-requests-20',
+      `${gsRatio.toFixed(2)}× oracle`,
+      gsRatio <= 1.25,
+    );
   }
 }
 say();

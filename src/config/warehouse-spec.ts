@@ -82,6 +82,7 @@ export const warehouseSpecSchema = z
     name: dnsLabel('name', 63),
     namespace: dnsLabel('namespace', 63),
     coordinators: z.array(coordinatorEntry).default([]),
+    admissionService: coordinatorEntry.optional(),
     executorTemplate: z
       .string({ error: 'executorTemplate must be a string' })
       .min(1, 'executorTemplate must not be empty')

@@ -20,6 +20,10 @@ export class AutoscalerMetrics {
   private readonly running: Gauge<'warehouse'>;
   private readonly lastTick: Gauge<'warehouse'>;
   private readonly lateness: Histogram;
+  private readonly queueHeld: Gauge<'warehouse'>;
+  private readonly impalaTimedOut: Counter<'warehouse'>;
+  private readonly impalaRejected: Counter<'warehouse'>;
+  private readonly startupOverTimeout: Gauge<'warehouse'>;
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -73,6 +77,22 @@ export class AutoscalerMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
       registers: [registry],
     });
+    this.queueHeld = gauge(
+      'impala_autoscaler_queue_held_by_pool_limit',
+      "1 while the pool's own limit (max_requests, max_mem_resources, a user or group quota) holds the queue: no executor group is added for it",
+    );
+    this.impalaTimedOut = counter(
+      'impala_autoscaler_impala_queries_timed_out_total',
+      "Queued queries Impala timed out in the warehouse's pool (its total_timed_out, summed over coordinators)",
+    );
+    this.impalaRejected = counter(
+      'impala_autoscaler_impala_queries_rejected_total',
+      "Queries Impala rejected in the warehouse's pool (its total_rejected, summed over coordinators)",
+    );
+    this.startupOverTimeout = gauge(
+      'impala_autoscaler_startup_over_queue_timeout_seconds',
+      "How much longer the observed executor-group start-up plus one poll is than the pool's queue timeout (0: within it); raise the pool's queue timeout above it",
+    );
   }
 
   /** One tick of one warehouse. Gauges keep their last known load when a reading fails. */
@@ -85,6 +105,8 @@ export class AutoscalerMetrics {
     if (r.resumes) this.resume.inc(l, r.resumes);
     if (r.loadUnknown) this.loadReadFailures.inc(l);
     if (r.scaleUpFailures) this.scaleUpFailures.inc(l, r.scaleUpFailures);
+    if (r.impalaTimedOut) this.impalaTimedOut.inc(l, r.impalaTimedOut);
+    if (r.impalaRejected) this.impalaRejected.inc(l, r.impalaRejected);
     // Counters appear with 0 from a warehouse's first tick, so that rate() and alerts see the series at once.
     for (const c of [
       this.scaleUp,
@@ -93,8 +115,12 @@ export class AutoscalerMetrics {
       this.resume,
       this.loadReadFailures,
       this.scaleUpFailures,
+      this.impalaTimedOut,
+      this.impalaRejected,
     ])
       c.inc(l, 0);
+    this.queueHeld.set(l, r.queueHeldByPoolLimit ?? 0);
+    this.startupOverTimeout.set(l, r.startupOverQueueTimeoutSeconds ?? 0);
     this.scaleUpBackoff.set(l, r.scaleUpBackoffSeconds);
     this.groups.set(l, r.current);
     this.target.set(l, r.target);

@@ -7,6 +7,7 @@ import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } f
 import { forecast, record, slotLabel } from './history';
 import { queuedMems } from './mem-summary';
 import { limitsOf } from './modes';
+import { checkQueueTimeout, countImpalaFailures, poolHold, usefulQueue } from './pool-limits';
 import { Tick } from './tick';
 import type { Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
 
@@ -85,8 +86,13 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
     sinceTick: prev.pending.find((p) => p.name === g.name)?.sinceTick ?? s.tick,
   }));
   s.state = 'Running';
+  delete s.queueHeld;
   if (t.release3 && live.length > 0) delete s.autoSuspended;
   learnHistory(t, load, ready, prev);
+  if (t.release4) {
+    countImpalaFailures(t, load, prev);
+    checkQueueTimeout(t, load);
+  }
 
   if (operator(t, load, live, groups)) return;
   if (t.release3) replaceDegraded(t, view, groups);
@@ -96,11 +102,21 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
     return suspended(t, load, groups);
   if (kept.length < limits.minGroups) return belowMin(t, kept, groups);
   if (kept.length > limits.maxGroups) return aboveMax(t, ready, degraded);
-  if (load.queued > 0) return queued(t, load, groups);
+  t.held = t.release4 ? poolHold(spec, load) : undefined;
+  if (load.queued > 0 && !t.held) return queued(t, load, groups);
   s.counters.up = 0;
+  if (t.held) {
+    // No group admits this queue sooner: it is no reason to add groups, nor to keep those its limit leaves idle.
+    s.queueHeld = t.held;
+    t.say(`needsScaleUp is false as ${t.held}`);
+  }
   if (t.unreachable) return partialHold(t);
   if (s.current > limits.floorGroups) return scaleDown(t, load, ready);
   s.counters.down = 0;
+  if (t.held) {
+    s.counters.suspend = 0;
+    return;
+  }
   suspendCheck(t, load, live);
 }
 
@@ -155,7 +171,8 @@ function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: Poli
     if (t.release3 && was.sinceTick > (prev.lastScaleUpFailure?.tick ?? -1)) delete s.scaleUpBackoff;
   }
   if (atMs === undefined) return;
-  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.release3)));
+  const needed = t.release4 ? { ...load, queued: usefulQueue(spec, load) } : load;
+  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, needed, t.release3)));
   if (!limits.prewarm || s.startupTicks === undefined) return;
   const ahead = forecast(s.history, atMs + (s.startupTicks + 1) * spec.pollIntervalSeconds * 1000);
   if (ahead) t.coming = { ...ahead, groups: Math.min(limits.maxGroups, ahead.groups) };
@@ -391,7 +408,9 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
     return;
   }
   s.counters.up = 0;
-  const wanted = limits.step === 'queue' ? groupsNeeded(spec, load.queued, queuedMems(load)) : 1;
+  // Groups beyond what the pool's limits can ever admit are never added.
+  const queries = t.release4 ? usefulQueue(spec, load) : load.queued;
+  const wanted = limits.step === 'queue' ? groupsNeeded(spec, queries, queuedMems(load)) : 1;
   t.say('Impala autoscaler will attempt to add executor group.');
   t.add(Math.min(wanted, limits.maxGroups - s.target), groups);
   pendingLine(t);
@@ -430,7 +449,7 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
   }
   t.because(
     'scale-down',
-    `needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${load.running} running queries.`,
+    `needsScaleDown is true as ${t.held ? "the queue is held by the pool's own limit" : 'there are no queries queued'} and ${fewer} executor groups would hold ${load.running} running queries.`,
   );
   if (limits.release === 'surplus') {
     const peak = s.counters.down === 0 ? undefined : s.downPeak;

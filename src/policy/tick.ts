@@ -19,6 +19,8 @@ export class Tick {
   readonly release4: boolean;
   /** What history forecasts for the slot one start-up and one poll ahead, when that slot has not begun. */
   coming?: Forecast;
+  /** Why the pool's own limits hold this tick's queue (release 4's rules, src/policy/pool-limits.ts). */
+  held?: string;
   /** Coordinators that did not answer this tick: no group's running count is fully known (release 3's rules on). */
   unreachable?: string[];
   /** Indexes added this tick, and names held outside this warehouse: never given to another new group. */

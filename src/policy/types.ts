@@ -21,6 +21,12 @@ export interface WarehouseSpec {
   name: string;
   namespace: string;
   coordinators: CoordinatorSpec[];
+  /**
+   * Impala's admission service (admissiond), where a deployment runs one (impalads started with
+   * --admission_service_host): its /admission, /metrics and /backends are read in place of the coordinators', which
+   * then serve no /admission.
+   */
+  admissionService?: CoordinatorSpec;
   executorTemplate: string;
   size?: Size;
   executorsPerGroup: number;
@@ -87,6 +93,23 @@ export interface MemSummary {
   counts: [number, number][];
 }
 
+/**
+ * Why the pool's queue waits (src/policy/queue-cause.ts): `capacity` — more executors would admit it; `pool-limit` —
+ * the pool's (or a user's) own limit holds it, more executors would not; `unknown` — Impala's wording not recognised
+ * (treated as capacity).
+ */
+export type QueueCause = 'capacity' | 'pool-limit' | 'unknown';
+
+/** A pool's limits as Impala reports them (PoolStats::ToJson); -1 is unlimited, a timeout of 0 none. */
+export interface ImpalaPoolLimits {
+  /** pool_max_requests */
+  maxRequests: number;
+  /** pool_max_mem_resources, bytes, cluster-wide */
+  maxMemBytes: number;
+  /** pool_queue_timeout, ms: the pool's queue_timeout_ms, else impalad's --queue_wait_timeout_ms */
+  queueTimeoutMs: number;
+}
+
 /** The pool's load as the coordinator(s) report it. */
 export interface Load {
   queued: number;
@@ -121,6 +144,17 @@ export interface Load {
   runningByGroup: Record<string, number>;
   /** Non-fatal problems (one coordinator of two down, ...). */
   warnings: string[];
+  /** Why the queue waits; absent with no queue, and in observations of earlier releases. */
+  queueCause?: QueueCause;
+  /** The head_queued_reason that decided `queueCause`, in Impala's words. */
+  headQueuedReason?: string;
+  /** The pool's limits, when Impala reports any (absent: unlimited, or an earlier release's observation). */
+  poolLimits?: ImpalaPoolLimits;
+  /**
+   * Impala's counters of the pool, summed over the coordinators (each counts its own): total_timed_out (queued
+   * queries rejected on the queue timeout) and total_rejected. Absent in observations of earlier releases.
+   */
+  impalaTotals?: { timedOut: number; rejected: number };
 }
 
 export type Observation =
@@ -203,6 +237,12 @@ export interface PolicyState {
    * do not change mid-run. Each rule checks `rulesFrom(state, <the release that added it>)` (src/policy/rules.ts).
    */
   rules?: Exclude<RulesRelease, 'release-4'>;
+  /** The pool's limit that held the queue at the last tick, in Impala's words (src/policy/queue-cause.ts). */
+  queueHeld?: string;
+  /** Impala's pool counters at the last tick, and how much they grew since the tick before. */
+  impalaCounts?: { timedOutTotal: number; rejectedTotal: number; timedOut: number; rejected: number };
+  /** Set while the observed group start-up is longer than the pool's queue timeout: a resume cannot save a query. */
+  queueTimeoutShort?: { startupSeconds: number; timeoutSeconds: number; warning: string };
 }
 
 export type Action =

@@ -4,7 +4,14 @@
 // when someone next asks.
 import { groupName, groupIndex, impalaGroupName } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
-import { AdmissionModel, type ModelEvent, type ModelGroup, type ModelQuery } from './admission-model';
+import {
+  AdmissionModel,
+  type ModelEvent,
+  type ModelGroup,
+  type ModelQuery,
+  type PoolLimits,
+  type PoolStats,
+} from './admission-model';
 import type { MemberGroup, Membership } from './membership';
 
 export interface ClusterOptions {
@@ -22,6 +29,19 @@ export interface ClusterOptions {
   defaultQueryMemMb?: number;
   /** Monotonic milliseconds; injectable for tests. */
   clock?: () => number;
+  /** The pool's limits and queue timeout (admission-model.ts); default none. */
+  poolLimits?: PoolLimits;
+  /**
+   * The statestore's admission topic period: every coordinator's agg_* values are those of the last update, up to
+   * this old (Impala's --statestore_update_frequency_ms, 2000 by default), and the staleness they report grows
+   * between updates. Default 0: exact and immediate.
+   */
+  statestoreUpdateMs?: number;
+  /**
+   * agg_mem_reserved as a fraction of the memory admitted: Impala reports the buffer-pool reservations queries
+   * actually made, often below what admission counted (mem_limit_to_admit). Default 1.
+   */
+  memReservedFraction?: number;
 }
 
 export interface SubmitOptions {
@@ -56,6 +76,12 @@ export class ClusterSimulator {
   private polling?: Promise<void>;
   private lastMembershipError?: string;
   private readonly listeners: ((e: ModelEvent) => void)[] = [];
+  private published?: { at: number; pools: Map<string, PoolStats> };
+  private publisher?: NodeJS.Timeout;
+  /** The admission service (admissiond) serving /admission in place of the coordinators, when one is started. */
+  admissionService?: string;
+  /** When each coordinator last (re)started, ms since the simulator started: its local state begins there. */
+  readonly startedAt = new Map<string, number>();
 
   constructor(private readonly options: ClusterOptions) {
     this.groupSet = options.groupSet ?? 'root.default';
@@ -68,7 +94,35 @@ export class ClusterSimulator {
       queriesPerGroup: this.queriesPerGroup,
       executorMemBytes: this.executorMemBytes,
       executorHost: (group, i) => executorHost(group, i),
+      poolLimits: options.poolLimits,
     });
+  }
+
+  /** The pool's cluster-wide values as the coordinators see them: as of the last statestore update. */
+  aggStats(pool: string): PoolStats | undefined {
+    return this.published ? this.published.pools.get(pool) : this.model.poolStats(pool);
+  }
+
+  /** How old the statestore's view is now, ms (0 without a statestore period). */
+  aggAgeMs(): number {
+    return this.published ? Math.max(0, this.now() - this.published.at) : 0;
+  }
+
+  memReservedFraction(): number {
+    return this.options.memReservedFraction ?? 1;
+  }
+
+  /** A coordinator's process restarts: the queries it held end, and its local state and counters start again. */
+  restartCoordinator(name: string): void {
+    this.sync();
+    this.emit(this.model.dropCoordinator(name, this.model.time()));
+    this.startedAt.set(name, this.model.time());
+    this.schedule();
+  }
+
+  private publish(): void {
+    this.sync();
+    this.published = { at: this.model.time(), pools: new Map(this.model.pools().map((p) => [p.pool, p])) };
   }
 
   /** Reads the membership once (so the first page already shows the groups), then polls it. */
@@ -76,10 +130,17 @@ export class ClusterSimulator {
     await this.pollMembership();
     this.poller = setInterval(() => void this.pollMembership(), this.options.membershipPollMs ?? 200);
     this.poller.unref();
+    const period = this.options.statestoreUpdateMs ?? 0;
+    if (period > 0) {
+      this.publish();
+      this.publisher = setInterval(() => this.publish(), period);
+      this.publisher.unref();
+    }
   }
 
   stop(): void {
     clearInterval(this.poller);
+    clearInterval(this.publisher);
     clearTimeout(this.timer);
   }
 
@@ -202,9 +263,11 @@ export function executorHost(impalaGroup: string, i: number): string {
 export function clusterOptionsFor(
   spec: Pick<WarehouseSpec, 'groupSet' | 'executorsPerGroup' | 'queriesPerGroup' | 'executorMemoryMb'>,
   membership: Membership,
+  poolLimits?: PoolLimits,
 ): ClusterOptions {
   return {
     membership,
+    poolLimits,
     groupSet: spec.groupSet,
     executorsPerGroup: spec.executorsPerGroup,
     queriesPerGroup: spec.queriesPerGroup,

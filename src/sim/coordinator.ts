@@ -5,6 +5,10 @@
 //   POST /queries {pool?, durationMs, memMb?, sql?}  → 201 {id, state, ...}
 //   GET  /queries/:id                               → the query: state, queueWaitMs, group, reason
 //   GET  /queries                                   → every query
+//   POST /restart                                   → the coordinator's process restarts: the queries it held end
+//
+// With `role: 'admissiond'` the server is Impala's admission service instead: /admission, /metrics and /backends over
+// every coordinator's queries, no control API; the cluster's coordinators then serve no /admission.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,8 +26,10 @@ export type CoordinatorOptions = {
   host?: string;
   /** Name in /backends and tag of the queries it takes. Default coordinator-N (N = its position in the cluster). */
   name?: string;
-  /** Reported statestore staleness, ms. Default 0. */
+  /** Reported statestore staleness, ms, on top of the statestore view's own age. Default 0. */
   stalenessMs?: number;
+  /** Default coordinator. */
+  role?: 'coordinator' | 'admissiond';
 } & ({ cluster: ClusterSimulator } | ClusterOptions);
 
 /** Failures a real coordinator shows, injected into the debug pages (not the control API). */
@@ -102,12 +108,26 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const owned = !('cluster' in options);
   const cluster = 'cluster' in options ? options.cluster : new ClusterSimulator(options);
   if (owned) await cluster.start();
+  const admissiond = options.role === 'admissiond';
   const me: CoordinatorIdentity = {
-    name: options.name ?? `coordinator-${cluster.coordinators.length}`,
+    name: options.name ?? (admissiond ? 'admissiond' : `coordinator-${cluster.coordinators.length}`),
     stalenessMs: options.stalenessMs ?? 0,
+    ...(admissiond ? { admissionService: true } : {}),
   };
-  if (cluster.coordinators.includes(me.name)) throw new Error(`the cluster already has a coordinator named ${me.name}`);
-  cluster.coordinators.push(me.name);
+  if (admissiond) {
+    if (cluster.admissionService)
+      throw new Error(`the cluster already has an admission service, ${cluster.admissionService}`);
+    cluster.admissionService = me.name;
+  } else {
+    if (cluster.coordinators.includes(me.name))
+      throw new Error(`the cluster already has a coordinator named ${me.name}`);
+    cluster.coordinators.push(me.name);
+  }
+  const unregister = () => {
+    if (admissiond) cluster.admissionService = undefined;
+    const i = cluster.coordinators.indexOf(me.name);
+    if (i >= 0) cluster.coordinators.splice(i, 1);
+  };
 
   const state = { faults: {} as Faults };
   const server = http.createServer((req, res) => {
@@ -121,7 +141,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     });
   } catch (err) {
     if (owned) cluster.stop();
-    cluster.coordinators.splice(cluster.coordinators.indexOf(me.name), 1);
+    unregister();
     throw new Error(
       `coordinator simulator cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}: ${(err as Error).message}`,
     );
@@ -138,8 +158,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     close: () =>
       new Promise<void>((resolve) => {
         if (owned) cluster.stop();
-        const i = cluster.coordinators.indexOf(me.name);
-        if (i >= 0) cluster.coordinators.splice(i, 1);
+        unregister();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -155,7 +174,9 @@ async function handle(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://simulator');
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  if (req.method === 'GET' && PAGES.has(path)) {
+  // ImpalaHttpHandler::RegisterHandlers: with the admission service enabled, impalads do not register /admission.
+  const noAdmission = path === '/admission' && cluster.admissionService !== undefined && !me.admissionService;
+  if (req.method === 'GET' && PAGES.has(path) && !noAdmission) {
     const f = state.faults;
     if (f.delayMs) await sleep(f.delayMs);
     if (res.destroyed) return;
@@ -189,6 +210,13 @@ async function handle(
         ? send(res, 200, queryView(q, cluster.model.time()))
         : send(res, 404, { error: `no query with id ${m[1]}` });
     }
+  }
+  if (me.admissionService) {
+    return send(res, 404, { error: `${req.method} ${path} is not served by the admission service simulator` });
+  }
+  if (req.method === 'POST' && path === '/restart') {
+    cluster.restartCoordinator(me.name);
+    return send(res, 200, { restarted: me.name });
   }
   if (req.method === 'PUT' && path === '/faults') {
     let body: unknown;

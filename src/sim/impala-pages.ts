@@ -9,8 +9,21 @@ import { executorHost, type ClusterSimulator } from './cluster';
 
 export interface CoordinatorIdentity {
   name: string;
-  /** Reported as statestore_admission_control_time_since_last_update_ms. */
+  /** Added to the statestore view's age in statestore_admission_control_time_since_last_update_ms. */
   stalenessMs: number;
+  /**
+   * The admission service (admissiond, be/src/scheduling/admissiond-main.cc): every coordinator's queries are
+   * admitted there (impalads started with --admission_service_host), so its pages hold every queue and every running
+   * query, and the coordinators serve no /admission (ImpalaHttpHandler::RegisterHandlers).
+   */
+  admissionService?: boolean;
+}
+
+/** The queries whose admission state lives in this process: its own since it (re)started, or all on admissiond. */
+function held(cluster: ClusterSimulator, me: CoordinatorIdentity): ModelQuery[] {
+  if (me.admissionService) return cluster.model.queries();
+  const since = cluster.startedAt.get(me.name) ?? 0;
+  return cluster.model.queries().filter((q) => q.coordinator === me.name && q.submittedAt >= since);
 }
 
 function queryInfo(q: ModelQuery) {
@@ -24,30 +37,45 @@ function queryInfo(q: ModelQuery) {
   };
 }
 
+/** PoolStats::ToJson's agg_* values: the statestore's view (cluster.ts aggStats), zero before its first update. */
+function aggOf(cluster: ClusterSimulator, pool: string) {
+  const p = cluster.aggStats(pool);
+  return {
+    running: p?.running ?? 0,
+    queued: p?.queued ?? 0,
+    memReserved: Math.round((p?.memReservedBytes ?? 0) * cluster.memReservedFraction()),
+  };
+}
+
 export function admissionPage(cluster: ClusterSimulator, me: CoordinatorIdentity) {
-  const mine = cluster.model.queries().filter((q) => q.coordinator === me.name);
+  const mine = held(cluster, me);
+  const mineIds = new Set(mine.map((q) => q.id));
   const executors = new Map(cluster.model.groups().map((g) => [g.name, g.executors]));
   const pools = cluster.model
     .pools()
     .filter((p) => mine.some((q) => q.pool === p.pool))
     .map((p) => {
-      const queued = p.queue.map((id) => cluster.model.query(id)!).filter((q) => q.coordinator === me.name);
-      const running = mine.filter((q) => q.pool === p.pool && q.state === 'running');
+      const queued = p.queue.filter((id) => mineIds.has(id)).map((id) => cluster.model.query(id)!);
+      const ofPool = mine.filter((q) => q.pool === p.pool);
+      const running = ofPool.filter((q) => q.state === 'running');
+      const agg = aggOf(cluster, p.pool);
       const json: Record<string, unknown> = {
         pool_name: p.pool,
-        agg_num_running: p.running,
-        agg_num_queued: p.queued,
-        agg_mem_reserved: p.memReservedBytes,
+        agg_num_running: agg.running,
+        agg_num_queued: agg.queued,
+        agg_mem_reserved: agg.memReserved,
         local_mem_admitted: running.reduce((s, q) => s + q.memBytes * (executors.get(q.group!) ?? 0), 0),
         agg_current_users: '0',
         local_current_users: '0',
-        total_admitted: p.totalAdmitted,
-        total_rejected: p.totalRejected,
-        total_timed_out: 0,
-        pool_max_mem_resources: -1,
-        pool_max_requests: -1,
-        pool_max_queued: -1,
-        pool_queue_timeout: 0,
+        // Metrics of this process (PoolMetrics), since it started: each coordinator counts its own queries.
+        total_admitted: ofPool.filter((q) => q.admittedAt !== undefined).length,
+        total_rejected: ofPool.filter((q) => q.state === 'rejected' && !q.timedOut).length,
+        total_timed_out: ofPool.filter((q) => q.timedOut).length,
+        pool_max_mem_resources: p.limits.maxMemBytes,
+        pool_max_requests: p.limits.maxRequests,
+        pool_max_queued: p.limits.maxQueued,
+        // GetQueueTimeoutForPoolMs; the simulator's "no timeout" shows as 0.
+        pool_queue_timeout: p.limits.queueTimeoutMs ?? 0,
         max_query_mem_limit: 0,
         min_query_mem_limit: 0,
         clamp_mem_limit_query_option: true,
@@ -65,7 +93,7 @@ export function admissionPage(cluster: ClusterSimulator, me: CoordinatorIdentity
   return {
     resource_pools_plain_json: JSON.stringify(pools),
     resource_pools: pools,
-    statestore_admission_control_time_since_last_update_ms: me.stalenessMs,
+    statestore_admission_control_time_since_last_update_ms: me.stalenessMs + cluster.aggAgeMs(),
     get_all_pools: true,
   };
 }
@@ -102,35 +130,36 @@ const metric = (
 
 export function metricTree(cluster: ClusterSimulator, me: CoordinatorIdentity): MetricGroupPage {
   const groups = cluster.model.groups();
-  const mine = cluster.model.queries().filter((q) => q.coordinator === me.name);
+  const mine = held(cluster, me);
   const admission: Metric[] = [];
   for (const p of cluster.model.pools()) {
     if (!mine.some((q) => q.pool === p.pool)) continue;
+    const agg = aggOf(cluster, p.pool);
     admission.push(
       metric(
         `admission-controller.agg-num-running.${p.pool}`,
-        p.running,
+        agg.running,
         'GAUGE',
         'NONE',
         `Resource Pool ${p.pool} Aggregate Num Running`,
       ),
       metric(
         `admission-controller.agg-num-queued.${p.pool}`,
-        p.queued,
+        agg.queued,
         'GAUGE',
         'NONE',
         `Resource Pool ${p.pool} Aggregate Queue Size`,
       ),
       metric(
         `admission-controller.agg-mem-reserved.${p.pool}`,
-        p.memReservedBytes,
+        agg.memReserved,
         'GAUGE',
         'NONE',
         `Resource Pool ${p.pool} Aggregate Mem Reserved`,
       ),
       metric(
         `admission-controller.total-admitted.${p.pool}`,
-        p.totalAdmitted,
+        mine.filter((q) => q.pool === p.pool && q.admittedAt !== undefined).length,
         'COUNTER',
         'NONE',
         `Resource Pool ${p.pool} Total Admitted`,

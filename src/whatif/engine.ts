@@ -2,7 +2,7 @@
 // arrivals, query completions (from the admission model), group-ready times and the policy's ticks — so idle hours
 // cost nothing. Admission is src/sim/admission-model.ts, the same model the HTTP coordinator simulator runs in real
 // time ("one model, two clocks"). Times are integer milliseconds inside, seconds in the results.
-import { AdmissionModel, type ModelEvent, type ModelGroup } from '../sim/admission-model';
+import { AdmissionModel, type ModelEvent, type ModelGroup, type PoolLimits } from '../sim/admission-model';
 import { impalaGroupName } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
 import { MIB, type Command, type SimGroup, type SimPolicy, type SimView } from './policy-port';
@@ -16,6 +16,11 @@ export interface SimOptions {
   onProgress?: (done: number) => void;
   /** Width of a timeline bucket; default: the trace span / 1200. */
   timelineBucketS?: number;
+  /**
+   * The pool's limits and queue timeout (Impala's max_requests, max_mem_resources, max_queued, queue_timeout_ms),
+   * the same for every policy, the baselines and the oracle; default none.
+   */
+  poolLimits?: PoolLimits;
 }
 
 export interface TimelinePoint {
@@ -44,8 +49,10 @@ export interface SimResult {
   queries: number;
   /** Queries admitted (the waits are theirs). */
   admitted: number;
-  /** Queries Impala rejects (per-executor memory above the executor's limit). */
+  /** Queries Impala rejects: more memory than an executor or the pool admits, a full queue, or the queue timeout. */
   rejected: number;
+  /** Of `rejected`, those that waited past the pool's queue timeout. */
+  timedOut: number;
   wait: WaitStats;
   /** Executor-group-seconds, each group counted from create to removal (or the horizon). */
   groupSeconds: number;
@@ -102,7 +109,11 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
   checkTraceFits(trace, spec);
   const startupMs = toMs(options.startupSeconds);
   const memPerExec = spec.executorMemoryMb * MIB;
-  const model = new AdmissionModel({ queriesPerGroup: spec.queriesPerGroup, executorMemBytes: memPerExec });
+  const model = new AdmissionModel({
+    queriesPerGroup: spec.queriesPerGroup,
+    executorMemBytes: memPerExec,
+    poolLimits: options.poolLimits,
+  });
   const pool = spec.groupSet;
   const arrivals = trace.map((q) => toMs(q.arrivalS));
   const lastArrivalMs = arrivals.length ? arrivals[arrivals.length - 1] : 0;
@@ -112,6 +123,7 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
   const recent: number[] = [];
   let recentSum = 0;
   let rejected = 0;
+  let timedOut = 0;
   let events = 0;
 
   const groups = new Map<number, G>();
@@ -177,8 +189,9 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
         recent.push(d);
         recentSum += d;
         if (recent.length > 50) recentSum -= recent.shift()!;
-      } else if (e.type === 'rejected') {
+      } else if (e.type === 'rejected' || e.type === 'timed-out') {
         rejected += 1;
+        if (e.type === 'timed-out') timedOut += 1;
         queuedNow -= 1;
       }
     }
@@ -247,6 +260,15 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
       queuedMemBytes: () => (model.poolStats(pool)?.queue ?? []).map((id) => model.query(id)!.memBytes),
       runningMemBytes: () => gs.flatMap((g) => model.runningOn(impalaGroupName(pool, g.index)).map((q) => q.memBytes)),
       recentMeanDurationS: recent.length ? recentSum / recent.length : undefined,
+      admission: () => {
+        const p = model.poolStats(pool);
+        return {
+          headQueuedReason: p?.headQueuedReason,
+          limits: options.poolLimits,
+          timedOut: p?.totalTimedOut ?? 0,
+          rejected: p?.totalRejected ?? 0,
+        };
+      },
     };
   };
 
@@ -343,6 +365,7 @@ export function simulate(trace: TraceQuery[], spec: WarehouseSpec, policy: SimPo
     queries: trace.length,
     admitted: waits.length,
     rejected,
+    timedOut,
     wait: waitStats(waits),
     groupSeconds,
     groupSecondsPerQuery: trace.length ? groupSeconds / trace.length : 0,

@@ -1,6 +1,7 @@
 // What a scaling policy sees and does in the what-if simulator. Every policy — ours (`decide()`) and each baseline —
 // is a tick function over this view, so all of them run against the same admission model, clock and start-up time.
 import type { WarehouseSpec } from '../policy/types';
+import type { PoolLimits } from '../sim/admission-model';
 
 export interface SimGroup {
   /** NNN of `impala-executor-NNN` / `<groupSet>-group-NNN`. */
@@ -30,6 +31,8 @@ export interface SimView {
   runningMemBytes(): number[];
   /** Mean run time of the last completed queries (what a query log shows), seconds; undefined before any ends. */
   recentMeanDurationS: number | undefined;
+  /** What Impala's /admission says of the pool: the head's reason, its limits, its counters (computed on demand). */
+  admission(): { headQueuedReason?: string; limits?: PoolLimits; timedOut: number; rejected: number };
 }
 
 export interface Command {

@@ -1,5 +1,6 @@
 // The workflow's "current details" in the Temporal Web UI: a short markdown table of where the warehouse stands.
 import { backingOff, backoffNote } from '../policy/backoff';
+import { admissionNotes } from '../policy/pool-limits';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord } from './messages';
 
@@ -11,7 +12,7 @@ export function detailsTable(
 ): string {
   const load =
     obs?.kind === 'known'
-      ? `${obs.load.queued} queued, ${obs.load.running} running`
+      ? `${obs.load.queued} queued${obs.load.queueCause ? ` (${obs.load.queueCause})` : ''}, ${obs.load.running} running`
       : obs
         ? `unknown: ${obs.reason}`
         : 'not read yet';
@@ -31,7 +32,10 @@ export function detailsTable(
   ].join('\n');
 }
 
-/** What keeps the warehouse from the capacity it wants: groups that are not capacity, and a scale-up backoff. */
+/**
+ * What keeps the warehouse from the capacity it wants: a scale-up backoff, the pool's own limits (a queue they hold, a
+ * queue timeout shorter than the start-up), and groups that are not capacity.
+ */
 function problems(spec: WarehouseSpec, state: PolicyState): string[] {
   const lines: string[] = [];
   if (backingOff(state)) lines.push('', `Scale-up: ${backoffNote(spec, state, undefined)}.`);
@@ -40,6 +44,7 @@ function problems(spec: WarehouseSpec, state: PolicyState): string[] {
       '',
       `Last scale-up failure (tick ${state.lastScaleUpFailure.tick}): ${state.lastScaleUpFailure.reason}.`,
     );
+  for (const note of admissionNotes(state)) lines.push('', cell(note));
   const groups = state.notCapacity ?? [];
   if (groups.length)
     lines.push(

@@ -31,6 +31,13 @@ export interface TickReport {
   scaleUpBackoffSeconds: number;
   /** How late the tick started after its timer was due (workflow time); absent when a message woke it early. */
   latenessSeconds?: number;
+  /** 1 while the pool's own limit holds the queue (no group is added for it); absent from earlier releases. */
+  queueHeldByPoolLimit?: number;
+  /** Queued queries Impala timed out, and queries it rejected, since the last tick (its total_* counters). */
+  impalaTimedOut?: number;
+  impalaRejected?: number;
+  /** Seconds the observed group start-up plus one poll exceed the pool's queue timeout; 0 when they do not. */
+  startupOverQueueTimeoutSeconds?: number;
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -84,5 +91,11 @@ export function tickReport(
     resumes: resumed ? 1 : 0,
     scaleUpFailures: state.lastScaleUpFailure?.tick === state.tick ? 1 : 0,
     scaleUpBackoffSeconds: backoffSecondsLeft(spec, state),
+    queueHeldByPoolLimit: state.queueHeld ? 1 : 0,
+    impalaTimedOut: state.impalaCounts?.timedOut ?? 0,
+    impalaRejected: state.impalaCounts?.rejected ?? 0,
+    startupOverQueueTimeoutSeconds: state.queueTimeoutShort
+      ? state.queueTimeoutShort.startupSeconds + spec.pollIntervalSeconds - state.queueTimeoutShort.timeoutSeconds
+      : 0,
   };
 }

@@ -1,6 +1,6 @@
 // Serves a fixture directory as a coordinator's debug pages over real HTTP(S): /admission?json → admission.json, and
 // so on, byte for byte (a truncated fixture stays truncated). Knobs for the failure cases: delay, status, auth.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +39,8 @@ export async function serveFixture(dir: string, opts: FixtureServerOptions = {})
         return;
       }
       const file = PAGES[url.pathname];
-      if (!file || !url.searchParams.has('json')) {
+      // A page the fixture lacks is one the process does not serve (a coordinator behind an admission service).
+      if (!file || !url.searchParams.has('json') || !existsSync(path.join(FIXTURES, dir, file))) {
         res.writeHead(404).end('not found');
         return;
       }

@@ -43,6 +43,9 @@ describe('ImpalaLoadReader on fixtures', () => {
       healthyGroups: 1,
       runningByGroup: { 'root.default-group-001': 0 },
       warnings: [],
+      // PoolStats::ToJson's pool_max_requests, pool_max_mem_resources, pool_queue_timeout; no queue, so no cause.
+      poolLimits: { maxRequests: -1, maxMemBytes: -1, queueTimeoutMs: 600_000 },
+      impalaTotals: { timedOut: 0, rejected: 0 },
     });
     expect(result.ok && result.view.pool?.waitTimeMsEma).toBe(1520.4);
   });
@@ -60,6 +63,10 @@ describe('ImpalaLoadReader on fixtures', () => {
     expect(result.view.pool?.headQueuedReasons[0]).toMatch(
       /^Not enough memory available on host impala-executor-001-0/,
     );
+    expect(result.view.load).toMatchObject({
+      queueCause: 'capacity',
+      headQueuedReason: result.view.pool?.headQueuedReasons[0],
+    });
     expect(result.view.groups).toEqual([
       {
         name: 'root.default-group-001',

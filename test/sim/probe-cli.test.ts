@@ -54,6 +54,11 @@ describe('impala-autoscaler probe', () => {
       memReservedBytes: pool.memReservedBytes,
       queuedMemBytes: 20 * GB,
       healthyGroups: 2,
+      queueCause: 'capacity',
+      headQueuedReasons: [pool.headQueuedReason],
+      poolLimits: { maxRequests: -1, maxMemBytes: -1, queueTimeoutMs: 0 },
+      timedOut: 0,
+      rejected: 0,
       groups: sim.cluster.model
         .groups()
         .map((g) => ({ name: g.name, executors: 2, healthy: true, quiescing: false, runningQueries: g.running })),
@@ -73,6 +78,36 @@ describe('impala-autoscaler probe', () => {
     expect(stdout).toContain(
       'Head of queue: Not enough memory available on host impala-executor-002-0:27000. Needed 10.00 GB but only 4.00 GB out of 16.00 GB was available.',
     );
+    expect(stdout).toContain(
+      'Queue cause: capacity (the queue waits for capacity: more executor groups would admit it)',
+    );
+  });
+
+  test("a queue held by the pool's max_requests: queueCause pool-limit, in JSON and in words", async () => {
+    const limited = await startCoordinator({
+      port: 0,
+      membership: fixedMembership(2, 2),
+      poolLimits: { maxRequests: 2, maxMemBytes: -1, maxQueued: -1, queueTimeoutMs: 60_000 },
+    });
+    try {
+      for (let i = 0; i < 3; i++)
+        await fetch(`${limited.url}/queries`, { method: 'POST', body: JSON.stringify({ durationMs: 600_000 }) });
+      const json = await cli(['probe', '--coordinator', limited.url, '--json']);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        queued: 1,
+        running: 2,
+        queueCause: 'pool-limit',
+        headQueuedReasons: ['number of running queries 2 is at or over limit 2.'],
+        poolLimits: { maxRequests: 2, maxMemBytes: -1, queueTimeoutMs: 60_000 },
+      });
+      const { stdout } = await cli(['probe', '--coordinator', limited.url]);
+      expect(stdout).toContain(
+        "Queue cause: pool-limit (the queue is held by the pool's own limit: more executor groups would not admit it)",
+      );
+      expect(stdout).toContain('Queue timeout 60s: a query queued longer is timed out');
+    } finally {
+      await limited.close();
+    }
   });
 
   test('every coordinator failing: the reason on stderr, nothing on stdout, exit 2', async () => {

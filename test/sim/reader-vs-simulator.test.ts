@@ -50,6 +50,10 @@ describe('ImpalaLoadReader against the coordinator simulator', () => {
       healthyGroups: 1,
       runningByGroup: { 'root.default-group-001': 1 },
       warnings: [],
+      queueCause: 'capacity',
+      headQueuedReason: pool.headQueuedReason,
+      poolLimits: { maxRequests: -1, maxMemBytes: -1, queueTimeoutMs: 0 },
+      impalaTotals: { timedOut: 0, rejected: 0 },
     });
     expect(r.view.queuedQueryMemBytes).toEqual([10 * GB, 10 * GB, 10 * GB]);
     expect([pool.queued, pool.running]).toEqual([3, 1]);

@@ -7,10 +7,14 @@
 //   "absent" must not hide the primary's queue. No coordinator lists it: zero load.
 // - Queues and num-queries-executing.<group> are each coordinator's own: concatenated / summed.
 // - Membership (/backends, total-healthy) is the statestore's cluster-wide view: taken from the freshest coordinator.
+// - Why the pool queues is read from each coordinator's head_queued_reason (its own queue's head): capacity when any
+//   head waits for capacity (src/policy/queue-cause.ts). total_timed_out / total_rejected are each process's own
+//   counters: summed.
 // - The queued and running queries' per-executor memory (mem_limit_to_admit) goes into the Load as bounded summaries
 //   (src/policy/mem-summary.ts): the Load is written to workflow history on every tick.
 import { summarize } from '../../policy/mem-summary';
-import type { ImpalaGroupHealth, Load } from '../../policy/types';
+import { poolQueueCause, unknownReasonWarning } from '../../policy/queue-cause';
+import type { ImpalaGroupHealth, ImpalaPoolLimits, Load, QueueCause } from '../../policy/types';
 import {
   flattenMetrics,
   splitExecutorGroups,
@@ -44,8 +48,14 @@ export interface GroupView {
 
 export interface PoolView {
   poolMaxRequests: number;
+  limits: ImpalaPoolLimits;
   waitTimeMsEma: number;
   headQueuedReasons: string[];
+  /** Why the queue waits, from the heads' reasons (src/policy/queue-cause.ts); undefined with no queue read. */
+  queueCause?: QueueCause;
+  /** Summed over the coordinators: total_timed_out, total_rejected. */
+  timedOut: number;
+  rejected: number;
   /** Coordinator the agg_* values came from, and how stale they were. */
   aggFrom: string;
   stalenessMs: number;
@@ -143,6 +153,7 @@ export function combine(
 
   let poolView: PoolView | undefined;
   let agg = { queued: 0, running: 0, mem: 0 };
+  let poolFields: Pick<Load, 'queueCause' | 'headQueuedReason' | 'poolLimits' | 'impalaTotals'> = {};
   if (withPool.length > 0) {
     const { r, p } = withPool[0];
     agg = { queued: p.agg_num_queued, running: p.agg_num_running, mem: p.agg_mem_reserved };
@@ -152,10 +163,28 @@ export function combine(
         `pool ${pool}: freshest admission state (${r.url}) is ${stalenessMs} ms old; statestore updates are late`,
       );
     }
+    const headQueuedReasons = withPool.map((x) => x.p.head_queued_reason).filter((s): s is string => s !== undefined);
+    const cause = agg.queued > 0 ? poolQueueCause(headQueuedReasons) : undefined;
+    if (cause?.cause === 'unknown') warnings.push(unknownReasonWarning(pool, cause.reason));
+    const limits: ImpalaPoolLimits = {
+      maxRequests: p.pool_max_requests,
+      maxMemBytes: p.pool_max_mem_resources,
+      queueTimeoutMs: p.pool_queue_timeout,
+    };
+    const sum = (f: (x: PoolJson) => number) => ownPools.reduce((a, x) => a + f(x), 0);
+    const totals = { timedOut: sum((x) => x.total_timed_out), rejected: sum((x) => x.total_rejected) };
+    poolFields = {
+      ...(cause ? { queueCause: cause.cause, headQueuedReason: cause.reason } : {}),
+      poolLimits: limits,
+      impalaTotals: totals,
+    };
     poolView = {
       poolMaxRequests: p.pool_max_requests,
+      limits,
       waitTimeMsEma: p.wait_time_ms_ema,
-      headQueuedReasons: withPool.map((x) => x.p.head_queued_reason).filter((s): s is string => s !== undefined),
+      headQueuedReasons,
+      queueCause: cause?.cause,
+      ...totals,
       aggFrom: r.url,
       stalenessMs,
     };
@@ -176,6 +205,7 @@ export function combine(
         healthyGroups,
         runningByGroup,
         warnings,
+        ...poolFields,
       },
       groups,
       queuedQueryMemBytes,

@@ -22,6 +22,13 @@ export const poolSchema = z.object({
   agg_mem_reserved: number,
   local_mem_admitted: number,
   pool_max_requests: number,
+  pool_max_mem_resources: number,
+  /** GetQueueTimeoutForPoolMs: the pool's queue_timeout_ms, else --queue_wait_timeout_ms. */
+  pool_queue_timeout: number,
+  /** This process's counters (PoolMetrics): each coordinator counts the queries it took. */
+  total_rejected: count,
+  /** Queued queries timed out (PoolStats::Dequeue(true)); not counted in total_rejected. */
+  total_timed_out: count,
   wait_time_ms_ema: number,
   /** This coordinator's own queue (queues are per coordinator; agg_num_queued counts all of them). */
   queued_queries: z.array(queuedQuery),

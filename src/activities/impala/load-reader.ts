@@ -20,6 +20,8 @@ export interface ImpalaLoadReaderOptions {
 /** What `read` needs of a warehouse; `probe` has no full spec. */
 export interface ReadTarget {
   coordinators: CoordinatorSpec[];
+  /** Read in place of the coordinators when set (WarehouseSpec.admissionService). */
+  admissionService?: CoordinatorSpec;
   groupSet: string;
   /** Configured group size; without it a group is healthy when every registered executor is active. */
   executorsPerGroup?: number;
@@ -64,21 +66,26 @@ export class ImpalaLoadReader implements LoadReader {
       // A bug here must still be "load unknown", never a crashed activity that the workflow retries blindly.
       return {
         ok: false,
-        reason: `reading ${target.coordinators.map((c) => c.url).join(', ')} failed: ${(err as Error).message}`,
+        reason: `reading ${sourcesOf(target)
+          .map((c) => c.url)
+          .join(', ')} failed: ${(err as Error).message}`,
         coordinators: [],
       };
     }
   }
 
   private async readAll(target: ReadTarget): Promise<DetailedResult> {
-    if (target.coordinators.length === 0) {
-      return { ok: false, reason: 'the warehouse lists no coordinators (set coordinators[].url)', coordinators: [] };
+    const sources = sourcesOf(target);
+    if (sources.length === 0) {
+      return {
+        ok: false,
+        reason: 'the warehouse lists no coordinators (set coordinators[].url, or admissionService.url)',
+        coordinators: [],
+      };
     }
-    const fetched = await Promise.all(target.coordinators.map((c) => this.readCoordinator(c)));
+    const fetched = await Promise.all(sources.map((c) => this.readCoordinator(c)));
     const coordinators: CoordinatorStatus[] = fetched.map((f, i) =>
-      f.ok
-        ? { url: target.coordinators[i].url, ok: true }
-        : { url: target.coordinators[i].url, ok: false, error: f.reason },
+      f.ok ? { url: sources[i].url, ok: true } : { url: sources[i].url, ok: false, error: f.reason },
     );
     const failures = fetched.filter((f): f is Extract<Fetched, { ok: false }> => !f.ok);
     const readings = fetched.flatMap((f) => (f.ok ? [f.reading] : []));
@@ -112,7 +119,7 @@ export class ImpalaLoadReader implements LoadReader {
       getJson(c.conn, '/backends?json', opts),
     ]);
     const url = spec.url.replace(/\/+$/, '');
-    const a = validate(admission, admissionSchema, url, '/admission?json');
+    const a = validate(withServiceHint(admission), admissionSchema, url, '/admission?json');
     const m = validate(metrics, metricsSchema, url, '/metrics?json');
     const b = validate(backends, backendsSchema, url, '/backends?json');
     if (a.ok && m.ok && b.ok)
@@ -123,6 +130,28 @@ export class ImpalaLoadReader implements LoadReader {
     const reasons = (unreachable ? bad.slice(0, 1) : bad).map((x) => x.reason);
     return { ok: false, unreachable, reason: reasons.join('; ') };
   }
+}
+
+/**
+ * With Impala's admission service enabled, coordinators do not serve /admission (ImpalaHttpHandler::RegisterHandlers):
+ * the fix is in the spec, so the message says where.
+ */
+function withServiceHint(got: GetResult): GetResult {
+  if (got.ok || !/: HTTP 404\b/.test(got.reason)) return got;
+  return {
+    ...got,
+    reason: `${got.reason} (a deployment running Impala's admission service serves /admission there, not on the coordinators: set the warehouse's admissionService.url, e.g. http://impala-admissiond:25030)`,
+  };
+}
+
+/**
+ * Where the pages are read: the admission service alone when there is one — it admits every coordinator's queries,
+ * so its /admission holds every queue and running query, and its /metrics the admission-controller metrics
+ * (admissiond-main.cc; ImpalaHttpHandler registers /admission, /backends and the metrics there) — else every
+ * coordinator.
+ */
+function sourcesOf(target: ReadTarget): CoordinatorSpec[] {
+  return target.admissionService ? [target.admissionService] : target.coordinators;
 }
 
 function validate<T>(

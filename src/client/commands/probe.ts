@@ -4,10 +4,12 @@ import { Command } from 'commander';
 import { positiveInt } from '../arguments';
 import { formatBytes } from '../../activities/impala/pretty-bytes';
 import { DEFAULT_TIMEOUT_MS, ImpalaLoadReader, type DetailedResult } from '../../activities/impala/load-reader';
-import type { CoordinatorSpec } from '../../policy/types';
+import { causeInWords } from '../../policy/queue-cause';
+import type { CoordinatorSpec, ImpalaPoolLimits, QueueCause } from '../../policy/types';
 
 interface ProbeOptions {
   coordinator: string[];
+  admissionService?: string;
   groupSet: string;
   user?: string;
   passwordFile?: string;
@@ -25,6 +27,15 @@ export interface ProbeJson {
   memReservedBytes: number;
   queuedMemBytes: number;
   healthyGroups: number;
+  /** Why the queue waits (src/policy/queue-cause.ts); present while queries are queued and a head reason is read. */
+  queueCause?: QueueCause;
+  /** Each coordinator's head_queued_reason, in Impala's words. */
+  headQueuedReasons: string[];
+  /** The pool's limits as Impala reports them (-1 unlimited; a queue timeout of 0 none); absent before its first query. */
+  poolLimits?: ImpalaPoolLimits;
+  /** total_timed_out and total_rejected, summed over the coordinators. */
+  timedOut: number;
+  rejected: number;
   groups: { name: string; executors: number; healthy: boolean; quiescing: boolean; runningQueries: number }[];
   coordinators: { url: string; ok: boolean; error?: string }[];
 }
@@ -41,6 +52,10 @@ export function registerProbe(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option(
+      '--admission-service <url>',
+      "Impala's admission service (admissiond) web server, e.g. http://impala-admissiond:25030: read in place of the coordinators",
+    )
     .option('--group-set <prefix>', 'Impala pool / executor group set prefix', 'root.default')
     .option('--user <user>', 'basic-auth user of the coordinators')
     .option('--password-file <file>', 'file holding the basic-auth password')
@@ -54,22 +69,25 @@ export function registerProbe(program: Command): void {
     )
     .option('--json', 'print exactly one JSON object on stdout')
     .action(async (opts: ProbeOptions, cmd: Command) => {
-      if (opts.coordinator.length === 0)
-        cmd.error('error: give at least one --coordinator URL (e.g. --coordinator http://coordinator-0:25000)');
+      if (opts.coordinator.length === 0 && opts.admissionService === undefined)
+        cmd.error(
+          'error: give at least one --coordinator URL (e.g. --coordinator http://coordinator-0:25000), or --admission-service',
+        );
       if (opts.user === undefined && (opts.passwordFile !== undefined || opts.passwordEnv !== undefined)) {
         cmd.error('error: --password-file / --password-env need --user');
       }
       if (opts.passwordFile !== undefined && opts.passwordEnv !== undefined)
         cmd.error('error: give --password-file or --password-env, not both');
-      const coordinators: CoordinatorSpec[] = opts.coordinator.map((url) => ({
+      const endpoint = (url: string): CoordinatorSpec => ({
         url,
         user: opts.user,
         passwordFile: opts.passwordFile,
         passwordEnv: opts.passwordEnv,
         caFile: opts.caFile,
-      }));
+      });
       const result = await new ImpalaLoadReader({ timeoutMs: opts.timeoutMs }).readDetailed({
-        coordinators,
+        coordinators: opts.coordinator.map(endpoint),
+        ...(opts.admissionService !== undefined ? { admissionService: endpoint(opts.admissionService) } : {}),
         groupSet: opts.groupSet,
         executorsPerGroup: opts.executorsPerGroup,
       });
@@ -93,6 +111,11 @@ export function probeJson(groupSet: string, result: Extract<DetailedResult, { ok
     memReservedBytes: load.memReservedBytes,
     queuedMemBytes: result.view.queuedQueryMemBytes.reduce((a, b) => a + b, 0),
     healthyGroups: load.healthyGroups,
+    ...(load.queueCause ? { queueCause: load.queueCause } : {}),
+    headQueuedReasons: result.view.pool?.headQueuedReasons ?? [],
+    ...(load.poolLimits ? { poolLimits: load.poolLimits } : {}),
+    timedOut: load.impalaTotals?.timedOut ?? 0,
+    rejected: load.impalaTotals?.rejected ?? 0,
     groups: groups.map((g) => ({
       name: g.name,
       executors: g.executors,
@@ -132,6 +155,16 @@ function humanTable(p: ProbeJson, result: Extract<DetailedResult, { ok: true }>)
     ),
   ];
   for (const reason of pool?.headQueuedReasons ?? []) lines.push('', `Head of queue: ${reason}`);
+  if (p.queueCause) lines.push(`Queue cause: ${p.queueCause} (${causeInWords(p.queueCause)})`);
+  if (p.timedOut || p.rejected)
+    lines.push(
+      `Impala timed out ${p.timedOut} and rejected ${p.rejected} queries in this pool (since each coordinator started)`,
+    );
+  const timeout = p.poolLimits?.queueTimeoutMs ?? 0;
+  if (timeout > 0)
+    lines.push(
+      `Queue timeout ${timeout / 1000}s: a query queued longer is timed out (raise it above the executor groups' start-up time)`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

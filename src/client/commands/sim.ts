@@ -5,10 +5,11 @@
 // docker-compose and for trying `probe`, the reader and the workload driver by hand; it runs until SIGTERM/SIGINT.
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORT, startCoordinator } from '../../sim/coordinator';
+import { addPoolFlags, poolLimitsOf, type PoolFlags } from '../pool-flags';
 import { fixedMembership } from '../../sim/in-process-membership';
 import type { Membership } from '../../sim/membership';
 
-interface CoordinatorFlags {
+interface CoordinatorFlags extends PoolFlags {
   port: number;
   host: string;
   name?: string;
@@ -33,7 +34,7 @@ const integer =
 
 export function registerSim(program: Command): void {
   const sim = program.command('sim').description('simulators for trying the autoscaler without an Impala cluster');
-  sim
+  const coordinator = sim
     .command('coordinator')
     .description(
       'serve a simulated Impala coordinator (debug pages the worker reads, POST /queries to submit work) until SIGTERM/SIGINT',
@@ -67,53 +68,54 @@ export function registerSim(program: Command): void {
     .option(
       '--kubeconfig <file>',
       'kubeconfig file, with --warehouse (default: in-cluster ServiceAccount, else $KUBECONFIG or ~/.kube/config)',
-    )
-    .action(async (opts: CoordinatorFlags, cmd: Command) => {
-      if (opts.warehouse && !opts.namespace)
-        cmd.error(
-          "error: --warehouse needs --namespace (the Kubernetes namespace of the warehouse's executor StatefulSets)",
-        );
-      if (!opts.warehouse && (opts.namespace || opts.kubeconfig))
-        cmd.error('error: --namespace and --kubeconfig go with --warehouse NAME');
-      let membership: Membership;
-      let groupsDescription: string;
-      if (opts.warehouse) {
-        // Loaded only here: the Kubernetes client is heavy and the fixed simulator does not need it. require, not
-        // import(): under bin/'s tsx/cjs hook a dynamic import() takes the ESM path, which needs file extensions.
-        const { loadKubeConfigFrom } =
-          require('../../activities/kubernetes/kubeconfig') as typeof import('../../activities/kubernetes/kubeconfig');
-        const { KubernetesPodMembership } =
-          require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
-        const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
-        membership = new KubernetesPodMembership(kubeConfig, { name: opts.warehouse, namespace: opts.namespace! });
-        groupsDescription = `groups of warehouse ${opts.warehouse}'s Ready pods in namespace ${opts.namespace} (${kubeConfig.getCurrentCluster()?.server})`;
-      } else {
-        membership = fixedMembership(opts.groups, opts.executorsPerGroup);
-        groupsDescription = `${opts.groups} group(s) of ${opts.executorsPerGroup} executors`;
-      }
-      const server = await startCoordinator({
-        port: opts.port,
-        host: opts.host,
-        ...(opts.name ? { name: opts.name } : {}),
-        membership,
-        groupSet: opts.groupSet,
-        executorsPerGroup: opts.executorsPerGroup,
-        queriesPerGroup: opts.queriesPerGroup,
-        executorMemoryMb: opts.executorMemoryMb,
-      });
-      process.stdout.write(
-        `coordinator simulator ${server.name} on ${server.url}: ${groupsDescription} in ${opts.groupSet}; ` +
-          `submit with: curl -X POST ${server.url}/queries -d '{"durationMs":60000,"memMb":4096}'\n`,
+    );
+  addPoolFlags(coordinator).action(async (opts: CoordinatorFlags, cmd: Command) => {
+    if (opts.warehouse && !opts.namespace)
+      cmd.error(
+        "error: --warehouse needs --namespace (the Kubernetes namespace of the warehouse's executor StatefulSets)",
       );
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          process.stdout.write(`coordinator simulator: ${signal} received, stopping\n`);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+    if (!opts.warehouse && (opts.namespace || opts.kubeconfig))
+      cmd.error('error: --namespace and --kubeconfig go with --warehouse NAME');
+    let membership: Membership;
+    let groupsDescription: string;
+    if (opts.warehouse) {
+      // Loaded only here: the Kubernetes client is heavy and the fixed simulator does not need it. require, not
+      // import(): under bin/'s tsx/cjs hook a dynamic import() takes the ESM path, which needs file extensions.
+      const { loadKubeConfigFrom } =
+        require('../../activities/kubernetes/kubeconfig') as typeof import('../../activities/kubernetes/kubeconfig');
+      const { KubernetesPodMembership } =
+        require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
+      const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
+      membership = new KubernetesPodMembership(kubeConfig, { name: opts.warehouse, namespace: opts.namespace! });
+      groupsDescription = `groups of warehouse ${opts.warehouse}'s Ready pods in namespace ${opts.namespace} (${kubeConfig.getCurrentCluster()?.server})`;
+    } else {
+      membership = fixedMembership(opts.groups, opts.executorsPerGroup);
+      groupsDescription = `${opts.groups} group(s) of ${opts.executorsPerGroup} executors`;
+    }
+    const server = await startCoordinator({
+      port: opts.port,
+      host: opts.host,
+      ...(opts.name ? { name: opts.name } : {}),
+      membership,
+      groupSet: opts.groupSet,
+      executorsPerGroup: opts.executorsPerGroup,
+      queriesPerGroup: opts.queriesPerGroup,
+      executorMemoryMb: opts.executorMemoryMb,
+      poolLimits: poolLimitsOf(opts),
     });
+    process.stdout.write(
+      `coordinator simulator ${server.name} on ${server.url}: ${groupsDescription} in ${opts.groupSet}; ` +
+        `submit with: curl -X POST ${server.url}/queries -d '{"durationMs":60000,"memMb":4096}'\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.stdout.write(`coordinator simulator: ${signal} received, stopping\n`);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void server.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  });
 }

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { seconds } from '../arguments';
+import { addPoolFlags, poolLimitsOf, type PoolFlags } from '../pool-flags';
 import { MODES } from '../../config/warehouse-spec';
 import type { Mode } from '../../policy/types';
 import { timelineSvg } from '../../whatif/chart';
@@ -11,7 +12,7 @@ import { isPolicyName, POLICY_NAMES, runPolicy, type PolicyName } from '../../wh
 import { loadSimSpec } from '../../whatif/spec-file';
 import { parseTraceCsv } from '../../sim/trace';
 
-export interface SimulateOptions {
+export interface SimulateOptions extends PoolFlags {
   trace: string;
   spec?: string;
   mode?: Mode;
@@ -26,7 +27,10 @@ export interface SimulateJson {
   policy: string;
   mode?: Mode;
   queries: number;
+  /** Queries Impala rejected: the queue timeout, a full queue, or more memory than an executor or the pool admits. */
   rejected: number;
+  /** Of `rejected`, those the pool's queue timeout rejected. */
+  timedOut: number;
   wait: { mean: number; p50: number; p95: number; p99: number; max: number };
   groupSeconds: number;
   groupSecondsPerQuery: number;
@@ -53,6 +57,7 @@ export function toJson(
     ...(policy === 'ours' ? { mode } : {}),
     queries: r.queries,
     rejected: r.rejected,
+    timedOut: r.timedOut,
     wait: {
       mean: round(r.wait.mean),
       p50: round(r.wait.p50),
@@ -75,7 +80,7 @@ export function toJson(
 function text(j: SimulateJson, wallS: number): string {
   const s = (n: number) => `${n.toFixed(1)} s`;
   return [
-    `policy ${j.policy}${j.mode ? ` (${j.mode})` : ''}: ${j.queries} queries${j.rejected ? ` (${j.rejected} rejected: too much memory per executor)` : ''}, ` +
+    `policy ${j.policy}${j.mode ? ` (${j.mode})` : ''}: ${j.queries} queries${j.rejected ? ` (${j.rejected} rejected by Impala, ${j.timedOut} of them on the queue timeout)` : ''}, ` +
       `${(j.simulatedSeconds / 3600).toFixed(2)} h simulated in ${wallS.toFixed(2)} s`,
     `queue wait: mean ${s(j.wait.mean)}, p50 ${s(j.wait.p50)}, p95 ${s(j.wait.p95)}, p99 ${s(j.wait.p99)}, max ${s(j.wait.max)}`,
     `executor-group-seconds: ${Math.round(j.groupSeconds)} (${(j.groupSeconds / 3600).toFixed(1)} group-hours), ${j.groupSecondsPerQuery.toFixed(1)} per query, peak ${j.peakGroups} groups`,
@@ -97,6 +102,7 @@ export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (
   const started = Date.now();
   const result = runPolicy(o.policy, trace, spec, {
     startupSeconds: o.startupSeconds,
+    poolLimits: poolLimitsOf(o),
     onProgress: long
       ? (done) => err(`simulate: ${Math.round(done * 100)}% of ${trace.length} arrivals replayed\n`)
       : undefined,
@@ -115,7 +121,7 @@ export function runSimulate(o: SimulateOptions, out: (s: string) => void, err: (
 }
 
 export function registerSimulate(program: Command): void {
-  program
+  const cmd = program
     .command('simulate')
     .description(
       'replay a workload trace against a warehouse and a scaling policy (what-if); report queue waits and executor-group-seconds',
@@ -151,12 +157,12 @@ export function registerSimulate(program: Command): void {
       'ours',
     )
     .option('--json', 'print one JSON object on stdout')
-    .option('--chart <file.svg>', 'write a timeline chart (queued, running, groups)')
-    .action((o: SimulateOptions) => {
-      runSimulate(
-        o,
-        (s) => process.stdout.write(s),
-        (s) => process.stderr.write(s),
-      );
-    });
+    .option('--chart <file.svg>', 'write a timeline chart (queued, running, groups)');
+  addPoolFlags(cmd).action((o: SimulateOptions) => {
+    runSimulate(
+      o,
+      (s) => process.stdout.write(s),
+      (s) => process.stderr.write(s),
+    );
+  });
 }

@@ -112,10 +112,10 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
 }
 
 function requireCoordinators(specs: WarehouseSpec[], file: string | undefined): void {
-  const missing = specs.filter((s) => s.coordinators.length === 0).map((s) => s.name);
+  const missing = specs.filter((s) => s.coordinators.length === 0 && !s.admissionService).map((s) => s.name);
   if (missing.length === 0) return;
   throw new ConfigError(file ?? '', [
-    `${file}: warehouse${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: coordinators is empty; the worker reads each warehouse's load from its Impala coordinators: add coordinators: [{ url: http://coordinator-0:25000 }]`,
+    `${file}: warehouse${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: coordinators is empty; the worker reads each warehouse's load from its Impala coordinators (or admission service): add coordinators: [{ url: http://coordinator-0:25000 }], or admissionService: { url: http://admissiond:25030 }`,
   ]);
 }
 

@@ -4,6 +4,7 @@
 import { decide, initialState } from '../../policy/decide';
 import { groupName, impalaGroupName } from '../../policy/names';
 import { summarize } from '../../policy/mem-summary';
+import { poolQueueCause } from '../../policy/queue-cause';
 import type { GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from '../../policy/types';
 import type { Command, SimPolicy, SimView } from '../policy-port';
 
@@ -28,9 +29,29 @@ export function observationOf(view: SimView): Observation {
       healthyGroups: view.groups.filter((g) => g.ready && !g.deleting).length,
       runningByGroup,
       warnings: [],
+      ...admission(view),
     },
     groups,
     atMs: view.nowMs,
+  };
+}
+
+/** The queue cause, the pool's limits and Impala's counters as the reader takes them from /admission (combine.ts). */
+function admission(view: SimView): Pick<Load, 'queueCause' | 'headQueuedReason' | 'poolLimits' | 'impalaTotals'> {
+  const a = view.admission();
+  const cause = view.queued > 0 && a.headQueuedReason ? poolQueueCause([a.headQueuedReason]) : undefined;
+  return {
+    ...(cause ? { queueCause: cause.cause, headQueuedReason: cause.reason } : {}),
+    ...(a.limits
+      ? {
+          poolLimits: {
+            maxRequests: a.limits.maxRequests,
+            maxMemBytes: a.limits.maxMemBytes,
+            queueTimeoutMs: a.limits.queueTimeoutMs ?? 0,
+          },
+        }
+      : {}),
+    impalaTotals: { timedOut: a.timedOut, rejected: a.rejected },
   };
 }
 

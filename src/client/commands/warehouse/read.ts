@@ -1,6 +1,7 @@
 // The read commands: `warehouse list` (from search attributes, no worker needed), `warehouse status NAME` and
 // `warehouse history NAME` (the workflow's `status` query, answered by a worker).
 import { backoffNote } from '../../../policy/backoff';
+import { admissionNotes } from '../../../policy/pool-limits';
 import type { Command } from 'commander';
 import type { WarehouseSpec } from '../../../policy/types';
 import {
@@ -150,7 +151,7 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   const load = !obs
     ? 'not read yet'
     : obs.kind === 'known'
-      ? `${obs.load.queued} queued, ${obs.load.running} running`
+      ? `${obs.load.queued} queued${obs.load.queueCause ? ` (queue cause: ${obs.load.queueCause})` : ''}, ${obs.load.running} running`
       : `unknown: ${obs.reason}`;
   const lines = [
     `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}`,
@@ -166,6 +167,7 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
     lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
   if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
     lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
+  lines.push(...admissionNotes(state));
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length)
     lines.push(
