@@ -2,6 +2,8 @@
 // (spec, state, observation) → (state, actions, reasons). No I/O, no clock, no randomness: the workflow and the
 // what-if simulator run this same code. Reasons use the seed system's wording exactly.
 import { backingOff, backoffNote, scaleUpFailure } from './backoff';
+import { learnIdleGaps, suspendIdleText, withBreakEven } from './break-even';
+import { drainedStep, rememberQueue, resumeStep, topUp } from './queue-step';
 import { groupsForLoad, groupsNeeded, holds, runningGroupsNeeded } from './capacity';
 import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } from './degraded';
 import { forecast, record, slotLabel } from './history';
@@ -31,7 +33,7 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
   s.tick = prev.tick + 1;
   const t = new Tick(
     spec,
-    limitsOf(spec, s.presets ?? 'current'),
+    withBreakEven(spec, limitsOf(spec, s.presets ?? 'current'), s),
     s,
     obs.takenIndexes,
     obs.kind === 'known' ? obs.atMs : undefined,
@@ -86,16 +88,23 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
   s.state = 'Running';
   if (t.release3 && live.length > 0) delete s.autoSuspended;
   learnHistory(t, load, ready, prev);
+  if (t.release4) {
+    learnIdleGaps(spec, s, load);
+    rememberQueue(s, load);
+  }
 
   if (operator(t, load, live, groups)) return;
   if (t.release3) replaceDegraded(t, view, groups);
-  if (scaleUpInProgress(t, load, pending)) return;
+  if (scaleUpInProgress(t, load, pending)) {
+    if (t.release4 && t.s.state === 'ScalingUp' && !backingOff(s)) topUp(t, load, prev, pending, groups);
+    return;
+  }
   if (prewarm(t, kept, groups)) return;
   if (live.length === 0 && (!t.release3 || suspendedBefore(prev) || limits.minGroups === 0))
-    return suspended(t, load, groups);
+    return suspended(t, load, groups, prev);
   if (kept.length < limits.minGroups) return belowMin(t, kept, groups);
   if (kept.length > limits.maxGroups) return aboveMax(t, ready, degraded);
-  if (load.queued > 0) return queued(t, load, groups);
+  if (load.queued > 0) return queued(t, load, groups, prev);
   s.counters.up = 0;
   if (t.unreachable) return partialHold(t);
   if (s.current > limits.floorGroups) return scaleDown(t, load, ready);
@@ -313,7 +322,7 @@ function timedScaleUp(t: Tick, load: Load, pending: GroupObservation[]): boolean
   return true;
 }
 
-function suspended(t: Tick, load: Load, groups: GroupObservation[]): void {
+function suspended(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
   const { s, limits } = t;
   s.counters = { ...ZERO };
   if (load.queued > 0) {
@@ -324,7 +333,7 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[]): void {
     }
     if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
     t.say(`Resuming warehouse as there are ${load.queued} queries queued.`);
-    t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
+    t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, resumeStep(t, load, prev))), groups);
     pendingLine(t);
     s.state = t.spec.dryRun ? 'Suspended' : 'ScalingUp';
     return;
@@ -354,7 +363,7 @@ function aboveMax(t: Tick, ready: GroupObservation[], degraded: GroupObservation
   if (idle.length > 0 && !t.spec.dryRun) s.state = 'ScalingDown';
 }
 
-function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
+function queued(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
   const { s, limits, spec } = t;
   s.counters.down = 0;
   s.counters.suspend = 0;
@@ -377,8 +386,14 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
     s.counters.up += 1;
     return;
   }
+  const wanted =
+    limits.step === 'one'
+      ? 1
+      : t.release4
+        ? drainedStep(t, load, prev)
+        : groupsNeeded(spec, load.queued, queuedMems(load));
+  if (wanted === 0) return;
   s.counters.up = 0;
-  const wanted = limits.step === 'queue' ? groupsNeeded(spec, load.queued, queuedMems(load)) : 1;
   t.say('Impala autoscaler will attempt to add executor group.');
   t.add(Math.min(wanted, limits.maxGroups - s.target), groups);
   pendingLine(t);
@@ -491,9 +506,7 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
     return;
   }
   s.counters = { ...ZERO };
-  t.say(
-    `Suspending warehouse: ${spec.name} after ${spec.autoSuspend.timeoutSeconds}s idle; removing ${live.length} executor groups.`,
-  );
+  t.say(`Suspending warehouse: ${spec.name} after ${suspendIdleText(t)}; removing ${live.length} executor groups.`);
   t.remove(live, 'suspend');
   if (spec.dryRun) return;
   s.state = 'Suspended';

@@ -16,6 +16,11 @@ export interface ModePreset {
   release: 'one' | 'surplus';
   /** Add the groups the warehouse's seasonal history forecasts, one start-up ahead (src/policy/history.ts). */
   prewarm: boolean;
+  /**
+   * Release-4 rules (src/policy/break-even.ts): `release` makes the scale-down delay one observed start-up; `suspend`
+   * suspends the last group after the idle time that costs least over the warehouse's idle gaps, at most one start-up.
+   */
+  breakEven?: { release: boolean; suspend: boolean };
 }
 
 // Measured with `npm run bench:policy` (bench/results/policy.md), which moved two presets away from
@@ -30,7 +35,14 @@ export interface ModePreset {
 //   takes the cost and gives up the seed's p95 there.
 // - aggressive and balanced pre-warm from history; conservative, the cost-first mode, does not.
 export const MODE_PRESETS: Record<Mode, ModePreset> = {
-  aggressive: { scaleUpDelaySeconds: 0, scaleDownDelaySeconds: 60, step: 'queue', release: 'surplus', prewarm: true },
+  aggressive: {
+    scaleUpDelaySeconds: 0,
+    scaleDownDelaySeconds: 60,
+    step: 'queue',
+    release: 'surplus',
+    prewarm: true,
+    breakEven: { release: true, suspend: true },
+  },
   balanced: { scaleUpDelaySeconds: 20, scaleDownDelaySeconds: 100, step: 'queue', release: 'surplus', prewarm: true },
   conservative: { scaleUpDelaySeconds: 60, scaleDownDelaySeconds: 1200, step: 'one', release: 'one', prewarm: false },
 };

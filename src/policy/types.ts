@@ -195,6 +195,12 @@ export interface PolicyState {
   history?: SeasonalHistory;
   /** Ticks the last group took from create to ready, as observed: how far ahead pre-warming adds groups. */
   startupTicks?: number;
+  /** The first tick of the current stretch with nothing running or queued (src/policy/break-even.ts). */
+  idleSinceTick?: number;
+  /** Queries queued at the last known tick: the queue's drain rate over a poll (src/policy/queue-step.ts). */
+  lastQueued?: number;
+  /** The last idle stretches, in ticks from going idle to the next load, capped at one start-up and a tick. */
+  idleGaps?: number[];
   /** Set on a workflow run started before the current presets: it decides with the first ones (src/policy/modes.ts). */
   presets?: 'first';
   /**
