@@ -9,6 +9,7 @@ import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } f
 import { forecast, record, slotLabel } from './history';
 import { queuedMems } from './mem-summary';
 import { limitsOf } from './modes';
+import { learnOpenings } from './openings';
 import { Tick } from './tick';
 import type { Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
 
@@ -163,6 +164,7 @@ function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: Poli
     if (t.release3 && was.sinceTick > (prev.lastScaleUpFailure?.tick ?? -1)) delete s.scaleUpBackoff;
   }
   if (atMs === undefined) return;
+  if (t.release4) return learnOpenings(t, load, atMs);
   s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.release3)));
   if (!limits.prewarm || s.startupTicks === undefined) return;
   const ahead = forecast(s.history, atMs + (s.startupTicks + 1) * spec.pollIntervalSeconds * 1000);

@@ -193,6 +193,11 @@ export interface PolicyState {
   downPeak?: { running: number; memReservedBytes: number; groups?: number };
   /** Peak groups the load needed per slot of the week (src/policy/history.ts), for modes that pre-warm. */
   history?: SeasonalHistory;
+  /**
+   * Groups the load needed in each slot's opening window (one start-up and a poll), for modes that pre-warm, with the
+   * release-4 rules (src/policy/openings.ts); `history` is kept by runs of earlier releases only.
+   */
+  openings?: SeasonalHistory;
   /** Ticks the last group took from create to ready, as observed: how far ahead pre-warming adds groups. */
   startupTicks?: number;
   /** The first tick of the current stretch with nothing running or queued (src/policy/break-even.ts). */
