@@ -1,6 +1,10 @@
-// Two tiers (docs/testing.md): `unit` needs no server and no built tool (`npm run test:unit`, seconds of CPU);
-// `servers` runs against real ones — the Temporal dev server, the local Kubernetes control plane, Chromium — that
-// `npm test` builds or reuses first. `npm test` runs both.
+// Tiers (docs/testing.md): `unit` needs no server and no built tool (`npm run test:unit`, seconds of CPU);
+// `servers` runs against real ones — the Temporal dev server, PostgreSQL, Chromium — and `kubernetes` also on the
+// local Kubernetes control plane. `npm test` (scripts/test.sh) builds what they need and runs all three, `kubernetes`
+// last: on a new machine its control plane is still building while the others run.
+const fs = require('node:fs');
+const path = require('node:path');
+
 const shared = {
   testEnvironment: 'node',
   transform: {
@@ -21,7 +25,13 @@ const UNIT = [
   'test/sim/**/*.test.ts',
   'test/bad-input/specs.test.ts',
   'test/kubernetes/template.test.ts',
+  'test/workflow/decision-data.test.ts',
 ].map((glob) => `<rootDir>/${glob}`);
+
+/** Test files that start the local control plane: every one goes through one of these two. */
+const KUBERNETES = testFiles('test').filter((file) =>
+  /\b(useLocalCluster|chaosServers)\(/.test(fs.readFileSync(file, 'utf8')),
+);
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -32,10 +42,23 @@ module.exports = {
       ...shared,
       displayName: 'servers',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...UNIT.map(globToPattern)],
+      testPathIgnorePatterns: ['/node_modules/', ...UNIT.map(globToPattern), ...KUBERNETES.map(fileToPattern)],
     },
+    { ...shared, displayName: 'kubernetes', testMatch: KUBERNETES.map((file) => `<rootDir>/${file}`) },
   ],
 };
+
+function testFiles(dir) {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? testFiles(path.join(dir, e.name)) : e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : [],
+    );
+}
+
+function fileToPattern(file) {
+  return `/${file.replace(/[.+^${}()|[\]\\]/g, '\\$&')}$`;
+}
 
 /** A UNIT glob as a testPathIgnorePatterns regex. */
 function globToPattern(glob) {

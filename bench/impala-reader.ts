@@ -5,14 +5,11 @@ import { ImpalaLoadReader } from '../src/activities/impala/load-reader';
 import type { WarehouseSpec } from '../src/policy/types';
 import { startCoordinator } from '../src/sim/coordinator';
 import { fixedMembership } from '../src/sim/in-process-membership';
+import { percentile } from '../src/util/stats';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 async function run(label: string, reader: ImpalaLoadReader, spec: WarehouseSpec, reads: number): Promise<void> {

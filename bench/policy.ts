@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { seconds } from '../src/client/arguments';
+import { MODES } from '../src/config/warehouse-spec';
 import type { Mode, WarehouseSpec } from '../src/policy/types';
 import { timelineSvg } from '../src/whatif/chart';
 import type { SimResult } from '../src/whatif/engine';
@@ -62,7 +63,6 @@ for (const s of sets)
     cli.error(`--suite ${suiteSets}: expected a comma-separated list of ${SEED_SETS.join(', ')}, or none`);
 const wallStart = process.hrtime.bigint();
 
-const MODES: Mode[] = ['aggressive', 'balanced', 'conservative'];
 const BASELINES: PolicyName[] = [
   'seed',
   'impala-test',

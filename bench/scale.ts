@@ -1,9 +1,13 @@
-// npm run bench:scale -- --warehouses N [--duration-seconds 240] [--poll-seconds 20] [--workers 1|2|1,2] [--json]
+// npm run bench:scale -- --warehouses N [--duration-seconds 240] [--poll-seconds 20] [--workers 1|2|1,2]
+//                        [--server dev|postgres|dev,postgres] [--json]
 //
-// N warehouse workflows at a poll interval on a fresh dev server and 1 or 2 worker processes, each warehouse with its
-// own simulated load, measured for a bounded time after a warm-up; then the machine's ceiling: the bare loop (a no-op
-// local activity and a timer) at the same N on a fresh server and the same workers. Prints a markdown table (stderr
-// shows progress); with --json one object per worker count on stdout (the keys the README's scale figures quote).
+// N warehouse workflows at a poll interval on a fresh Temporal server and 1 or 2 worker processes, each warehouse with
+// its own simulated load, measured for a bounded time after a warm-up; then the machine's ceiling: the bare loop (a
+// no-op local activity and a timer) at the same N on a fresh server and the same workers. The server is the CLI's
+// dev server (SQLite), or with --server postgres the production topology (temporal-server on PostgreSQL, set up as
+// docker-compose.yml deploys it: src/devenv/postgres-stack.ts); --server dev,postgres measures both in one run. Prints
+// a markdown table (stderr shows progress); with --json one object per server and worker count on stdout with the
+// keys the README's scale figures quote, plus the server.
 //
 // Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls override the worker's options (without
 // them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the ceiling.
@@ -11,11 +15,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseWarehouseSpec } from '../src/config/warehouse-spec';
-import { startDevServer, type DevServer } from '../src/devenv/temporal-dev-server';
+import { startPostgresStack } from '../src/devenv/postgres-stack';
+import { startDevServer } from '../src/devenv/temporal-dev-server';
 import { workflowIdFor } from '../src/policy/names';
 import { freePorts } from '../src/util/ports';
 import { warehouseWorkflow } from '../src/workflows/warehouse';
@@ -49,7 +55,21 @@ const program = new Command('bench:scale')
     },
     [1],
   )
-  .option('--json', 'one JSON object per worker count on stdout (the keys the README quotes)')
+  .option(
+    '--server <list>',
+    "Temporal server: dev (the CLI's dev server on SQLite), postgres (temporal-server on PostgreSQL, as docker-compose.yml deploys it), or dev,postgres for both in one run",
+    (v: string) => {
+      const list = v.split(',');
+      if (list.some((x) => x !== 'dev' && x !== 'postgres'))
+        throw new InvalidArgumentError(`--server must be dev, postgres or dev,postgres (got "${v}")`);
+      return list as ServerKind[];
+    },
+    ['dev'] as ServerKind[],
+  )
+  .option(
+    '--json',
+    'one JSON object per server and worker count on stdout (the keys the README quotes, plus the server)',
+  )
   .option('--no-bare', 'skip the bare-loop ceiling')
   .option('--no-warehouse', 'run only the bare loop (experiments on the ceiling)')
   // With the default synchronous=FULL the dev server fsyncs every workflow task to its SQLite file, and that, not CPU,
@@ -72,12 +92,15 @@ const program = new Command('bench:scale')
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the worker processes (every thread) to this directory')
   .option('--start-parallelism <n>', 'workflow starts in flight at once', int('--start-parallelism', 1), 32);
 
+type ServerKind = 'dev' | 'postgres';
+
 interface Opts {
   warehouses: number;
   durationSeconds: number;
   warmupSeconds?: number;
   pollSeconds: number;
   workers: number[];
+  server: ServerKind[];
   json?: boolean;
   bare: boolean;
   warehouse: boolean;
@@ -145,6 +168,61 @@ function serverPid(dbFile: string): number | undefined {
   return undefined;
 }
 
+/** A process and its children (PostgreSQL's postmaster and its backends). */
+function withChildren(pid: number): number[] {
+  const children: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return [pid, ...children];
+}
+
+/** CPU seconds per pid now. */
+const cpuOf = (pids: number[]) => new Map(pids.map((p) => [p, procSample(p)?.cpuSeconds ?? 0]));
+/** CPU seconds the processes alive at the end used since `before` (a process started in between counts from zero). */
+const cpuSince = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((a, [pid, cpu]) => a + cpu - (before.get(pid) ?? 0), 0);
+
+interface BenchServer {
+  address: string;
+  /** The Temporal server's processes, and the database's (none for the dev server: SQLite runs inside it). */
+  pids(): { server: number[]; database: number[] };
+  stop(): Promise<void>;
+}
+
+async function startServer(kind: ServerKind, o: Opts, dir: string): Promise<BenchServer> {
+  if (kind === 'postgres') {
+    const stack = await startPostgresStack({ log: progress });
+    return {
+      address: stack.address,
+      pids: () => ({ server: [stack.serverPid()], database: withChildren(stack.postgresPid()) }),
+      stop: () => stack.stop(),
+    };
+  }
+  const [port, uiPort] = await freePorts(2);
+  const dbFile = path.join(dir, 'temporal.db');
+  progress(`starting the dev server (${dbFile})`);
+  const server = await startDevServer({
+    dbFile,
+    port,
+    uiPort,
+    logFile: path.join(dir, 'server.log'),
+    sqlitePragmas: o.sqlitePragma,
+  });
+  const pid = serverPid(dbFile);
+  return {
+    address: server.address,
+    pids: () => ({ server: pid ? [pid] : [], database: [] }),
+    stop: () => server.stop(),
+  };
+}
+
 async function pool<T>(
   items: T[],
   parallel: number,
@@ -173,6 +251,7 @@ const quantile = (xs: number[], q: number) => {
 };
 
 export interface PhaseResult {
+  server: ServerKind;
   mode: 'warehouse' | 'bare';
   workers: number;
   warehouses: number;
@@ -184,6 +263,7 @@ export interface PhaseResult {
   workerRssBytes: number;
   workerCpuPercent: number;
   serverCpuPercent: number;
+  databaseCpuPercent: number;
   machineCpuPercent: number;
   eventsPerIdleTick: number;
   historyBytesPerWarehouseHour: number;
@@ -200,26 +280,18 @@ export interface PhaseResult {
 
 async function runPhase(
   o: Opts,
+  kind: ServerKind,
   mode: 'warehouse' | 'bare',
   workers: number,
   bundles: Record<'warehouse' | 'bare', string>,
 ): Promise<PhaseResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-scale-${mode}-`));
-  const [port, uiPort] = await freePorts(2);
-  const dbFile = path.join(dir, 'temporal.db');
-  progress(`${mode}, ${workers} worker(s), ${o.warehouses} warehouses: starting the dev server (${dbFile})`);
-  let server: DevServer | undefined;
+  progress(`${mode}, ${workers} worker(s), ${o.warehouses} warehouses, ${kind} server`);
+  let server: BenchServer | undefined;
   const children: ChildProcess[] = [];
   const pollMs = o.pollSeconds * 1000;
   try {
-    server = await startDevServer({
-      dbFile,
-      port,
-      uiPort,
-      logFile: path.join(dir, 'server.log'),
-      sqlitePragmas: o.sqlitePragma,
-    });
-    const sPid = serverPid(dbFile);
+    server = await startServer(kind, o, dir);
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
     const taskQueue = `bench-${mode}`;
@@ -297,7 +369,7 @@ async function runPhase(
     const startSeconds = (Date.now() - started) / 1000;
     const warmup = o.warmupSeconds ?? Math.max(60, 2 * o.pollSeconds);
     progress(`${o.warehouses} started in ${startSeconds.toFixed(1)} s; warming up ${warmup} s`);
-    await new Promise((r) => setTimeout(r, warmup * 1000));
+    await sleep(warmup * 1000);
 
     // History sample: the same workflows described at the start and the end of the window.
     const workflowId = (name: string) => (mode === 'bare' ? `bare-${name}` : workflowIdFor(name));
@@ -314,7 +386,9 @@ async function runPhase(
 
     const pids = children.map((c) => c.pid!);
     const cpu0 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
-    const server0 = sPid ? (procSample(sPid)?.cpuSeconds ?? 0) : 0;
+    const pids0 = server.pids();
+    const server0 = cpuOf(pids0.server);
+    const database0 = cpuOf(pids0.database);
     const machine0 = machineCpuSeconds();
     for (const c of children) c.send({ type: 'mark' });
     const t0 = Date.now();
@@ -328,12 +402,14 @@ async function runPhase(
       () => progress(`  ${Math.round((Date.now() - t0) / 1000)} / ${o.durationSeconds} s`),
       60000,
     );
-    await new Promise((r) => setTimeout(r, o.durationSeconds * 1000));
+    await sleep(o.durationSeconds * 1000);
     clearInterval(sampler);
     clearInterval(tick);
     const seconds = (Date.now() - t0) / 1000;
     const cpu1 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
-    const server1 = sPid ? (procSample(sPid)?.cpuSeconds ?? 0) : 0;
+    const pids1 = server.pids();
+    const server1 = cpuOf(pids1.server);
+    const database1 = cpuOf(pids1.database);
     const machine1 = machineCpuSeconds();
     for (const p of pids) maxRss = Math.max(maxRss, procSample(p)?.rssBytes ?? 0);
     await Promise.all(
@@ -378,6 +454,7 @@ async function runPhase(
     const lateness = reports.flatMap((r) => r.lateness).map((ms) => ms / 1000);
     const ticks = reports.reduce((a, r) => a + r.ticks, 0);
     const result: PhaseResult = {
+      server: kind,
       mode,
       workers,
       warehouses: o.warehouses,
@@ -392,7 +469,8 @@ async function runPhase(
       wantedTicksPerSecond: o.warehouses / o.pollSeconds,
       workerRssBytes: maxRss,
       workerCpuPercent: (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i], 0)) / seconds,
-      serverCpuPercent: (100 * (server1 - server0)) / seconds,
+      serverCpuPercent: (100 * cpuSince(server0, server1)) / seconds,
+      databaseCpuPercent: (100 * cpuSince(database0, database1)) / seconds,
       machineCpuPercent: (100 * (machine1 - machine0)) / seconds,
       eventsPerIdleTick: dTicks ? dEvents / dTicks : 0,
       historyBytesPerWarehouseHour: counted ? dBytes / counted / hours : 0,
@@ -412,7 +490,7 @@ async function runPhase(
     };
     progress(
       `${mode}: ${result.ticksPerSecond.toFixed(1)} of ${result.wantedTicksPerSecond.toFixed(1)} ticks/s, lateness p99 ${result.lateness.p99.toFixed(2)} s, ` +
-        `worker CPU ${result.workerCpuPercent.toFixed(0)} %, server CPU ${result.serverCpuPercent.toFixed(0)} %, machine ${result.machineCpuPercent.toFixed(0)} %`,
+        `worker CPU ${result.workerCpuPercent.toFixed(0)} %, server CPU ${result.serverCpuPercent.toFixed(0)} %, database CPU ${result.databaseCpuPercent.toFixed(0)} %, machine ${result.machineCpuPercent.toFixed(0)} %`,
     );
     await connection.close();
     return result;
@@ -433,6 +511,7 @@ async function runPhase(
 
 function jsonOf(ours: PhaseResult, bare: PhaseResult | undefined) {
   return {
+    server: ours.server,
     warehouses: ours.warehouses,
     workers: ours.workers,
     durationSeconds: ours.durationSeconds,
@@ -452,6 +531,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
   const head = [
+    'server',
     'warehouses',
     'workers',
     'run',
@@ -463,6 +543,7 @@ function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
     'WFT/s',
     'worker CPU',
     'server CPU',
+    'database CPU',
     'machine CPU',
     'worker RSS (max)',
     'events/idle tick',
@@ -471,6 +552,7 @@ function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
     'cache (max)',
   ];
   const line = (r: PhaseResult, ratio: string) => [
+    r.server === 'postgres' ? 'temporal-server + PostgreSQL' : 'dev server (SQLite)',
     String(r.warehouses),
     String(r.workers),
     r.mode === 'bare' ? 'bare loop' : 'warehouse',
@@ -482,6 +564,7 @@ function table(rows: { ours?: PhaseResult; bare?: PhaseResult }[]): string {
     r.workflowTasksPerSecond.toFixed(1),
     `${r.workerCpuPercent.toFixed(0)} %`,
     `${r.serverCpuPercent.toFixed(0)} %`,
+    r.server === 'postgres' ? `${r.databaseCpuPercent.toFixed(0)} %` : 'in server',
     `${r.machineCpuPercent.toFixed(0)} %`,
     mib(r.workerRssBytes),
     r.eventsPerIdleTick.toFixed(2),
@@ -511,11 +594,13 @@ async function main(): Promise<void> {
   );
   const rows: { ours?: PhaseResult; bare?: PhaseResult }[] = [];
   try {
-    for (const workers of o.workers) {
-      const ours = o.warehouse ? await runPhase(o, 'warehouse', workers, bundles) : undefined;
-      const bare = o.bare ? await runPhase(o, 'bare', workers, bundles) : undefined;
-      rows.push({ ours, bare });
-      if (o.json && ours) process.stdout.write(`${JSON.stringify(jsonOf(ours, bare))}\n`);
+    for (const kind of o.server) {
+      for (const workers of o.workers) {
+        const ours = o.warehouse ? await runPhase(o, kind, 'warehouse', workers, bundles) : undefined;
+        const bare = o.bare ? await runPhase(o, kind, 'bare', workers, bundles) : undefined;
+        rows.push({ ours, bare });
+        if (o.json && ours) process.stdout.write(`${JSON.stringify(jsonOf(ours, bare))}\n`);
+      }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -526,6 +611,7 @@ async function main(): Promise<void> {
     table(rows),
     '',
     'Lateness: tick start (the local activity) minus (previous tick end + poll interval). Machine CPU counts every process (other work on the machine too); 100 % = one core.',
+    `The dev server runs SQLite inside itself (--sqlite-pragma ${(o.sqlitePragma ?? []).join(' ') || 'none'}); PostgreSQL keeps its defaults (fsync and synchronous commit on), as in production.`,
   ].join('\n');
   if (o.json) process.stderr.write(`${md}\n`);
   else process.stdout.write(`${md}\n`);

@@ -3,7 +3,7 @@
 // both at once, sized by the queue; conservative: one per decision, as the seed system did) → queue drains → groups
 // removed, busy ones last → suspend → one more query resumes it at once.
 import fs from 'node:fs';
-import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry } from '@temporalio/worker';
 import { InProcessExecutorGroups } from '../activities/in-process';
@@ -19,10 +19,9 @@ export type DemoMode = (typeof DEMO_MODES)[number];
 import { startCoordinator, type QueryView } from '../sim/coordinator';
 import { InProcessMembership } from '../sim/in-process-membership';
 import type { Membership } from '../sim/membership';
-import { freePorts, isPortFree } from '../util/ports';
 import { createWarehouseWorker } from '../worker';
 import { statusQuery, warehouseWorkflow, type WarehouseStatus } from '../workflows/warehouse';
-import { startDevServer } from '../devenv/temporal-dev-server';
+import { startDemoServer, type DemoServerKind } from './demo-server';
 import { summarize, type DemoSummary } from './summary';
 
 export interface DemoOptions {
@@ -38,6 +37,8 @@ export interface DemoOptions {
     membership: (spec: WarehouseSpec) => Membership;
     describe: string;
   };
+  /** The Temporal server (src/demo/demo-server.ts); default the dev server. */
+  server?: DemoServerKind;
   out?: (line: string) => void;
   status?: (line: string) => void;
 }
@@ -76,11 +77,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
   };
   try {
-    const [port, uiPort] = await pickPorts();
-    const dbFile = path.join(o.dataDir, 'temporal.db');
-    fs.rmSync(dbFile, { force: true });
-    out(`Starting the Temporal dev server on 127.0.0.1:${port} (Web UI ${uiPort}) …`);
-    const server = await startDevServer({ dbFile, port, uiPort, logFile: path.join(o.dataDir, 'temporal.log') });
+    const server = await startDemoServer(o.server ?? 'dev', o.dataDir, out);
     cleanups.push(() => server.stop());
 
     const groups = o.kubernetes?.groups ?? new InProcessExecutorGroups({ readyAfterMs: 4000, drainMs: 1000 });
@@ -129,9 +126,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       workflowId: workflowIdFor(spec.name),
       args: [{ spec }],
     });
-    out(
-      `Warehouse workflow ${handle.workflowId} started: ${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`,
-    );
+    out(`Warehouse workflow ${handle.workflowId} started: ${server.workflowLink(handle.workflowId)}`);
 
     const submit = async (n: number, durationMs = QUERY.durationMs) => {
       for (let i = 0; i < n; i++) {
@@ -180,11 +175,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       history,
       status,
       Date.now() - started,
-      `${server.uiUrl}/namespaces/default/workflows/${handle.workflowId}`,
+      server.workflowLink(handle.workflowId),
     );
     if (o.keepRunning) {
       out(
-        `Everything keeps running (--keep-running): Web UI ${server.uiUrl}, coordinator ${coordinator.url}, Temporal ${server.address}. Ctrl-C stops it.`,
+        `Everything keeps running (--keep-running): Web UI ${server.uiUrl ?? 'none'}, coordinator ${coordinator.url}, Temporal ${server.address}. Ctrl-C stops it.`,
       );
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
@@ -204,12 +199,6 @@ const MODE_NOTES: Record<DemoMode, string> = {
     "Mode conservative: one executor group per decision, the seed system's own rule: its log lines in its order " +
     '(impala-executor-001, ready, then impala-executor-002).',
 };
-
-async function pickPorts(): Promise<[number, number]> {
-  if ((await isPortFree(7233)) && (await isPortFree(8233))) return [7233, 8233];
-  const [a, b] = await freePorts(2);
-  return [a, b];
-}
 
 /** Workflow log lines are the decision log: print them; keep the SDK's own chatter for warnings and errors. */
 function forward(e: LogEntry, stamp: (line: string) => void): void {
@@ -246,7 +235,7 @@ function statusWatcher(read: () => Promise<WarehouseStatus>, show: (line: string
           throw new Error(
             `the demo waited ${timeoutMs / 1000}s for ${what}; last state ${s.state.state}, groups ${s.state.current}`,
           );
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
     },
   };

@@ -45,13 +45,12 @@ function groupSeconds(status: WarehouseStatus, wallMs: number): number {
   const since = new Map<string, number>();
   let total = 0;
   for (const d of status.decisions) {
-    for (const a of d.actions) {
-      const m = /^(add|remove) (\S+)$/.exec(a);
-      if (!m) continue;
-      if (m[1] === 'add') since.set(m[2], Date.parse(d.at));
+    for (const c of d.changes ?? []) {
+      if (c.outcome !== 'done') continue;
+      if (c.op === 'add') since.set(c.group, Date.parse(d.at));
       else {
-        total += Date.parse(d.at) - (since.get(m[2]) ?? first);
-        since.delete(m[2]);
+        total += Date.parse(d.at) - (since.get(c.group) ?? first);
+        since.delete(c.group);
       }
     }
   }

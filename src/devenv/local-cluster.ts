@@ -7,11 +7,20 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { resolveBinDir } from './local-binaries';
 import { generatePki, type Pki } from './local-pki';
-import { assertAlive, isRunning, spawnLogged, stopProcess, type RunningProcess } from './local-processes';
+import {
+  assertAlive,
+  commandOf,
+  isRunning,
+  safeKill,
+  spawnLogged,
+  stopProcess,
+  type RunningProcess,
+} from './local-processes';
 
 export interface LocalClusterOptions {
   /** How long KWOK waits before marking a new pod Ready (a group "starting"). Default 3000. */
@@ -53,7 +62,6 @@ interface ClusterRecord {
 
 export const FAKE_NODE = 'kwok-node-0';
 const RECORD_FILE = 'cluster.json';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const log = opts.log ?? (() => {});
@@ -178,22 +186,6 @@ async function stopAll(procs: RunningProcess[]): Promise<void> {
   const order = [['kwok', 'kube-scheduler', 'kube-controller-manager'], ['kube-apiserver'], ['etcd']];
   for (const names of order) {
     await Promise.all(procs.filter((p) => names.includes(p.name)).map((p) => stopProcess(p.pid, 1000)));
-  }
-}
-
-function safeKill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function commandOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-  } catch {
-    return undefined;
   }
 }
 

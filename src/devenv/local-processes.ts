@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunningProcess {
   name: string;
@@ -58,6 +59,24 @@ export function assertAlive(procs: RunningProcess[]): void {
   }
 }
 
+/** Sends a signal to a process that may already be gone. */
+export function safeKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** The executable a running process was started as, to tell a recorded pid from a reused one. */
+export function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -73,8 +92,6 @@ export function isRunning(pid: number): boolean {
     return true;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. */
 export async function stopProcess(pid: number, graceMs: number): Promise<void> {

@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 
 export interface DevServer {
@@ -56,7 +57,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     if (exited) throw new Error(`the Temporal dev server exited at start; see ${o.logFile}`);
     if (Date.now() > deadline)
       throw new Error(`the Temporal dev server did not listen on ${address} within 60 s; see ${o.logFile}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   return {
     address,

@@ -45,7 +45,8 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
     known(t, obs.load, obs.groups, prev);
   }
   t.say(`Impala-autoscaler sleeping for ${spec.pollIntervalSeconds}s`);
-  return { state: s, actions: t.actions, reasons: t.reasons };
+  const rule = t.acted?.rule ?? (obs.kind === 'unknown' ? 'unknown-load' : 'hold');
+  return { state: s, actions: t.actions, reasons: t.reasons, rule, ...(t.acted ? { why: t.acted.why } : {}) };
 }
 
 function structuredCloneState(p: PolicyState): PolicyState {
@@ -129,7 +130,7 @@ function belowMin(t: Tick, kept: GroupObservation[], groups: GroupObservation[])
     t.say(`${line}, but ${backoffNote(t.spec, s, t.atMs)}.`);
     return;
   }
-  t.say(`${line}.`);
+  t.because('min', `${line}.`);
   t.say('Impala autoscaler will attempt to add executor group.');
   t.add(limits.minGroups - kept.length, groups);
   pendingLine(t);
@@ -182,7 +183,8 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
   // A forecast is no reason to retry a scale-up that keeps failing; a queue says so in its own line.
   if (t.release3 && backingOff(s)) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
-  t.say(
+  t.because(
+    'prewarm',
     `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`,
   );
   t.add(coming.groups - live.length, groups, 'prewarm');
@@ -204,7 +206,10 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
   if (s.intent === 'suspend' && t.release3 && spec.dryRun) {
     // Dry run all the way: say what the suspend would remove, and keep deciding as the groups that still run require.
     s.intent = 'none';
-    t.say(`Suspending warehouse: ${spec.name} as the operator asked; removing ${live.length} executor groups.`);
+    t.because(
+      'operator',
+      `Suspending warehouse: ${spec.name} as the operator asked; removing ${live.length} executor groups.`,
+    );
     t.remove(live, 'suspend');
     return true;
   }
@@ -212,7 +217,10 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
     s.intent = 'none';
     s.operatorSuspended = true;
     s.counters = { ...ZERO };
-    t.say(`Suspending warehouse: ${spec.name} as the operator asked; removing ${live.length} executor groups.`);
+    t.because(
+      'operator',
+      `Suspending warehouse: ${spec.name} as the operator asked; removing ${live.length} executor groups.`,
+    );
     t.remove(live, 'suspend');
     s.state = 'Suspended';
     return true;
@@ -222,7 +230,7 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
     s.operatorSuspended = false;
     if (live.length === 0) {
       if (t.release3 && !spec.dryRun) s.autoSuspended = false;
-      t.say(`Resuming warehouse as the operator asked.`);
+      t.because('operator', `Resuming warehouse as the operator asked.`);
       t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
       pendingLine(t);
       s.state = spec.dryRun ? 'Suspended' : 'ScalingUp';
@@ -237,7 +245,7 @@ function operator(t: Tick, load: Load, live: GroupObservation[], groups: GroupOb
     if (t.release3 && live.length > 0 && !spec.dryRun) {
       // The suspend's removals did not all finish (the API refused or stalled past the tick's bound): the state must
       // not say Suspended while groups run, so the suspend goes on until none is left.
-      t.say(`Suspend is not finished: ${live.length} executor groups remain; removing them.`);
+      t.because('operator', `Suspend is not finished: ${live.length} executor groups remain; removing them.`);
       t.remove(live, 'suspend');
     }
     return true;
@@ -267,7 +275,8 @@ function scaleUpInProgress(t: Tick, load: Load, notReady: GroupObservation[]): b
   if (s.counters.inScaleUp >= limits.scaleUpTimeoutTicks) {
     const names = notReady.map((g) => g.name);
     const reason = `${names.join(', ')} not ready after ${spec.scaleUpTimeoutSeconds}s`;
-    t.say(
+    t.because(
+      'rollback',
       `Scale up from ${s.current} to ${s.target} Executor Groups has failed: ${reason}; removing the groups that never became ready.`,
     );
     if (!spec.dryRun) s.lastScaleUpFailure = { tick: s.tick, groups: names, reason };
@@ -307,14 +316,15 @@ function timedScaleUp(t: Tick, load: Load, pending: GroupObservation[]): boolean
     const names = pending.map((g) => g.name);
     const causes = whys.filter((x) => x.why).map((x) => (pending.length > 1 ? `${x.g.name}: ${x.why}` : x.why));
     const reason = `${names.join(', ')} not ready after ${spec.scaleUpTimeoutSeconds}s${causes.length ? ` (${causes.join('; ')})` : ''}`;
-    t.say(
+    t.because(
+      'rollback',
       `Scale up from ${s.current} to ${s.target} Executor Groups has failed: ${reason}; removing the groups that never became ready.`,
     );
     if (!spec.dryRun) Object.assign(s, scaleUpFailure(spec, s, names, reason));
   }
   const busy = pending.filter((g) => t.busy(g));
   for (const g of busy)
-    t.say(`Executor group ${g.name} never became ready but ${busyText(t, g)}; removing it once idle.`);
+    t.because('rollback', `Executor group ${g.name} never became ready but ${busyText(t, g)}; removing it once idle.`);
   t.remove(
     pending.filter((g) => !t.busy(g)),
     'rollback',
@@ -334,7 +344,7 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[], prev: Policy
       return;
     }
     if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
-    t.say(`Resuming warehouse as there are ${load.queued} queries queued.`);
+    t.because('resume', `Resuming warehouse as there are ${load.queued} queries queued.`);
     t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, resumeStep(t, load, prev))), groups);
     pendingLine(t);
     s.state = t.spec.dryRun ? 'Suspended' : 'ScalingUp';
@@ -352,7 +362,10 @@ function pendingLine(t: Tick): void {
 function aboveMax(t: Tick, ready: GroupObservation[], degraded: GroupObservation[]): void {
   const { s, limits } = t;
   const excess = s.target - limits.maxGroups;
-  t.say(`needsScaleDown is true as there are ${s.target} executor groups, above the maximum ${limits.maxGroups}.`);
+  t.because(
+    'above-max',
+    `needsScaleDown is true as there are ${s.target} executor groups, above the maximum ${limits.maxGroups}.`,
+  );
   const idle = (
     t.release3 ? [...idleHighestFirst(t, degraded), ...idleHighestFirst(t, ready)] : idleHighestFirst(t, ready)
   ).slice(0, excess);
@@ -382,7 +395,7 @@ function queued(t: Tick, load: Load, groups: GroupObservation[], prev: PolicySta
     t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(spec, s, t.atMs)}.`);
     return;
   }
-  t.say(`needsScaleUp is true as there are ${load.queued} queries queued.`);
+  t.because('scale-up', `needsScaleUp is true as there are ${load.queued} queries queued.`);
   if (s.counters.up < limits.upTicks) {
     t.say(`enoughConsecutive Up calls false as current ${s.counters.up} target ${limits.upTicks}`);
     s.counters.up += 1;
@@ -432,7 +445,8 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     t.say(`needsScaleDown is false as ${held}.`);
     return;
   }
-  t.say(
+  t.because(
+    'scale-down',
     `needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${load.running} running queries.`,
   );
   if (limits.release === 'surplus') {
@@ -501,7 +515,7 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
     t.say(`needsSuspend is false as ${held}.`);
     return;
   }
-  t.say('needsSuspend is true as there are no queries running or queued.');
+  t.because('suspend', 'needsSuspend is true as there are no queries running or queued.');
   if (s.counters.suspend < limits.suspendTicks) {
     t.say(`enoughConsecutive Suspend calls false as current ${s.counters.suspend} target ${limits.suspendTicks}`);
     s.counters.suspend += 1;

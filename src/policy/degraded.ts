@@ -100,7 +100,8 @@ export function replaceDegraded(t: Tick, view: GroupsView, groups: GroupObservat
       continue;
     }
     const [index] = t.freeIndexes(1, groups);
-    t.say(
+    t.because(
+      'replace',
       `Executor group ${d.name} has not been ready since tick ${readyAt} (degradedReplaceSeconds ${spec.degradedReplaceSeconds}s); replacing it with ${groupName(index)}.`,
     );
     t.add(1, groups, 'replace');
@@ -113,7 +114,7 @@ export function replaceDegraded(t: Tick, view: GroupsView, groups: GroupObservat
     if (t.busy(r)) {
       t.say(`Degraded executor group ${r.name} ${busyText(t, r)}; removing it once idle (replaced by ${by}).`);
     } else {
-      t.say(`Degraded executor group ${r.name} runs no queries; removing it (replaced by ${by}).`);
+      t.because('replace', `Degraded executor group ${r.name} runs no queries; removing it (replaced by ${by}).`);
       // One replaced on an earlier tick is no longer in the target; one replaced just now still is.
       t.remove([r], 'replace', !view.retiring.includes(r));
     }

@@ -55,7 +55,8 @@ export function topUp(
   const need = queueNeed(t, load, prev);
   const more = Math.min(need.groups - starting.length, limits.maxGroups - s.target);
   if (more <= 0) return;
-  t.say(
+  t.because(
+    'scale-up',
     `needsScaleUp is true as there are ${load.queued} queries queued, which need ${need.groups} executor groups when new ones are ready, and ${starting.length} are starting.`,
   );
   t.say('Impala autoscaler will attempt to add executor group.');

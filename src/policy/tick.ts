@@ -4,11 +4,15 @@ import type { Forecast } from './history';
 import type { Limits } from './modes';
 import { groupName } from './names';
 import { rulesFrom } from './rules';
-import type { Action, GroupObservation, PolicyState, WarehouseSpec } from './types';
+import type { Action, GroupObservation, PolicyState, Rule, WarehouseSpec } from './types';
 
 export class Tick {
   readonly reasons: string[] = [];
   readonly actions: Action[] = [];
+  /** The rule that changed the warehouse first this tick, and its line (see `because`). */
+  acted?: { rule: Rule; why: string };
+  /** The latest rule that said why it may act; it becomes `acted` if an add or remove follows. */
+  private candidate?: { rule: Rule; why: string };
   /** Decides with the rules release 3 added (src/policy/rules.ts). */
   readonly release3: boolean;
   /** Decides with the rules release 4 added. */
@@ -37,6 +41,16 @@ export class Tick {
     this.reasons.push(line);
   }
 
+  /** Says the line that gives a rule's reason to act; the tick's first add or remove is then credited to that rule. */
+  because(rule: Rule, line: string): void {
+    this.say(line);
+    this.candidate = { rule, why: line };
+  }
+
+  private changed(): void {
+    this.acted ??= this.candidate;
+  }
+
   /** A group whose running queries may not all be counted, or are: never removed (drain-safe). */
   busy(g: GroupObservation): boolean {
     return g.runningQueries > 0 || this.unreachable !== undefined;
@@ -55,6 +69,7 @@ export class Tick {
 
   add(n: number, taken: GroupObservation[], why?: 'prewarm' | 'replace'): string[] {
     const names: string[] = [];
+    if (n > 0) this.changed();
     for (const i of this.freeIndexes(n, taken)) {
       this.usedIndexes.add(i);
       const group = groupName(i);
@@ -74,6 +89,7 @@ export class Tick {
   /** `inTarget`: the groups are counted in `s.target` (every group is, but a degraded one already replaced). */
   remove(groups: GroupObservation[], why: Extract<Action, { type: 'remove' }>['why'], inTarget = true): void {
     const fresh = groups.filter((g) => !this.removed.has(g.name));
+    if (fresh.length > 0) this.changed();
     for (const g of fresh) {
       this.removed.add(g.name);
       if (this.spec.dryRun) {

@@ -226,10 +226,32 @@ export type Action =
       why: 'scale-down' | 'suspend' | 'rollback' | 'above-max' | 'replace';
     };
 
+/**
+ * The rule that changed the warehouse on a tick (its first action, or the dry run's first "would"), or why nothing
+ * changed: `hold` (no rule acted) or `unknown-load`. `operator` is a suspend, resume or pause the operator asked for.
+ */
+export type Rule =
+  | 'resume'
+  | 'scale-up'
+  | 'min'
+  | 'prewarm'
+  | 'replace'
+  | 'rollback'
+  | 'scale-down'
+  | 'above-max'
+  | 'suspend'
+  | 'operator'
+  | 'hold'
+  | 'unknown-load';
+
 export interface Decision {
   state: PolicyState;
   /** Empty in dry-run mode: the reasons say what would have been done. */
   actions: Action[];
   /** Log lines in the seed system's wording, in order. */
   reasons: string[];
+  /** What the tick decided, as data: read this, never the wording of `reasons`. */
+  rule: Rule;
+  /** The line of `reasons` that says why the rule acted; absent for `hold` and `unknown-load`. */
+  why?: string;
 }

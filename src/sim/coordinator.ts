@@ -7,6 +7,7 @@
 //   GET  /queries                                   → every query
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { describeIssues } from '../activities/impala/impala-json';
 import { ClusterSimulator, type ClusterOptions, type SimQuery } from './cluster';
@@ -156,7 +157,7 @@ async function handle(
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (req.method === 'GET' && PAGES.has(path)) {
     const f = state.faults;
-    if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+    if (f.delayMs) await sleep(f.delayMs);
     if (res.destroyed) return;
     if (f.status && f.status !== 200) {
       res

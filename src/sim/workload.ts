@@ -1,5 +1,6 @@
 // Workload driver: replays a trace against a coordinator simulator over its HTTP control API, at a time-scale factor
 // (10 = ten times faster than the trace), and reports each query's queue wait in trace seconds.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitStats, type WaitStats } from '../util/stats';
 import type { TraceQuery } from './trace';
 
@@ -134,8 +135,4 @@ export function summarize(outcomes: QueryOutcome[]): WaitSummary {
     unfinished: count('queued') + count('running'),
     wait: waitStats(outcomes.map((o) => o.queueWaitS)),
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -3,10 +3,6 @@ import { backingOff, backoffNote } from '../policy/backoff';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord } from './messages';
 
-// The line that says why a tick acted (the seed's "needs… is true" lines, or an operator's message).
-const WHY =
-  /^(needsScaleUp is true|needsScaleDown is true|needsSuspend is true|Resuming|Suspending|Scale up .* has failed|Executor group \S+ has not been ready since|Degraded executor group \S+ runs no queries|Resize|Pause|Unpause|Suspend requested|Resume requested)/;
-
 export function detailsTable(
   spec: WarehouseSpec,
   state: PolicyState,
@@ -22,7 +18,8 @@ export function detailsTable(
   const recent = decisions
     .filter((d) => d.actions.length > 0)
     .slice(-5)
-    .map((d) => `| ${d.at} | ${d.actions.join(', ')} | ${d.reasons.find((r) => WHY.test(r)) ?? ''} |`);
+    // A record kept from a run before the fourth release has no `why`: its row says what was done, not why.
+    .map((d) => `| ${d.at} | ${d.actions.join(', ')} | ${d.why ?? ''} |`);
   return [
     `**${spec.name}** (${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}`,
     '',

@@ -4,7 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
-import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
+import type { Observation, PolicyState, Rule, WarehouseSpec } from '../policy/types';
 
 export const resizeUpdate = defineUpdate<WarehouseSpec, [Resize]>('resize');
 /** The same change as `resizeUpdate`, for the Web UI's and the `temporal` CLI's signal; an invalid one is recorded as rejected. */
@@ -44,6 +44,20 @@ export interface DecisionRecord {
   reasons: string[];
   /** `add impala-executor-001`, `remove impala-executor-002`, or a failure/rejection note. */
   actions: string[];
+  /**
+   * What was decided, as data (records kept from a run before the fourth release have none of these three): the
+   * tick's rule (src/policy/types.ts), `operator` for an operator's message; the line of `reasons` that says why; and
+   * each group added or removed with how it went.
+   */
+  rule?: Rule;
+  why?: string;
+  changes?: GroupChange[];
+}
+
+export interface GroupChange {
+  op: 'add' | 'remove';
+  group: string;
+  outcome: 'done' | 'failed' | 'unfinished';
 }
 
 export interface WarehouseStatus {

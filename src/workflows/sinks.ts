@@ -61,7 +61,8 @@ export function tickReport(
 ): TickReport {
   const adds = decision.actions.filter((a) => a.type === 'add').length;
   const removes = decision.actions.filter((a): a is Extract<Action, { type: 'remove' }> => a.type === 'remove');
-  const resumed = adds > 0 && decision.reasons.some((r) => r.startsWith('Resuming warehouse'));
+  // An operator's rule adds groups only to resume a suspended warehouse.
+  const resumed = adds > 0 && (decision.rule === 'resume' || decision.rule === 'operator');
   const known = observation.kind === 'known';
   return {
     warehouse: spec.name,

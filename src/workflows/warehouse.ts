@@ -42,6 +42,7 @@ import {
   SA_WAREHOUSE,
   statusQuery,
   suspendSignal,
+  type GroupChange,
   type TemplateRefresh,
   unpauseSignal,
 } from './messages';
@@ -150,7 +151,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   };
   const operatorNote = (line: string, action: string) => {
     log.info(line, { warehouse: spec.name, tick: state.tick });
-    record({ queued: null, running: null, reasons: [line], actions: [action] });
+    record({ queued: null, running: null, reasons: [line], actions: [action], rule: 'operator', why: line });
     alarm.ring();
   };
 
@@ -227,7 +228,14 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   setHandler(refreshTemplateUpdate, async () => {
     const refresh = await recapture();
     if (refresh.changed || refresh.error)
-      record({ queued: null, running: null, reasons: [refresh.line], actions: ['refresh template'] });
+      record({
+        queued: null,
+        running: null,
+        reasons: [refresh.line],
+        actions: ['refresh template'],
+        rule: 'operator',
+        why: refresh.line,
+      });
     return refresh;
   });
 
@@ -290,7 +298,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     logDecision(decision.reasons);
     const outcome = decision.actions.length
       ? await act(spec, decision.actions, template, release3)
-      : { done: [], failed: [], lines: [] };
+      : { done: [], changes: [], failed: [], lines: [] };
     // The policy learns which actions failed (a refused create backs the scale-up off); pure, so replay-safe.
     if (release3 && outcome.failed.length) state = afterActions(spec, state, outcome.failed);
     record({
@@ -298,6 +306,9 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
       running: observation.kind === 'known' ? observation.load.running : null,
       reasons: [...templateLines, ...decision.reasons, ...outcome.lines],
       actions: outcome.done,
+      rule: decision.rule,
+      ...(decision.why ? { why: decision.why } : {}),
+      changes: outcome.changes,
     });
     reportTick(spec, state, observation, decision);
     publish();
@@ -352,6 +363,8 @@ function templateSummary({ manifest: _manifest, ...summary }: CapturedTemplate) 
 export interface ActOutcome {
   /** Per action, in the decision's order: `add impala-executor-001`, or with ` failed` / ` unfinished` after it. */
   done: string[];
+  /** The same, as data. */
+  changes: GroupChange[];
   /** The actions that failed or did not finish within the tick's bound, with why (for the policy's afterActions). */
   failed: { action: Action; error: string }[];
   /** A decision-log line for each of them. */
@@ -387,15 +400,17 @@ async function act(
   const results = release3
     ? await actConcurrently(spec, actions, template, actBoundMs(spec))
     : await actOneByOne(spec, actions, template);
-  const outcome: ActOutcome = { done: [], failed: [], lines: [] };
+  const outcome: ActOutcome = { done: [], changes: [], failed: [], lines: [] };
   actions.forEach((a, i) => {
     const r = results[i];
-    const verb = a.type === 'add' ? 'add' : 'remove';
+    const op = a.type === 'add' ? 'add' : 'remove';
+    const how = r.ok ? 'done' : r.unfinished ? 'unfinished' : 'failed';
+    outcome.changes.push({ op, group: a.group, outcome: how });
     if (r.ok) {
-      outcome.done.push(`${verb} ${a.group}`);
+      outcome.done.push(`${op} ${a.group}`);
       return;
     }
-    outcome.done.push(`${verb} ${a.group} ${r.unfinished ? 'unfinished' : 'failed'}`);
+    outcome.done.push(`${op} ${a.group} ${how}`);
     outcome.failed.push({ action: a, error: r.error });
     outcome.lines.push(r.line);
   });

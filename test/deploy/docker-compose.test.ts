@@ -1,7 +1,8 @@
 // docker-compose.yml and the Dockerfile, checked without a Docker engine: the structure of the compose file (services,
 // images pinned by tag, ports, environment, the worker's command and build, start order), the Dockerfile (pinned
-// base, non-root user, entrypoint), the files they mount, and the search-attribute setup script run for real
-// against a Temporal dev server.
+// base, non-root user, entrypoint), the files they mount, that the PostgreSQL stack (src/devenv/postgres-stack.ts) runs
+// the same scripts, environment and dynamic config, and the search-attribute setup script run for real against a
+// Temporal dev server. test/stack/ runs the whole of compose's Temporal setup on a real server on PostgreSQL.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse } from 'yaml';
 import { parseWarehousesText } from '../../src/config/warehouses-file';
+import { addressOverrides, composePlan, PORT_VARIABLES } from '../../src/devenv/postgres-stack';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 import { REPO, temporalCliPath } from '../support/temporal';
 
@@ -198,6 +200,95 @@ describe('docker-compose.yml', () => {
       for (const src of bindSources(s).filter((p) => p.startsWith('./')))
         expect({ name, src, exists: fs.existsSync(path.join(REPO, src)) }).toEqual({ name, src, exists: true });
     }
+  });
+});
+
+describe('the stack (npm run stack:up, the stack tests, demo and bench:scale --server postgres) runs what compose runs', () => {
+  const plan = composePlan();
+  const scriptOf = (name: string) => {
+    const inside = argv(services[name].entrypoint).find((a) => a.startsWith('/scripts/'))!;
+    return path.join(REPO, mountOf(services[name], '/scripts')!.source, path.basename(inside));
+  };
+
+  test("the same one-shot scripts from deploy/compose/, with the services' environment", () => {
+    expect(plan.schema).toEqual({
+      service: 'temporal-schema',
+      script: scriptOf('temporal-schema'),
+      env: env(services['temporal-schema']),
+    });
+    expect(plan.setup).toEqual({
+      service: 'temporal-setup',
+      script: scriptOf('temporal-setup'),
+      env: env(services['temporal-setup']),
+    });
+    expect(plan.schema.script).toBe(path.join(REPO, 'deploy/compose/setup-postgres.sh'));
+    expect(plan.setup.script).toBe(path.join(REPO, 'deploy/compose/setup-temporal.sh'));
+  });
+
+  test("the server's environment and dynamic config file, and the database's user and password, are compose's", () => {
+    expect(plan.serverEnv).toEqual(env(services.temporal));
+    const mounted = mountOf(services.temporal, '/etc/temporal/config/dynamicconfig')!.source;
+    expect(plan.dynamicConfigFile).toBe(
+      path.join(REPO, mounted, path.basename(env(services.temporal).DYNAMIC_CONFIG_FILE_PATH)),
+    );
+    expect(fs.existsSync(plan.dynamicConfigFile)).toBe(true);
+    expect(plan.postgres).toEqual({
+      user: env(services.postgresql).POSTGRES_USER,
+      password: env(services.postgresql).POSTGRES_PASSWORD,
+      database: env(services.postgresql).POSTGRES_USER,
+    });
+  });
+
+  test('it overrides only addresses: service names, ports and the mounted path become loopback, free ports and repository paths', () => {
+    const schema = env(services['temporal-schema']);
+    const server = env(services.temporal);
+    expect(Object.keys(services)).toContain(schema.POSTGRES_SEEDS);
+    expect(server.POSTGRES_SEEDS).toBe(schema.POSTGRES_SEEDS);
+    expect(server.DB_PORT).toBe(schema.DB_PORT);
+    expect(server.BIND_ON_IP).toBe('0.0.0.0');
+    expect(server.DYNAMIC_CONFIG_FILE_PATH).toMatch(/^config\/dynamicconfig\//);
+    const [host, port] = env(services['temporal-setup']).TEMPORAL_ADDRESS.split(':');
+    expect(Object.keys(services)).toContain(host);
+    expect(published(services[host]).map((p) => p.split(':')[1])).toContain(port);
+    const overrides = addressOverrides({
+      pgPort: 15432,
+      frontend: '127.0.0.1:17233',
+      dynamicConfigFile: plan.dynamicConfigFile,
+    });
+    expect(overrides).toEqual({
+      schema: { POSTGRES_SEEDS: '127.0.0.1', DB_PORT: '15432' },
+      server: {
+        POSTGRES_SEEDS: '127.0.0.1',
+        DB_PORT: '15432',
+        BIND_ON_IP: '127.0.0.1',
+        DYNAMIC_CONFIG_FILE_PATH: plan.dynamicConfigFile,
+      },
+      setup: { TEMPORAL_ADDRESS: '127.0.0.1:17233' },
+    });
+    // Each overrides a variable compose sets.
+    for (const [name, vars] of Object.entries({
+      'temporal-schema': overrides.schema,
+      temporal: overrides.server,
+      'temporal-setup': overrides.setup,
+    })) {
+      for (const v of Object.keys(vars))
+        expect({ name, v, inCompose: v in env(services[name]) }).toEqual({ name, v, inCompose: true });
+    }
+    // The config template's port variables: none of them is set by compose (the image's fixed defaults apply there).
+    for (const name of PORT_VARIABLES) expect(server[name]).toBeUndefined();
+  });
+
+  test('npm run stack:up/stack:down and npm test build what the stack needs, at the server release compose pins', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts['stack:up']).toBe('tsx scripts/stack.ts up');
+    expect(pkg.scripts['stack:down']).toBe('tsx scripts/stack.ts down');
+    expect(fs.readFileSync(path.join(REPO, 'scripts/test.sh'), 'utf8')).toContain(
+      'bash scripts/ensure-temporal-server.sh',
+    );
+    const ensure = fs.readFileSync(path.join(REPO, 'scripts/ensure-temporal-server.sh'), 'utf8');
+    expect(`VERSION=${services.temporal.image!.split(':')[1]}`).toBe(/^VERSION=\S+$/m.exec(ensure)![0]);
   });
 });
 

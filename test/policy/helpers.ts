@@ -12,6 +12,7 @@ import type {
   ImpalaGroupHealth,
   Observation,
   PolicyState,
+  Rule,
   WarehouseSpec,
   WarehouseState,
 } from '../../src/policy/types';
@@ -197,6 +198,8 @@ export function expectLinesInOrder(reasons: string[], expected: string[]): void 
 
 export interface Expected {
   actions: Action[];
+  /** The rule the decision reports as data (Decision.rule). */
+  rule?: Rule;
   /** Exact lines, in this order. */
   lines?: string[];
   /** Substrings no line may contain. */
@@ -212,6 +215,10 @@ export const counters = (c: Partial<Counters> = {}): Counters => ({ up: 0, down:
 
 export function expectDecision(d: Decision, e: Expected): void {
   expect(d.actions).toEqual(e.actions);
+  if (e.rule !== undefined) expect(d.rule).toBe(e.rule);
+  // A rule that acted names its line, which is one of the tick's lines; a tick where none acted names none.
+  if (d.rule === 'hold' || d.rule === 'unknown-load') expect(d.why).toBeUndefined();
+  else expect(d.reasons).toContain(d.why);
   if (e.lines) expectLinesInOrder(d.reasons, e.lines);
   for (const a of e.absent ?? []) {
     const hit = d.reasons.find((r) => r.includes(a));

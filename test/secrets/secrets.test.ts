@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
@@ -286,7 +287,7 @@ test('planted Impala passwords and a Temporal API key appear nowhere: history, s
       `command line with the API key:\n${outputs.map((o) => `  ${o.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`).join('\n')}`,
     );
 
-    await new Promise((r) => setTimeout(r, 300)); // Core forwards its log lines every 100 ms
+    await sleep(300); // Core forwards its log lines every 100 ms
     const logs = logLines.join('');
     expect(logs).toContain('secret-env');
     check('worker logs', logs);

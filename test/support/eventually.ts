@@ -1,6 +1,7 @@
 // The tests' one polling helper: no dependencies, so support files (local-cluster.ts) can use it without the Temporal
 // test environment. temporal.ts re-exports it.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Polls `check` every `everyMs` until it returns a value other than undefined/false for which `accept` holds (by
  * default any such value), and returns that value; a check that throws is tried again. At the deadline it fails
@@ -33,7 +34,7 @@ export async function eventually<T>(
         'error' in last ? { cause: last.error } : undefined,
       );
     }
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }
 

@@ -4,6 +4,7 @@
 // - with one of two coordinators silent, a group whose queries that coordinator admitted looks idle: it is not removed,
 //   and the queue still scales up (coordinator simulator over HTTP, the real reader);
 // - three queries that each fill a group by per-executor memory are not "held by 2 groups" (simulator over HTTP).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import type { GroupListing, LoadResult } from '../../src/activities/interfaces';
 import type { WarehouseSpec } from '../../src/policy/types';
@@ -94,9 +95,7 @@ test('a group that loses readiness while running a query: scale-up goes on, it i
       15000,
     );
     // Past the scale-up timeout too, it still runs its query: never removed.
-    await new Promise((r) =>
-      setTimeout(r, Math.max(0, crashedAt + spec.scaleUpTimeoutSeconds * 1000 + 2000 - Date.now())),
-    );
+    await sleep(Math.max(0, crashedAt + spec.scaleUpTimeoutSeconds * 1000 + 2000 - Date.now()));
     expect(deletesOf(groups, 'impala-executor-001')).toEqual([]);
     const busyLines = reasonLines(await h.status(handle));
     expect(busyLines).toContainEqual(

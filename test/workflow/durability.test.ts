@@ -1,5 +1,6 @@
 // Scaling progress survives continue-as-new and a worker restart: counters and pending scale-ups carry over, and
 // no second group is ever created for one decision.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadResult } from '../../src/activities/interfaces';
 import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
@@ -85,7 +86,7 @@ test('a worker stopped and restarted during a pending scale-up creates no second
     );
     const before = inScaleUpCounts(reasonLines(await h.status(handle)));
     await h.stopWorker();
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     await h.startWorker('worker-2');
     await eventually(
       'the pending group to become ready',

@@ -58,6 +58,18 @@ test('seed scenario: scale up one group at a time, drain, scale down, suspend, r
     );
     await eventually('the resumed group to run the query', () => world.waits()[4] !== undefined, 15000);
 
+    // Each record that changed the warehouse says, as data, which rule acted, why, and what it changed.
+    const acted = (await h.status(handle)).decisions.filter((d) => d.changes?.length);
+    for (const d of acted) expect(d.reasons).toContain(d.why);
+    const rules = acted.map((d) => d.rule);
+    expect(rules.slice(0, 2)).toEqual(['scale-up', 'scale-up']);
+    expect(rules.slice(-2)).toEqual(['suspend', 'resume']);
+    expect(new Set(rules.slice(2, -2))).toEqual(new Set(['scale-down']));
+    expect(acted.flatMap((d) => d.changes!.map((c) => `${c.op} ${c.group} ${c.outcome}`)).slice(-2)).toEqual([
+      'remove impala-executor-000 done',
+      'add impala-executor-000 done',
+    ]);
+
     const creates = groups.calls.filter((c) => c.op === 'create').map((c) => c.group);
     const deletes = groups.calls.filter((c) => c.op === 'delete').map((c) => c.group);
     expect(creates).toEqual(['impala-executor-001', 'impala-executor-002', 'impala-executor-000']);

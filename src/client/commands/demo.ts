@@ -1,7 +1,9 @@
 // `impala-autoscaler demo`: the seed scenario on a local Temporal dev server, end to end; with --kubernetes the
-// executor groups are real StatefulSets on a local control plane whose pods KWOK makes Ready.
+// executor groups are real StatefulSets on a local control plane whose pods KWOK makes Ready; with --server postgres
+// the Temporal server is the production topology (temporal-server on PostgreSQL, as docker-compose.yml deploys it).
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { DEMO_SERVERS, type DemoServerKind } from '../../demo/demo-server';
 import { formatSummary } from '../../demo/summary';
 import { DEMO_MODES, runDemo, type DemoMode, type DemoOptions } from '../../demo/run-demo';
 
@@ -11,6 +13,7 @@ interface Flags {
   dataDir: string;
   json: boolean;
   kubernetes: boolean;
+  server: DemoServerKind;
 }
 
 export function registerDemo(program: Command): void {
@@ -24,6 +27,14 @@ export function registerDemo(program: Command): void {
       )
         .choices(DEMO_MODES)
         .default('balanced'),
+    )
+    .addOption(
+      new Option(
+        '--server <kind>',
+        "the Temporal server: dev (the CLI's dev server on SQLite, with the Web UI) or postgres (temporal-server on PostgreSQL, set up by deploy/compose/, built on first use)",
+      )
+        .choices(DEMO_SERVERS)
+        .default('dev'),
     )
     .option(
       '--kubernetes',
@@ -49,6 +60,7 @@ export function registerDemo(program: Command): void {
           dataDir: opts.dataDir,
           out,
           kubernetes: cluster?.options,
+          server: opts.server,
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else for (const line of formatSummary(summary)) out(line);

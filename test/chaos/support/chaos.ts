@@ -68,7 +68,7 @@ export async function chaosCase(
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** Resolves with fn's value, or rejects after ms. */
 export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
