@@ -18,10 +18,14 @@ export interface QueueNeed {
   remaining: number;
 }
 
-/** Net queue decrease over the last poll, counted only when the same ready groups served it (else 0). */
+/**
+ * Net queue decrease over the last poll, counted only when the last tick read the queue (no unknown load between)
+ * and the same ready groups served it (else 0).
+ */
 function drainPerPoll(prev: PolicyState, load: Load, readyNow: number): number {
-  if (prev.lastQueued === undefined || readyNow !== prev.current) return 0;
-  return Math.max(0, prev.lastQueued - load.queued);
+  const last = prev.lastQueue;
+  if (last === undefined || last.tick !== prev.tick || readyNow !== prev.current) return 0;
+  return Math.max(0, last.queued - load.queued);
 }
 
 /** The queue's need one start-up from now: the largest queries are assumed to be the ones still queued. */
@@ -36,7 +40,7 @@ export function queueNeed(t: Tick, load: Load, prev: PolicyState): QueueNeed {
 
 /** Remembers this tick's queue for the next tick's drain rate. */
 export function rememberQueue(s: PolicyState, load: Load): void {
-  s.lastQueued = load.queued;
+  s.lastQueue = { tick: s.tick, queued: load.queued };
 }
 
 /**

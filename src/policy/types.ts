@@ -202,8 +202,8 @@ export interface PolicyState {
   startupTicks?: number;
   /** The first tick of the current stretch with nothing running or queued (src/policy/break-even.ts). */
   idleSinceTick?: number;
-  /** Queries queued at the last known tick: the queue's drain rate over a poll (src/policy/queue-step.ts). */
-  lastQueued?: number;
+  /** Queries queued at the last known tick, and that tick: the queue's drain rate over a poll (src/policy/queue-step.ts). */
+  lastQueue?: { tick: number; queued: number };
   /** The last idle stretches, in ticks from going idle to the next load, capped at one start-up and a tick. */
   idleGaps?: number[];
   /** Set on a workflow run started before the current presets: it decides with the first ones (src/policy/modes.ts). */

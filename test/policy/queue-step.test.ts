@@ -107,7 +107,7 @@ describe('a queue the running groups drain within one start-up starts nothing', 
     {
       name: 'balanced, 30 → 10 queued over the last poll on the same 2 groups: empty in one start-up, nothing added',
       spec: spec({ groups: [1, 8] }),
-      from: state({ current: 2, lastQueued: 30, counters: { up: 1 } }),
+      from: state({ current: 2, lastQueue: { tick: 0, queued: 30 }, counters: { up: 1 } }),
       obs: two(10),
       actions: [],
       lines: [
@@ -119,7 +119,7 @@ describe('a queue the running groups drain within one start-up starts nothing', 
     {
       name: 'draining slowly (40 → 36): sized on the 24 left after one start-up (3 ticks × 4): 2 groups',
       spec: spec({ groups: [1, 8] }),
-      from: state({ current: 2, lastQueued: 40, counters: { up: 1 } }),
+      from: state({ current: 2, lastQueue: { tick: 0, queued: 40 }, counters: { up: 1 } }),
       obs: two(36),
       actions: [add(2), add(3)],
       counters: counters(),
@@ -127,21 +127,28 @@ describe('a queue the running groups drain within one start-up starts nothing', 
     {
       name: 'a group became ready during the poll: its admissions are no drain rate, sized on the whole queue',
       spec: spec({ groups: [1, 8] }),
-      from: state({ current: 1, target: 2, lastQueued: 30, counters: { up: 1 } }),
+      from: state({ current: 1, target: 2, lastQueue: { tick: 0, queued: 30 }, counters: { up: 1 } }),
       obs: two(10),
       actions: [add(2)],
     },
     {
       name: 'a growing queue: sized on all of it',
       spec: spec({ groups: [1, 8] }),
-      from: state({ current: 2, lastQueued: 10, counters: { up: 1 } }),
+      from: state({ current: 2, lastQueue: { tick: 0, queued: 10 }, counters: { up: 1 } }),
       obs: two(30),
       actions: [add(2), add(3), add(4)],
     },
     {
+      name: 'an unknown load came between: the decrease spans two polls, no drain rate, sized on the whole queue',
+      spec: spec({ groups: [1, 8] }),
+      from: state({ tick: 1, current: 2, lastQueue: { tick: 0, queued: 30 }, counters: { up: 1 } }),
+      obs: two(10),
+      actions: [add(2)],
+    },
+    {
       name: 'release 3: sized on the queue of the instant',
       spec: spec({ groups: [1, 8] }),
-      from: state({ current: 2, lastQueued: 30, counters: { up: 1 }, rules: 'release-3' }),
+      from: state({ current: 2, lastQueue: { tick: 0, queued: 30 }, counters: { up: 1 }, rules: 'release-3' }),
       obs: two(10),
       actions: [add(2)],
     },
@@ -152,8 +159,8 @@ describe('a queue the running groups drain within one start-up starts nothing', 
 test('decide() keeps the queue for the next tick with the release-4 rules only', () => {
   const o = obs({ queued: 7, groups: ready(0) });
   expect(
-    checkRow({ name: 'r4', spec: spec(), from: state({ current: 1 }), obs: o, actions: [] }).state.lastQueued,
-  ).toBe(7);
+    checkRow({ name: 'r4', spec: spec(), from: state({ current: 1 }), obs: o, actions: [] }).state.lastQueue,
+  ).toEqual({ tick: 1, queued: 7 });
   const r3 = checkRow({
     name: 'r3',
     spec: spec(),
@@ -161,5 +168,5 @@ test('decide() keeps the queue for the next tick with the release-4 rules only',
     obs: o,
     actions: [],
   });
-  expect(r3.state.lastQueued).toBeUndefined();
+  expect(r3.state.lastQueue).toBeUndefined();
 });
