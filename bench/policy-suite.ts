@@ -63,7 +63,7 @@ export interface Verdict {
   figures: string;
 }
 
-/** Every target on one trace, as the issue of record states them (bench/results/policy.md, "Suite"). */
+/** Every target on one trace, as README.md ("Policy benchmark") states them. */
 export function verdicts(m: Measured, startupS: number, pollS: number): Verdict[] {
   const { by, t } = m;
   const o = by.get('oracle')!;
