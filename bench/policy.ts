@@ -16,6 +16,8 @@ import { runPolicy, type PolicyName } from '../src/whatif/policies';
 import { poolLimitTraces } from '../src/whatif/pool-limit-traces';
 import type { PoolLimits } from '../src/sim/admission-model';
 import { loadSimSpec } from '../src/whatif/spec-file';
+import { SEED_SETS, type SeedSet } from '../src/whatif/suite/seeds';
+import { describeFamilies, runSet, startsPerHour } from './policy-suite';
 import type { TraceQuery } from '../src/sim/trace';
 
 const cli = new Command('bench:policy')
@@ -24,13 +26,44 @@ const cli = new Command('bench:policy')
   .option('--seed <seed>', 'trace generator seed', 'impala-autoscaler')
   .option('--startup-seconds <s>', 'time from creating a group to its being ready', seconds('--startup-seconds', 0), 60)
   .option('--out <dir>', 'where to write policy.md and the charts', join(__dirname, 'results'))
+  .option(
+    '--suite <sets>',
+    'generated suite seed sets to run: develop,report, develop, report or none',
+    'develop,report',
+  )
+  .option('--suite-trace <id>', 'run one suite trace, e.g. office/report-2 (instead of the sets)')
+  .option('--suite-only', 'skip the named traces above the suite', false)
+  .option(
+    '--slow-startup-seconds <s>',
+    'a second start-up the reporting set also runs with',
+    seconds('--slow-startup-seconds', 0),
+    180,
+  )
   .parse();
 const {
   quick,
   seed,
   startupSeconds: startup,
   out: outDir,
-} = cli.opts<{ quick: boolean; seed: string; startupSeconds: number; out: string }>();
+  suite: suiteSets,
+  suiteTrace,
+  suiteOnly,
+  slowStartupSeconds,
+} = cli.opts<{
+  quick: boolean;
+  seed: string;
+  startupSeconds: number;
+  out: string;
+  suite: string;
+  suiteTrace?: string;
+  suiteOnly: boolean;
+  slowStartupSeconds: number;
+}>();
+const sets = suiteSets === 'none' ? [] : suiteSets.split(',');
+for (const s of sets)
+  if (!(SEED_SETS as string[]).includes(s))
+    cli.error(`--suite ${suiteSets}: expected a comma-separated list of ${SEED_SETS.join(', ')}, or none`);
+const wallStart = process.hrtime.bigint();
 
 const BASELINES: PolicyName[] = [
   'seed',
@@ -95,19 +128,19 @@ function timed(
 
 function table(rows: Row[], oracle: SimResult, staticMax: SimResult): void {
   say(
-    '| policy | wait mean | p50 | p95 | p99 | max | rejected | group-hours | ÷ oracle | ÷ static-max | scale actions | pre-warmed groups | suspends | resumes | peak groups |',
+    '| policy | wait mean | p50 | p95 | p99 | max | rejected | group-hours | ÷ oracle | ÷ static-max | scale actions | starts/h | pre-warmed groups | suspends | resumes | peak groups |',
   );
-  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { label, r } of rows) {
     say(
       `| ${label} | ${f1(r.wait.mean)} | ${f1(r.wait.p50)} | ${f1(r.wait.p95)} | ${f1(r.wait.p99)} | ${f1(r.wait.max)} | ${r.rejected} | ${f1(r.groupSeconds / 3600)} | ` +
-        `${ratio(r.groupSeconds, oracle.groupSeconds)} | ${ratio(r.groupSeconds, staticMax.groupSeconds)} | ${r.scaleActions} | ${r.groupsPrewarmed} | ${r.suspends} | ${r.resumes} | ${r.peakGroups} |`,
+        `${ratio(r.groupSeconds, oracle.groupSeconds)} | ${ratio(r.groupSeconds, staticMax.groupSeconds)} | ${r.scaleActions} | ${f1(startsPerHour(r))} | ${r.groupsPrewarmed} | ${r.suspends} | ${r.resumes} | ${r.peakGroups} |`,
     );
   }
   say();
 }
 
-for (const t of benchmarkTraces(seed, base.executorMemoryMb, quick)) {
+for (const t of suiteOnly ? [] : benchmarkTraces(seed, base.executorMemoryMb, quick)) {
   const rows: Row[] = [];
   const run = (label: string, name: PolicyName, spec: WarehouseSpec) => rows.push(timed(label, name, t.trace, spec));
   for (const m of MODES) run(`ours-${m}`, 'ours', specFor(m));
@@ -147,7 +180,7 @@ for (const t of benchmarkTraces(seed, base.executorMemoryMb, quick)) {
 // Impala's pool settings, the same for every policy and the oracle (src/whatif/pool-limit-traces.ts); waits are those of
 // the admitted queries, `rejected` counts the queries the queue timeout (or a limit) rejected.
 const limited = new Map<string, Map<string, SimResult>>();
-for (const t of poolLimitTraces(seed, base.executorMemoryMb, quick)) {
+for (const t of suiteOnly ? [] : poolLimitTraces(seed, base.executorMemoryMb, quick)) {
   const rows: Row[] = [];
   for (const m of MODES) rows.push(timed(`ours-${m}`, 'ours', t.trace, specFor(m), t.poolLimits));
   for (const b of BASELINES) rows.push(timed(b, b, t.trace, specFor('balanced'), t.poolLimits));
@@ -160,71 +193,92 @@ for (const t of poolLimitTraces(seed, base.executorMemoryMb, quick)) {
 }
 
 // The modes' targets, side by side with the oracle, static-max and the seed's rule.
-say('## Targets');
-say();
-say('| target | trace | figures | holds |');
-say('|---|---|---|---|');
-const limitWait = startup + poll;
-let held = 0;
-let total = 0;
-const check = (target: string, trace: string, figures: string, ok: boolean) => {
-  total += 1;
-  if (ok) held += 1;
-  say(`| ${target} | ${trace} | ${figures} | ${ok ? 'yes' : '**no**'} |`);
-};
-for (const [trace, by] of results) {
-  const a = by.get('ours-aggressive')!;
-  const o = by.get('oracle')!;
-  const gsRatio = a.groupSeconds / o.groupSeconds;
-  check(
-    `aggressive p95 ≤ ${limitWait} s at ≤ 1.25× oracle`,
-    trace,
-    `p95 ${f1(a.wait.p95)} s, ${gsRatio.toFixed(2)}× oracle`,
-    a.wait.p95 <= limitWait && gsRatio <= 1.25,
-  );
-}
-for (const [trace, by] of results) {
-  const b = by.get('ours-balanced')!;
-  const s = by.get('seed')!;
-  const gsRatio = b.groupSeconds / s.groupSeconds;
-  check(
-    'balanced p95 ≤ seed at ≤ 0.9× seed',
-    trace,
-    `p95 ${f1(b.wait.p95)} vs ${f1(s.wait.p95)} s, ${gsRatio.toFixed(2)}× seed`,
-    b.wait.p95 <= s.wait.p95 && gsRatio <= 0.9,
-  );
-}
-const diurnal = results.get('diurnal');
-if (diurnal) {
-  const sm = diurnal.get('static-max')!;
-  for (const m of MODES) {
-    const r = diurnal.get(`ours-${m}`)!;
-    const saving = 1 - r.groupSeconds / sm.groupSeconds;
-    check(`${m} ≥ 40 % cheaper than static-max`, 'diurnal', `${(saving * 100).toFixed(0)} % cheaper`, saving >= 0.4);
-  }
-}
-const flood = limited.get('bursty-bi-max-requests-20');
-if (flood) {
-  const o = flood.get('oracle')!;
-  for (const m of ['aggressive', 'balanced'] as const) {
-    const r = flood.get(`ours-${m}`)!;
-    const gsRatio = r.groupSeconds / o.groupSeconds;
+if (!suiteOnly) namedTargets();
+
+function namedTargets(): void {
+  say('## Targets');
+  say();
+  say('| target | trace | figures | holds |');
+  say('|---|---|---|---|');
+  const limitWait = startup + poll;
+  let held = 0;
+  let total = 0;
+  const check = (target: string, trace: string, figures: string, ok: boolean) => {
+    total += 1;
+    if (ok) held += 1;
+    say(`| ${target} | ${trace} | ${figures} | ${ok ? 'yes' : '**no**'} |`);
+  };
+  for (const [trace, by] of results) {
+    const a = by.get('ours-aggressive')!;
+    const o = by.get('oracle')!;
+    const gsRatio = a.groupSeconds / o.groupSeconds;
     check(
-      `${m}: a flood behind max_requests ≤ 1.25× oracle`,
-      'bursty-bi-max-requests-20',
-      `${gsRatio.toFixed(2)}× oracle`,
-      gsRatio <= 1.25,
+      `aggressive p95 ≤ ${limitWait} s at ≤ 1.25× oracle`,
+      trace,
+      `p95 ${f1(a.wait.p95)} s, ${gsRatio.toFixed(2)}× oracle`,
+      a.wait.p95 <= limitWait && gsRatio <= 1.25,
     );
   }
+  for (const [trace, by] of results) {
+    const b = by.get('ours-balanced')!;
+    const s = by.get('seed')!;
+    const gsRatio = b.groupSeconds / s.groupSeconds;
+    check(
+      'balanced p95 ≤ seed at ≤ 0.9× seed',
+      trace,
+      `p95 ${f1(b.wait.p95)} vs ${f1(s.wait.p95)} s, ${gsRatio.toFixed(2)}× seed`,
+      b.wait.p95 <= s.wait.p95 && gsRatio <= 0.9,
+    );
+  }
+  const diurnal = results.get('diurnal');
+  if (diurnal) {
+    const sm = diurnal.get('static-max')!;
+    for (const m of MODES) {
+      const r = diurnal.get(`ours-${m}`)!;
+      const saving = 1 - r.groupSeconds / sm.groupSeconds;
+      check(`${m} ≥ 40 % cheaper than static-max`, 'diurnal', `${(saving * 100).toFixed(0)} % cheaper`, saving >= 0.4);
+    }
+  }
+  const flood = limited.get('bursty-bi-max-requests-20');
+  if (flood) {
+    const o = flood.get('oracle')!;
+    for (const m of ['aggressive', 'balanced'] as const) {
+      const r = flood.get(`ours-${m}`)!;
+      const gsRatio = r.groupSeconds / o.groupSeconds;
+      check(
+        `${m}: a flood behind max_requests ≤ 1.25× oracle`,
+        'bursty-bi-max-requests-20',
+        `${gsRatio.toFixed(2)}× oracle`,
+        gsRatio <= 1.25,
+      );
+    }
+  }
+  say();
+  say(`${held} of ${total} target checks hold.`);
+  say();
 }
-say();
-say(`${held} of ${total} target checks hold.`);
-say();
+
+if (suiteTrace || sets.length > 0) {
+  say('## Suite: generated traces, judged on the reporting set');
+  say();
+  describeFamilies(say);
+  const suiteRun = { base, say, tick: () => process.stderr.write('.') };
+  if (suiteTrace) runSet({ id: suiteTrace }, { ...suiteRun, startupS: startup });
+  else {
+    for (const set of sets as SeedSet[]) runSet(set, { ...suiteRun, startupS: startup });
+    // The break-evens follow the observed start-up: the same reporting set with slow group start-ups.
+    if (sets.includes('report') && slowStartupSeconds !== startup)
+      runSet('report', { ...suiteRun, startupS: slowStartupSeconds });
+  }
+  process.stderr.write('\n');
+}
+
 if (largest) {
   say(
     `Speed: ${largest.name} (${largest.queries} queries, ${f1(largest.simS / 3600)} h simulated) ran ours-balanced in ${largest.wallS.toFixed(2)} s wall: ` +
       `${Math.round(largest.simS / largest.wallS).toLocaleString('en-US')} simulated seconds per wall second.`,
   );
 }
+say(`bench:policy ran in ${(Number(process.hrtime.bigint() - wallStart) / 1e9).toFixed(0)} s wall.`);
 writeFileSync(join(outDir, 'policy.md'), `${lines.join('\n')}\n`);
 process.stderr.write(`wrote ${join(outDir, 'policy.md')} and one SVG chart per trace\n`);

@@ -2,11 +2,14 @@
 // (spec, state, observation) → (state, actions, reasons). No I/O, no clock, no randomness: the workflow and the
 // what-if simulator run this same code. Reasons use the seed system's wording exactly.
 import { backingOff, backoffNote, scaleUpFailure } from './backoff';
+import { learnIdleGaps, suspendIdleText, withBreakEven } from './break-even';
+import { drainedStep, rememberQueue, resumeStep, topUp } from './queue-step';
 import { groupsForLoad, groupsNeeded, holds, runningGroupsNeeded } from './capacity';
 import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } from './degraded';
 import { forecast, record, slotLabel } from './history';
 import { queuedMems } from './mem-summary';
 import { limitsOf } from './modes';
+import { learnOpenings } from './openings';
 import { checkQueueTimeout, countImpalaFailures, poolHold, usefulQueue } from './pool-limits';
 import { Tick } from './tick';
 import type { Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
@@ -32,7 +35,7 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
   s.tick = prev.tick + 1;
   const t = new Tick(
     spec,
-    limitsOf(spec, s.presets ?? 'current'),
+    withBreakEven(spec, limitsOf(spec, s.presets ?? 'current'), s),
     s,
     obs.takenIndexes,
     obs.kind === 'known' ? obs.atMs : undefined,
@@ -92,18 +95,23 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
   if (t.release4) {
     countImpalaFailures(t, load, prev);
     checkQueueTimeout(t, load);
+    learnIdleGaps(spec, s, load);
+    rememberQueue(s, load);
   }
 
   if (operator(t, load, live, groups)) return;
   if (t.release3) replaceDegraded(t, view, groups);
-  if (scaleUpInProgress(t, load, pending)) return;
+  if (scaleUpInProgress(t, load, pending)) {
+    if (t.release4 && t.s.state === 'ScalingUp' && !backingOff(s)) topUp(t, load, prev, pending, groups);
+    return;
+  }
   if (prewarm(t, kept, groups)) return;
   if (live.length === 0 && (!t.release3 || suspendedBefore(prev) || limits.minGroups === 0))
-    return suspended(t, load, groups);
+    return suspended(t, load, groups, prev);
   if (kept.length < limits.minGroups) return belowMin(t, kept, groups);
   if (kept.length > limits.maxGroups) return aboveMax(t, ready, degraded);
   t.held = t.release4 ? poolHold(spec, load) : undefined;
-  if (load.queued > 0 && !t.held) return queued(t, load, groups);
+  if (load.queued > 0 && !t.held) return queued(t, load, groups, prev);
   s.counters.up = 0;
   if (t.held) {
     // No group admits this queue sooner: it is no reason to add groups, nor to keep those its limit leaves idle.
@@ -171,8 +179,9 @@ function learnHistory(t: Tick, load: Load, ready: GroupObservation[], prev: Poli
     if (t.release3 && was.sinceTick > (prev.lastScaleUpFailure?.tick ?? -1)) delete s.scaleUpBackoff;
   }
   if (atMs === undefined) return;
-  const needed = t.release4 ? { ...load, queued: usefulQueue(spec, load) } : load;
-  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, needed, t.release3)));
+  // Pre-warming learns only the load groups could serve: a queue the pool's own limits hold needs none.
+  if (t.release4) return learnOpenings(t, { ...load, queued: usefulQueue(spec, load) }, atMs);
+  s.history = record(prev.history, atMs, Math.min(limits.maxGroups, groupsForLoad(spec, load, t.release3)));
   if (!limits.prewarm || s.startupTicks === undefined) return;
   const ahead = forecast(s.history, atMs + (s.startupTicks + 1) * spec.pollIntervalSeconds * 1000);
   if (ahead) t.coming = { ...ahead, groups: Math.min(limits.maxGroups, ahead.groups) };
@@ -340,7 +349,7 @@ function timedScaleUp(t: Tick, load: Load, pending: GroupObservation[]): boolean
   return true;
 }
 
-function suspended(t: Tick, load: Load, groups: GroupObservation[]): void {
+function suspended(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
   const { s, limits } = t;
   s.counters = { ...ZERO };
   if (load.queued > 0) {
@@ -351,7 +360,7 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[]): void {
     }
     if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
     t.because('resume', `Resuming warehouse as there are ${load.queued} queries queued.`);
-    t.add(Math.min(limits.maxGroups, limits.floorGroups), groups);
+    t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, resumeStep(t, load, prev))), groups);
     pendingLine(t);
     s.state = t.spec.dryRun ? 'Suspended' : 'ScalingUp';
     return;
@@ -384,7 +393,7 @@ function aboveMax(t: Tick, ready: GroupObservation[], degraded: GroupObservation
   if (idle.length > 0 && !t.spec.dryRun) s.state = 'ScalingDown';
 }
 
-function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
+function queued(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
   const { s, limits, spec } = t;
   s.counters.down = 0;
   s.counters.suspend = 0;
@@ -407,10 +416,14 @@ function queued(t: Tick, load: Load, groups: GroupObservation[]): void {
     s.counters.up += 1;
     return;
   }
+  const wanted =
+    limits.step === 'one'
+      ? 1
+      : t.release4
+        ? drainedStep(t, load, prev)
+        : groupsNeeded(spec, load.queued, queuedMems(load));
+  if (wanted === 0) return;
   s.counters.up = 0;
-  // Groups beyond what the pool's limits can ever admit are never added.
-  const queries = t.release4 ? usefulQueue(spec, load) : load.queued;
-  const wanted = limits.step === 'queue' ? groupsNeeded(spec, queries, queuedMems(load)) : 1;
   t.say('Impala autoscaler will attempt to add executor group.');
   t.add(Math.min(wanted, limits.maxGroups - s.target), groups);
   pendingLine(t);
@@ -524,9 +537,7 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
     return;
   }
   s.counters = { ...ZERO };
-  t.say(
-    `Suspending warehouse: ${spec.name} after ${spec.autoSuspend.timeoutSeconds}s idle; removing ${live.length} executor groups.`,
-  );
+  t.say(`Suspending warehouse: ${spec.name} after ${suspendIdleText(t)}; removing ${live.length} executor groups.`);
   t.remove(live, 'suspend');
   if (spec.dryRun) return;
   s.state = 'Suspended';

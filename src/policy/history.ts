@@ -67,6 +67,29 @@ export function forecast(h: SeasonalHistory | undefined, atMs: number): Forecast
   return groups > 0 ? { groups, atMs: abs * SLOT_MS } : undefined;
 }
 
+/**
+ * What the slot holding `atMs` will need when the need recurred: the smaller of yesterday's and a week ago's once a
+ * week is recorded (a weekday's need is not forecast for the weekend after it, nor a holiday's absence for the next
+ * week), and until then the smaller of yesterday's and the day before's — one day's need alone (a lone query, one
+ * spike) is not forecast. Undefined when the slot is not after the last recorded one, or either day is not recorded.
+ */
+export function forecastRecurring(h: SeasonalHistory | undefined, atMs: number): Forecast | undefined {
+  if (!h) return undefined;
+  const abs = absSlot(atMs);
+  if (abs <= h.slot || abs - h.slot > SLOTS_PER_DAY) return undefined;
+  const yesterday = h.peaks[ringIndex(abs - SLOTS_PER_DAY)];
+  const lastWeek = h.peaks[ringIndex(abs)];
+  const before = lastWeek === NONE ? h.peaks[ringIndex(abs - 2 * SLOTS_PER_DAY)] : lastWeek;
+  if (yesterday === NONE || before === NONE) return undefined;
+  const groups = Math.min(yesterday, before);
+  return groups > 0 ? { groups, atMs: abs * SLOT_MS } : undefined;
+}
+
+/** Where `atMs` falls in its slot, ms from the slot's start. */
+export function intoSlotMs(atMs: number): number {
+  return atMs - absSlot(atMs) * SLOT_MS;
+}
+
 /** `09:00 on Monday` (UTC), for the log. */
 export function slotLabel(atMs: number): string {
   const d = new Date(atMs);

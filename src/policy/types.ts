@@ -227,8 +227,19 @@ export interface PolicyState {
   downPeak?: { running: number; memReservedBytes: number; groups?: number };
   /** Peak groups the load needed per slot of the week (src/policy/history.ts), for modes that pre-warm. */
   history?: SeasonalHistory;
+  /**
+   * Groups the load needed in each slot's opening window (one start-up and a poll), for modes that pre-warm, with the
+   * release-4 rules (src/policy/openings.ts); `history` is kept by runs of earlier releases only.
+   */
+  openings?: SeasonalHistory;
   /** Ticks the last group took from create to ready, as observed: how far ahead pre-warming adds groups. */
   startupTicks?: number;
+  /** The first tick of the current stretch with nothing running or queued (src/policy/break-even.ts). */
+  idleSinceTick?: number;
+  /** Queries queued at the last known tick, and that tick: the queue's drain rate over a poll (src/policy/queue-step.ts). */
+  lastQueue?: { tick: number; queued: number };
+  /** The last idle stretches, in ticks from going idle to the next load, capped at one start-up and a tick. */
+  idleGaps?: number[];
   /** Set on a workflow run started before the current presets: it decides with the first ones (src/policy/modes.ts). */
   presets?: 'first';
   /**

@@ -13,12 +13,12 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 /** Exponential with the given mean. */
-function exponential(rng: Rng, mean: number): number {
+export function exponential(rng: Rng, mean: number): number {
   return -Math.log(1 - rng()) * mean;
 }
 
 /** Log-normal with the given median and shape sigma (Box–Muller). */
-function logNormal(rng: Rng, median: number, sigma: number): number {
+export function logNormal(rng: Rng, median: number, sigma: number): number {
   const u = 1 - rng();
   const v = rng();
   const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
@@ -26,20 +26,20 @@ function logNormal(rng: Rng, median: number, sigma: number): number {
 }
 
 /** Pareto with scale xm and tail index alpha, capped. */
-function pareto(rng: Rng, xm: number, alpha: number, cap: number): number {
+export function pareto(rng: Rng, xm: number, alpha: number, cap: number): number {
   return Math.min(cap, xm / Math.pow(1 - rng(), 1 / alpha));
 }
 
 const ms = (s: number) => Math.round(s * 1000) / 1000;
 
 /** Per-executor memory: mostly small queries, a few large ones that fill a group's memory on their own. */
-function memory(rng: Rng, executorMemoryMb: number, largeShare: number): number {
+export function memory(rng: Rng, executorMemoryMb: number, largeShare: number): number {
   if (rng() < largeShare) return Math.round(executorMemoryMb * (0.5 + 0.5 * rng()));
   return Math.round(256 + rng() * 1792);
 }
 
 /** Non-homogeneous Poisson arrivals by thinning: `rate(t)` queries per second, bounded by `maxRate`. */
-function arrivals(rng: Rng, span: number, maxRate: number, rate: (t: number) => number): number[] {
+export function arrivals(rng: Rng, span: number, maxRate: number, rate: (t: number) => number): number[] {
   const out: number[] = [];
   let t = 0;
   for (;;) {
@@ -56,7 +56,8 @@ export interface GenOptions {
   executorMemoryMb: number;
 }
 
-function build(times: number[], duration: () => number, mem: () => number): TraceQuery[] {
+/** Queries from arrival times, sorted by arrival and numbered 0…n−1. */
+export function build(times: number[], duration: () => number, mem: () => number): TraceQuery[] {
   const qs = times.map((t) => ({ arrivalS: ms(t), durationS: Math.max(0.1, ms(duration())), memMb: mem() }));
   qs.sort((a, b) => a.arrivalS - b.arrivalS);
   return qs.map((q, id) => ({ id, ...q }));

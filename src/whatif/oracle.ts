@@ -21,8 +21,12 @@ export function onPeriods(busy: [number, number][], startupS: number): [number, 
 }
 
 export function oracle(trace: TraceQuery[], spec: WarehouseSpec, options: SimOptions): SimResult {
-  const base = simulate(trace, spec, new StaticMaxPolicy(), options);
-  const s = options.startupSeconds;
+  return oracleOf(simulate(trace, spec, new StaticMaxPolicy(), options), options.startupSeconds);
+}
+
+/** The oracle from a static-max run of the same trace (`base`), which it is derived from: saves simulating it twice. */
+export function oracleOf(base: SimResult, startupS: number): SimResult {
+  const s = startupS;
   const lives: GroupLife[] = [];
   const edges: { t: number; d: number }[] = [];
   let groupSeconds = 0;
@@ -67,7 +71,7 @@ export function oracle(trace: TraceQuery[], spec: WarehouseSpec, options: SimOpt
     ...base,
     policy: 'oracle',
     groupSeconds,
-    groupSecondsPerQuery: trace.length ? groupSeconds / trace.length : 0,
+    groupSecondsPerQuery: base.queries ? groupSeconds / base.queries : 0,
     scaleActions: 2 * starts,
     groupsAdded: starts,
     groupsRemoved: starts,

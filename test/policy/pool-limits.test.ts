@@ -139,13 +139,13 @@ describe('a queue held by the pool’s own limit', () => {
 
 test('the seasonal history records the groups a queue behind the limit could use, not those it would fill', () => {
   const sp = spec({ mode: 'aggressive', groups: [1, 8] });
-  const at = Date.UTC(2026, 11, 7, 9, 0); // a Monday 09:00
+  const at = Date.UTC(2026, 11, 7, 9, 0); // a Monday 09:00: a slot's opening, which release 4 records (openings.ts)
   const o = { ...held(), atMs: at };
-  const slot = (d: ReturnType<typeof decide>) => d.state.history!.peaks.filter((p) => p >= 0);
+  const recorded = (h: ReturnType<typeof decide>['state']['history']) => h!.peaks.filter((p) => p >= 0);
   // 10 running need one group; the 30 queued behind max_requests 10 need none.
-  expect(slot(decide(sp, state({ current: 1 }), o))).toEqual([1]);
+  expect(recorded(decide(sp, state({ current: 1 }), o).state.openings)).toEqual([1]);
   // Release 3 kept: the queue's three groups are recorded too (and pre-warmed the next day).
-  expect(slot(decide(sp, state({ current: 1, rules: 'release-3' }), o))).toEqual([4]);
+  expect(recorded(decide(sp, state({ current: 1, rules: 'release-3' }), o).state.history)).toEqual([4]);
 });
 
 describe('queue timeout and Impala’s failure counts', () => {

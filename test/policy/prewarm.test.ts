@@ -88,12 +88,13 @@ describe('seasonal history: 672 slots of 15 minutes, Monday 00:00 UTC first', ()
   });
 });
 
-describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s → 80 s ahead)', () => {
+// The slot-peak history is the release-3 rules' (release 4 records slot openings: openings.test.ts).
+describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s → 80 s ahead), release 3', () => {
   const aggressive = spec({ mode: 'aggressive', groups: [0, 4] });
   const nine = MONDAY + 9 * HOUR;
   /** Up to 08:57 recorded at 1 group; yesterday 09:00 needed 3. */
   const history = record(dayBefore(nine, 3), nine - 3 * MIN, 1);
-  const warm = state({ current: 1, history, startupTicks: 3 });
+  const warm = state({ current: 1, history, startupTicks: 3, rules: 'release-3' });
   const idle1 = obs({ groups: ready(0) });
 
   test('without a timestamp or without history: the same decision as before pre-warming existed', () => {
@@ -205,7 +206,7 @@ describe('decide(): pre-warming (aggressive: startup observed 3 ticks, poll 20 s
   test('the history records the load (running by slots and memory, plus the queue), not the groups that exist', () => {
     const d = decide(
       aggressive,
-      state({ current: 4 }),
+      state({ current: 4, rules: 'release-3' }),
       at(obs({ running: 13, queued: 1, groups: [g(0, { running: 12 }), g(1, { running: 1 }), g(2), g(3)] }), nine),
     );
     expect(d.state.history!.peaks[36]).toBe(3);

@@ -388,9 +388,9 @@ describe('resume: suspended (0 groups) and a query queued → add max(1, minGrou
       absent: ['enoughConsecutive'],
     },
     {
-      name: 'aggressive with 30 queued: resume adds max(1, minGroups) = 1; the queue is sized on later ticks',
+      name: 'release 3, aggressive with 30 queued: resume adds max(1, minGroups) = 1; the queue is sized on later ticks',
       spec: spec({ mode: 'aggressive', groups: [0, 4] }),
-      from: suspendedState,
+      from: { ...suspendedState, rules: 'release-3' },
       obs: obs({ queued: 30, groups: [] }),
       actions: [add(0)],
       target: 1,

@@ -480,9 +480,9 @@ describe('scale-up in progress (target > current) and its timeout with rollback 
       counters: counters({ inScaleUp: 3 }),
     },
     {
-      name: 'aggressive with a growing queue adds nothing while a scale-up is in progress',
+      name: 'release 3: aggressive with a growing queue adds nothing while a scale-up is in progress',
       spec: spec({ mode: 'aggressive', groups: [1, 8] }),
-      from: pending(),
+      from: pending({ rules: 'release-3' }),
       obs: notReady1({ queued: 40 }),
       actions: [],
       absent: ['needsScaleUp', 'Adding new executor group'],

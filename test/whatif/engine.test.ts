@@ -99,8 +99,8 @@ describe('our policy (the workflow decide()) in the simulator', () => {
     expect(r).toMatchObject({ resumes: 1, suspends: 0, scaleActions: 1, groupsAdded: 1 });
   });
 
-  test('aggressive adds the groups the queue needs in one step once the first group is ready', () => {
-    // Tick 0 resumes with one group (ready 60); tick 60 sees 3 queued → +3 groups (ready 120).
+  test('aggressive resumes with the groups the queue needs: one start-up for every query', () => {
+    // Tick 0 sees 4 queued (one slot a group) → resumes with 4 groups, ready at 60 s.
     const spec = simSpec({ maxGroups: 4, mode: 'aggressive' });
     const r = simulate(
       trace([
@@ -113,8 +113,8 @@ describe('our policy (the workflow decide()) in the simulator', () => {
       new OursPolicy(spec),
       opts,
     );
-    expect(r.wait.p50).toBe(120);
-    expect(r.wait.mean).toBe((60 + 3 * 120) / 4);
+    expect(r.wait.p50).toBe(60);
+    expect(r.wait.mean).toBe(60);
     expect(r.peakGroups).toBe(4);
   });
 
@@ -137,7 +137,7 @@ describe('our policy (the workflow decide()) in the simulator', () => {
 });
 
 describe('pre-warming in the simulator (simulated time 0 is Thursday 00:00 UTC)', () => {
-  test('a burst at 09:00 two days running: reactive on day 1, pre-warmed on day 2 so that its queries do not wait', () => {
+  test('a burst at 09:00 three days running: reactive on days 1 and 2, pre-warmed once it recurred, on day 3', () => {
     const spec = simSpec({ maxGroups: 4, mode: 'aggressive' });
     const nine = 9 * 3600;
     const day = 86400;
@@ -147,15 +147,20 @@ describe('pre-warming in the simulator (simulated time 0 is Thursday 00:00 UTC)'
       [t, 30],
       [t, 30],
     ];
-    const r = simulate(trace([...burst(nine), ...burst(day + nine)]), spec, new OursPolicy(spec), opts);
-    // Day 1 as before: resume with one group (ready at 60 s: one query runs), then +3 (ready at 120 s); the first
-    // group's slot frees at 90 s for a second one. Day 2: four groups added at 08:58:40 (start-up 3 ticks + one poll
-    // ahead), ready at 08:59:40: its four queries wait 0.
+    const r = simulate(
+      trace([...burst(nine), ...burst(day + nine), ...burst(2 * day + nine)]),
+      spec,
+      new OursPolicy(spec),
+      opts,
+    );
+    // Days 1 and 2: the resume starts the four groups the queue needs (ready at 60 s). Day 3: four groups added at
+    // 08:58:40 (start-up 3 ticks + one poll ahead), ready at 08:59:40: its four queries wait 0.
     expect(r.groupsPrewarmed).toBe(4);
-    expect(r.wait.mean).toBe((60 + 90 + 2 * 120) / 8);
+    expect(r.wait.mean).toBe((8 * 60) / 12);
     const warmed = r.timeline.filter((p) => p.prewarmed > 0);
     expect(warmed.map((p) => p.prewarmed)).toEqual([4]);
-    expect(warmed[0].t).toBeLessThanOrEqual(day + nine - 80);
+    expect(warmed[0].t).toBeLessThanOrEqual(2 * day + nine - 80);
+    expect(warmed[0].t).toBeGreaterThan(day + nine);
   });
 });
 
