@@ -31,13 +31,23 @@ mkdir -p "$CACHE"
 ln -sfn "$(postgres_bin)" "$CACHE/pgbin"
 
 version_of() { [ -x "$1" ] && "$1" --version 2>/dev/null || true; }
+# Its source's content, not its mtime: a fresh clone's files are all newer than any cached build.
+source_hash() { sha256sum "$REPO/scripts/dockerize-template.go" | cut -d' ' -f1; }
 built_ok() {
   grep -q " $VERSION\$" <<<"$(version_of "$CACHE/temporal-server")" &&
     grep -q " $VERSION\$" <<<"$(version_of "$CACHE/temporal-sql-tool")" &&
-    [ -x "$CACHE/dockerize-template" ] && [ "$CACHE/dockerize-template" -nt "$REPO/scripts/dockerize-template.go" ] &&
+    [ -x "$CACHE/dockerize-template" ] && [ "$(cat "$CACHE/dockerize-template.source" 2>/dev/null)" = "$(source_hash)" ] &&
     [ -s "$CACHE/config_template.yaml" ]
 }
 if built_ok; then echo "$CACHE"; exit 0; fi
+# One build at a time per cache (two test runs, or a test run and the demo, on one machine): the second waits and
+# then finds the first one's build.
+exec 9>"$CACHE/.build.lock"
+if ! flock -n 9; then
+  say "another build of the Temporal server is running in $CACHE; waiting for it"
+  flock 9
+  if built_ok; then echo "$CACHE"; exit 0; fi
+fi
 
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || { say "Go >= 1.24 is needed to build the Temporal server (install it from https://go.dev/dl/ or put it on PATH)"; exit 1; }
@@ -69,6 +79,7 @@ MODDIR=$(GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@v$VERSION
 cp "$MODDIR/docker/config_template.yaml" "$CACHE/config_template.yaml"
 chmod 644 "$CACHE/config_template.yaml"
 ( cd "$REPO/scripts" && nice -n 10 go build -o "$CACHE/dockerize-template" dockerize-template.go )
+source_hash >"$CACHE/dockerize-template.source"
 
 built_ok || { say "built, but the versions do not match v$VERSION: $(version_of "$CACHE/temporal-server")"; exit 1; }
 say "built in $(( $(date +%s) - start )) s: $(version_of "$CACHE/temporal-server")"
