@@ -10,7 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { MIB } from '../../src/policy/capacity';
 import { freePorts } from '../../src/util/ports';
-import { SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE } from '../../src/workflows/messages';
+import { SA_FROZEN, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE } from '../../src/workflows/messages';
 import { SeedWorld } from '../support/seed-world';
 import { eventually, REPO, temporalCliPath } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
@@ -47,7 +47,7 @@ beforeAll(async () => {
       port,
       ui: true,
       uiPort,
-      searchAttributes: [SA_WAREHOUSE, SA_STATE, SA_GROUPS, SA_TARGET],
+      searchAttributes: [SA_WAREHOUSE, SA_STATE, SA_GROUPS, SA_TARGET, SA_FROZEN],
     },
   });
   uiUrl = `http://127.0.0.1:${uiPort}`;

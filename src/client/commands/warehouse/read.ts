@@ -2,10 +2,12 @@
 // `warehouse history NAME` (the workflow's `status` query, answered by a worker).
 import { backoffNote } from '../../../policy/backoff';
 import { admissionNotes } from '../../../policy/pool-limits';
+import { frozenDirections } from '../../../policy/freeze';
 import type { Command } from 'commander';
 import type { WarehouseSpec } from '../../../policy/types';
 import {
   type DecisionRecord,
+  SA_FROZEN,
   SA_GROUPS,
   SA_STATE,
   SA_TARGET,
@@ -32,6 +34,8 @@ export interface ListedWarehouse {
   state: string | null;
   groups: number | null;
   target: number | null;
+  /** The frozen directions (`ScaleIn`, `ScaleOut`); empty when none is. */
+  frozen: string[];
   taskQueue: string;
   startTime: string;
 }
@@ -58,6 +62,7 @@ export function registerReads(warehouse: Command): void {
           state: sa.get(SA_STATE) ?? null,
           groups: sa.get(SA_GROUPS) ?? null,
           target: sa.get(SA_TARGET) ?? null,
+          frozen: sa.get(SA_FROZEN) ?? [],
           taskQueue: wf.taskQueue,
           startTime: wf.startTime.toISOString(),
         });
@@ -70,7 +75,7 @@ export function registerReads(warehouse: Command): void {
       ['WAREHOUSE', 'STATE', 'GROUPS', 'TARGET', ...(opts.all ? ['WORKFLOW'] : []), 'STARTED'],
       rows.map((r) => [
         r.name,
-        cell(r.state),
+        r.frozen.length ? `${cell(r.state)} (frozen: ${r.frozen.join(', ')})` : cell(r.state),
         cell(r.groups),
         cell(r.target),
         ...(opts.all ? [r.status] : []),
@@ -154,7 +159,7 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
       ? `${obs.load.queued} queued${obs.load.queueCause ? ` (queue cause: ${obs.load.queueCause})` : ''}, ${obs.load.running} running`
       : `unknown: ${obs.reason}`;
   const lines = [
-    `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}`,
+    `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}${frozenNote(state)}`,
     `Workflow ${w.workflowId} (${w.status}, run ${s.run}, task queue ${w.taskQueue})`,
     `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
     `Load: ${load}`,
@@ -176,6 +181,11 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
       ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`),
     );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function frozenNote(state: WarehouseStatus['state']): string {
+  const frozen = frozenDirections(state);
+  return frozen.length ? ` — ${frozen.join(' and ')} frozen` : '';
 }
 
 function templateLine(s: WarehouseStatus): string {
