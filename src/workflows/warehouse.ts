@@ -128,9 +128,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
       observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation,
     );
     w.decided(decision);
-    const outcome = decision.actions.length
-      ? await act(w.spec, decision.actions, w.executorTemplate, release3)
-      : nothingDone();
+    const outcome = decision.actions.length ? await act(w.spec, decision, w.executorTemplate, release3) : nothingDone();
     w.ticked(observation, decision, outcome, templateLines, release3, latenessMs);
 
     ticksThisRun += 1;

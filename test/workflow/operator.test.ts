@@ -252,6 +252,14 @@ test('freezes: scale-in held, then scale-out too, in status and the search attri
     await handle.signal(unfreezeSignal);
     await eventually('the scale-up after unfreeze', () => groups.calls.some((c) => c.op === 'create'), 10_000, 100);
     expect(groups.calls.map((c) => `${c.op} ${c.group}`)).toEqual(['create impala-executor-002']);
+    // The workflow hands each action its Kubernetes Event: the reason, and the decision's line saying why.
+    expect(groups.events).toEqual([
+      {
+        group: 'impala-executor-002',
+        reason: 'ScaledUp',
+        message: 'needsScaleUp is true as there are 30 queries queued.',
+      },
+    ]);
     expect((await h.status(handle)).state.frozen).toEqual({ scaleIn: false, scaleOut: false });
     await eventually('the search attribute removed', async () => (await frozenAttribute()) === undefined, 10_000, 200);
     await replayAndRecord(env(), handle, 'freezes');
