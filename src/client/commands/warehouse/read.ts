@@ -1,5 +1,7 @@
 // The read commands: `warehouse list` (from search attributes, no worker needed), `warehouse status NAME` and
-// `warehouse history NAME` (the workflow's `status` query, answered by a worker).
+// `warehouse history NAME` (the workflow's `status` query, answered by a worker), and `warehouse history NAME --chart
+// FILE.svg` (the workflow histories, from the server: no worker needed).
+import { writeFileSync } from 'node:fs';
 import { backoffNote } from '../../../policy/backoff';
 import { admissionNotes } from '../../../policy/pool-limits';
 import { frozenDirections } from '../../../policy/freeze';
@@ -25,6 +27,9 @@ import {
   withClientOptions,
 } from './common';
 import { groupsOnOlderTemplates } from './template';
+import { pointInTime } from '../../arguments';
+import { readWarehouseTimeline, timelinePoints } from '../../history-timeline';
+import { timelineSvg } from '../../../whatif/chart';
 
 export interface ListedWarehouse {
   name: string;
@@ -109,16 +114,66 @@ export function registerReads(warehouse: Command): void {
         return n;
       })
       .option('--actions-only', 'only decisions that did something (added or removed groups, operator changes)')
-      .option('--json', 'print one JSON array of decisions'),
-  ).action(async (name: string, opts: CommonFlags & { limit?: number; actionsOnly?: boolean }) => {
+      .option(
+        '--since <time>',
+        'only what happened since: a duration back from now (30m, 2h, 7d) or an ISO 8601 time',
+        pointInTime('--since'),
+      )
+      .option(
+        '--chart <file.svg>',
+        'draw executor groups, queued and running queries over time as SVG, from the workflow histories (across continue-as-new runs; no worker needed)',
+      )
+      .option('--json', 'print one JSON array of decisions (with --chart: what was drawn)'),
+  ).action(async (name: string, opts: HistoryFlags) => {
+    if (opts.chart) return writeChart(name, opts.chart, opts);
     const { status } = await statusOf(name, opts);
     let decisions = status.decisions;
+    if (opts.since !== undefined) decisions = decisions.filter((d) => Date.parse(d.at) >= opts.since!);
     if (opts.actionsOnly) decisions = decisions.filter((d) => d.actions.length > 0);
     if (opts.limit) decisions = decisions.slice(-opts.limit);
     if (opts.json) return printJson(decisions);
     if (decisions.length === 0) process.stdout.write(`warehouse ${name}: no decisions recorded yet\n`);
     for (const d of decisions) process.stdout.write(formatDecision(d));
   });
+}
+
+interface HistoryFlags extends CommonFlags {
+  limit?: number;
+  actionsOnly?: boolean;
+  /** Epoch ms. */
+  since?: number;
+  chart?: string;
+}
+
+/** `warehouse history NAME --chart FILE`: the ticks of the workflow histories as the simulator's timeline chart. */
+async function writeChart(name: string, file: string, opts: HistoryFlags): Promise<void> {
+  const { samples, runIds, workflowId } = await withClient(opts, async (c) => {
+    const { description } = await findWarehouse(c, name);
+    const timeline = await readWarehouseTimeline(c.client, description.workflowId, description.runId, opts.since);
+    return { ...timeline, workflowId: description.workflowId };
+  });
+  const since = opts.since === undefined ? '' : ` since ${new Date(opts.since).toISOString()}`;
+  if (samples.length === 0)
+    throw new Error(
+      `warehouse ${name} has no tick with a known load${since} in the histories of workflow ${workflowId}: nothing to draw (try an earlier --since)`,
+    );
+  const from = new Date(samples[0].atMs).toISOString();
+  const to = new Date(samples[samples.length - 1].atMs).toISOString();
+  writeFileSync(
+    file,
+    timelineSvg(
+      // Short: the legend starts at a third of the width; the axis gives the times.
+      `warehouse ${name}, ${from.slice(0, 10)}${to.slice(0, 10) === from.slice(0, 10) ? '' : ` to ${to.slice(0, 10)}`}`,
+      { label: name, points: timelinePoints(samples) },
+      [],
+      { label: 'time (UTC)', startMs: samples[0].atMs },
+    ),
+  );
+  const drawn = { chart: file, warehouse: name, workflowId, ticks: samples.length, from, to, runs: runIds.length };
+  if (opts.json) return printJson(drawn);
+  process.stdout.write(
+    `wrote ${file}: ${samples.length} ticks of warehouse ${name} from ${from} to ${to}, across ${runIds.length} runs of workflow ${workflowId}\n`,
+  );
 }
 
 interface WorkflowRef {
