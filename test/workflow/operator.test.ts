@@ -198,17 +198,20 @@ test('freezes: scale-in held, then scale-out too, in status and the search attri
         'needsScaleDown is true as there are no queries queued and 1 executor groups would hold 0 running queries, but scale-in is frozen by the operator; holding 2 executor groups.',
       ),
     );
-  try {
-    // Past the scale-down delay (2 ticks) and the auto-suspend timeout several times over: nothing removed.
-    const s1 = await eventually(
-      'eight ticks holding scale-in',
+  /** The status once `n` decisions say `held`. */
+  const ticksSaying = (held: (d: DecisionRecord) => boolean, n: number, what: string) =>
+    eventually(
+      what,
       async () => {
         const st = await h.status(handle);
-        return st.decisions.filter(heldIn).length >= 8 && st;
+        return st.decisions.filter(held).length >= n && st;
       },
       60_000,
       200,
     );
+  try {
+    // Past the scale-down delay (2 ticks) and the auto-suspend timeout several times over: nothing removed.
+    const s1 = await ticksSaying(heldIn, 8, 'eight ticks holding scale-in');
     expect(groups.calls).toEqual([]);
     expect(s1.state.frozen).toEqual({ scaleIn: true, scaleOut: false });
     expect(s1.state.current).toBe(2);
@@ -232,15 +235,7 @@ test('freezes: scale-in held, then scale-out too, in status and the search attri
       d.reasons.includes(
         'needsScaleUp is true as there are 30 queries queued, but scale-out is frozen by the operator; holding 2 executor groups.',
       );
-    const s2 = await eventually(
-      'four ticks holding scale-out',
-      async () => {
-        const st = await h.status(handle);
-        return st.decisions.filter(heldOut).length >= 4 && st;
-      },
-      60_000,
-      200,
-    );
+    const s2 = await ticksSaying(heldOut, 4, 'four ticks holding scale-out');
     expect(groups.calls).toEqual([]);
     expect(s2.state.frozen).toEqual({ scaleIn: true, scaleOut: true });
     expect(await frozenAttribute()).toEqual(['ScaleIn', 'ScaleOut']);
