@@ -172,7 +172,9 @@ test('pre-warming is held by a scale-out freeze and the tick goes on with the lo
     h = record(h, t, t === nine - 24 * 60 * MIN ? 3 : 1);
   const history = record(h, nine - 3 * MIN, 1);
   const o: Observation = { ...obs({ groups: ready(0) }), atMs: nine - 80_000 } as Observation;
-  const from = frozen(OUT, { current: 1, history, startupTicks: 3 });
+  // Release 3's seasonal forecast, as test/policy/prewarm.test.ts sets it up; release 4's openings reach the same
+  // prewarm() rule (decide.ts), where the freeze is checked.
+  const from = frozen(OUT, { current: 1, history, startupTicks: 3, rules: 'release-3' });
   const d = decide(spec({ mode: 'aggressive' }), from, o);
   expect(d.actions).toEqual([]);
   expect(d.reasons).toContain(
