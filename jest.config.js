@@ -26,6 +26,7 @@ const UNIT = [
   'test/bad-input/specs.test.ts',
   'test/kubernetes/template.test.ts',
   'test/workflow/decision-data.test.ts',
+  'test/workflow/scale-events.test.ts',
 ].map((glob) => `<rootDir>/${glob}`);
 
 /** Test files that start the local control plane: every one goes through one of these two. */

@@ -23,7 +23,7 @@ until existing=$(temporal operator search-attribute list --address "$TEMPORAL_AD
 done
 
 # The names and types of src/workflows/messages.ts (SEARCH_ATTRIBUTES).
-for attr in ImpalaWarehouse:Keyword ImpalaWarehouseState:Keyword ImpalaExecutorGroups:Int ImpalaTargetExecutorGroups:Int; do
+for attr in ImpalaWarehouse:Keyword ImpalaWarehouseState:Keyword ImpalaExecutorGroups:Int ImpalaTargetExecutorGroups:Int ImpalaScalingFrozen:KeywordList; do
   name=${attr%%:*}; type=${attr#*:}
   if echo "$existing" | grep -qw "$name"; then
     echo "temporal-setup: search attribute $name exists"

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { groupName } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
-import type { CapturedTemplate, ExecutorGroups, GroupListing, LoadReader, LoadResult } from './interfaces';
+import type { CapturedTemplate, ExecutorGroups, GroupListing, LoadReader, LoadResult, ScaleEvent } from './interfaces';
 
 interface Entry {
   createdAt: number;
@@ -24,6 +24,8 @@ export class InProcessExecutorGroups implements ExecutorGroups {
   private readonly warehouses = new Map<string, Map<number, Entry>>();
   /** Every successful create and delete call, in order: tests count duplicates from it. */
   readonly calls: { op: 'create' | 'delete'; warehouse: string; group: string; at: number }[] = [];
+  /** The scale event of each create and delete that changed a group, as the Kubernetes provider records it. */
+  readonly events: ({ group: string } & ScaleEvent)[] = [];
   private readonly now: () => number;
 
   constructor(private readonly opts: InProcessGroupsOptions) {
@@ -65,7 +67,7 @@ export class InProcessExecutorGroups implements ExecutorGroups {
     };
   }
 
-  async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
+  async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate, event?: ScaleEvent): Promise<void> {
     const groups = this.of(spec.name);
     const existing = groups.get(index);
     if (existing?.deletingSince !== undefined)
@@ -73,13 +75,15 @@ export class InProcessExecutorGroups implements ExecutorGroups {
     if (existing) return;
     groups.set(index, { createdAt: this.now(), ...(template ? { templateRevision: template.revision } : {}) });
     this.calls.push({ op: 'create', warehouse: spec.name, group: groupName(index), at: this.now() });
+    if (event) this.events.push({ group: groupName(index), ...event });
   }
 
-  async delete(spec: WarehouseSpec, index: number): Promise<void> {
+  async delete(spec: WarehouseSpec, index: number, event?: ScaleEvent): Promise<void> {
     const e = this.of(spec.name).get(index);
     if (!e || e.deletingSince !== undefined) return;
     e.deletingSince = this.now();
     this.calls.push({ op: 'delete', warehouse: spec.name, group: groupName(index), at: this.now() });
+    if (event) this.events.push({ group: groupName(index), ...event });
   }
 
   private of(warehouse: string): Map<number, Entry> {

@@ -5,7 +5,7 @@ import { parseWarehouseSpec } from '../config/warehouse-spec';
 import { impalaGroupName } from '../policy/names';
 import type { Observation, WarehouseSpec } from '../policy/types';
 import { withinMs } from '../util/deadline';
-import type { CapturedTemplate, ExecutorGroups, LoadReader } from './interfaces';
+import type { CapturedTemplate, ExecutorGroups, LoadReader, ScaleEvent } from './interfaces';
 
 /**
  * Listing a warehouse's groups answers in milliseconds; one that takes longer is an API server that stalls. Bounded
@@ -58,12 +58,20 @@ export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
     async captureTemplate(spec: WarehouseSpec, opts?: { copyGroup?: boolean }): Promise<CapturedTemplate> {
       return executorGroups.captureTemplate(spec, opts);
     },
-    /** `template` is absent for runs started before templates were kept in the workflow's state. */
-    async addExecutorGroup(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
-      await executorGroups.create(spec, index, template);
+    /**
+     * `template` is absent for runs started before templates were kept in the workflow's state; `event` for activities
+     * scheduled before scale events existed (a retry of one, after an upgrade).
+     */
+    async addExecutorGroup(
+      spec: WarehouseSpec,
+      index: number,
+      template?: CapturedTemplate,
+      event?: ScaleEvent,
+    ): Promise<void> {
+      await executorGroups.create(spec, index, template, event);
     },
-    async removeExecutorGroup(spec: WarehouseSpec, index: number): Promise<void> {
-      await executorGroups.delete(spec, index);
+    async removeExecutorGroup(spec: WarehouseSpec, index: number, event?: ScaleEvent): Promise<void> {
+      await executorGroups.delete(spec, index, event);
     },
   };
 }

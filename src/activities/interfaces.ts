@@ -38,6 +38,13 @@ export interface CapturedTemplate {
   capturedAt: string;
 }
 
+/** Why a scale action happened, recorded as a Kubernetes Event on the group's StatefulSet (best effort). */
+export interface ScaleEvent {
+  reason: 'ScaledUp' | 'ScaledDown' | 'ScaleUpFailed' | 'Suspended' | 'Resumed';
+  /** The decision's reason, e.g. `needsScaleUp is true as there are 3 queries queued.` */
+  message: string;
+}
+
 export interface ExecutorGroups {
   list(spec: WarehouseSpec): Promise<GroupListing>;
   /**
@@ -48,9 +55,11 @@ export interface ExecutorGroups {
   captureTemplate(spec: WarehouseSpec, opts?: { copyGroup?: boolean }): Promise<CapturedTemplate>;
   /**
    * Idempotent: a group that already exists and is ours is success. Without a template (a workflow run started
-   * before templates were kept in its state) the template is captured for this call.
+   * before templates were kept in its state) the template is captured for this call. `event` says why, for an
+   * implementation that records it (never failing or delaying the create for it); a create refused for good records
+   * `ScaleUpFailed` instead.
    */
-  create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void>;
-  /** Idempotent: a group already gone is success. */
-  delete(spec: WarehouseSpec, index: number): Promise<void>;
+  create(spec: WarehouseSpec, index: number, template?: CapturedTemplate, event?: ScaleEvent): Promise<void>;
+  /** Idempotent: a group already gone is success. `event`: as for create. */
+  delete(spec: WarehouseSpec, index: number, event?: ScaleEvent): Promise<void>;
 }

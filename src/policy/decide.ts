@@ -6,6 +6,7 @@ import { learnIdleGaps, suspendIdleText, withBreakEven } from './break-even';
 import { drainedStep, rememberQueue, resumeStep, topUp } from './queue-step';
 import { groupsForLoad, groupsNeeded, holds, runningGroupsNeeded } from './capacity';
 import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } from './degraded';
+import { heldByFreeze } from './freeze';
 import { forecast, record, slotLabel } from './history';
 import { queuedMems } from './mem-summary';
 import { limitsOf } from './modes';
@@ -144,6 +145,7 @@ function belowMin(t: Tick, kept: GroupObservation[], groups: GroupObservation[])
     t.say(`${line}, but ${backoffNote(t.spec, s, t.atMs)}.`);
     return;
   }
+  if (heldByFreeze(t, 'scale-out', line)) return;
   t.because('min', `${line}.`);
   t.say('Impala autoscaler will attempt to add executor group.');
   t.add(limits.minGroups - kept.length, groups);
@@ -197,6 +199,15 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
   if (!coming || coming.groups <= live.length) return false;
   // A forecast is no reason to retry a scale-up that keeps failing; a queue says so in its own line.
   if (t.release3 && backingOff(s)) return false;
+  // Held, the tick goes on: the other rules still serve the load that is there now.
+  if (
+    heldByFreeze(
+      t,
+      'scale-out',
+      `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}`,
+    )
+  )
+    return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
   t.because(
     'prewarm',
@@ -358,6 +369,17 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[], prev: Policy
       t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(t.spec, s, t.atMs)}.`);
       return;
     }
+    if (
+      heldByFreeze(
+        t,
+        'scale-out',
+        `needsScaleUp is true as there are ${load.queued} queries queued`,
+        'the warehouse stays suspended',
+      )
+    ) {
+      s.state = 'Suspended';
+      return;
+    }
     if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
     t.because('resume', `Resuming warehouse as there are ${load.queued} queries queued.`);
     t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, resumeStep(t, load, prev))), groups);
@@ -377,10 +399,9 @@ function pendingLine(t: Tick): void {
 function aboveMax(t: Tick, ready: GroupObservation[], degraded: GroupObservation[]): void {
   const { s, limits } = t;
   const excess = s.target - limits.maxGroups;
-  t.because(
-    'above-max',
-    `needsScaleDown is true as there are ${s.target} executor groups, above the maximum ${limits.maxGroups}.`,
-  );
+  const line = `needsScaleDown is true as there are ${s.target} executor groups, above the maximum ${limits.maxGroups}`;
+  if (heldByFreeze(t, 'scale-in', line)) return;
+  t.because('above-max', `${line}.`);
   const idle = (
     t.release3 ? [...idleHighestFirst(t, degraded), ...idleHighestFirst(t, ready)] : idleHighestFirst(t, ready)
   ).slice(0, excess);
@@ -410,6 +431,7 @@ function queued(t: Tick, load: Load, groups: GroupObservation[], prev: PolicySta
     t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(spec, s, t.atMs)}.`);
     return;
   }
+  if (heldByFreeze(t, 'scale-out', `needsScaleUp is true as there are ${load.queued} queries queued`)) return;
   t.because('scale-up', `needsScaleUp is true as there are ${load.queued} queries queued.`);
   if (s.counters.up < limits.upTicks) {
     t.say(`enoughConsecutive Up calls false as current ${s.counters.up} target ${limits.upTicks}`);
@@ -460,10 +482,9 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     t.say(`needsScaleDown is false as ${held}.`);
     return;
   }
-  t.because(
-    'scale-down',
-    `needsScaleDown is true as ${t.held ? "the queue is held by the pool's own limit" : 'there are no queries queued'} and ${fewer} executor groups would hold ${load.running} running queries.`,
-  );
+  const line = `needsScaleDown is true as ${t.held ? "the queue is held by the pool's own limit" : 'there are no queries queued'} and ${fewer} executor groups would hold ${load.running} running queries`;
+  if (heldByFreeze(t, 'scale-in', line)) return;
+  t.because('scale-down', `${line}.`);
   if (limits.release === 'surplus') {
     const peak = s.counters.down === 0 ? undefined : s.downPeak;
     s.downPeak = {
@@ -530,7 +551,9 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
     t.say(`needsSuspend is false as ${held}.`);
     return;
   }
-  t.because('suspend', 'needsSuspend is true as there are no queries running or queued.');
+  const line = 'needsSuspend is true as there are no queries running or queued';
+  if (heldByFreeze(t, 'scale-in', line)) return;
+  t.because('suspend', `${line}.`);
   if (s.counters.suspend < limits.suspendTicks) {
     t.say(`enoughConsecutive Suspend calls false as current ${s.counters.suspend} target ${limits.suspendTicks}`);
     s.counters.suspend += 1;

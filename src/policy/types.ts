@@ -254,6 +254,11 @@ export interface PolicyState {
   impalaCounts?: { timedOutTotal: number; rejectedTotal: number; timedOut: number; rejected: number };
   /** Set while the observed group start-up is longer than the pool's queue timeout: a resume cannot save a query. */
   queueTimeoutShort?: { startupSeconds: number; timeoutSeconds: number; warning: string };
+  /**
+   * One-way freezes the operator set (src/policy/freeze.ts): scale-in, scale-out, or both held. Absent until the
+   * operator first freezes the warehouse; an unfreeze clears both flags.
+   */
+  frozen?: { scaleIn: boolean; scaleOut: boolean };
 }
 
 export type Action =

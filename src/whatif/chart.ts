@@ -7,6 +7,17 @@ export interface ChartSeries {
   points: TimelinePoint[];
 }
 
+/** The time axis: its title, and with `startMs` (epoch ms of t = 0) clock times in UTC instead of elapsed time. */
+export interface TimeAxis {
+  label: string;
+  startMs?: number;
+}
+
+function clockTime(ms: number, span: number): string {
+  const iso = new Date(ms).toISOString();
+  return span >= 2 * 86400 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, span < 600 ? 19 : 16);
+}
+
 const W = 960;
 const H = 360;
 const M = { left: 56, right: 56, top: 36, bottom: 40 };
@@ -24,7 +35,12 @@ function fmtTime(s: number, span: number): string {
  * axis); `groups` adds more policies' group
  * counts for comparison (dashed, right axis).
  */
-export function timelineSvg(title: string, main: ChartSeries, groups: ChartSeries[] = []): string {
+export function timelineSvg(
+  title: string,
+  main: ChartSeries,
+  groups: ChartSeries[] = [],
+  axis: TimeAxis = { label: 'simulated time' },
+): string {
   const pts = main.points;
   const span = Math.max(1, ...pts.map((p) => p.t), ...groups.flatMap((g) => g.points.map((p) => p.t)));
   const maxQ = Math.max(1, ...pts.map((p) => Math.max(p.queued, p.running)));
@@ -60,7 +76,8 @@ export function timelineSvg(title: string, main: ChartSeries, groups: ChartSerie
   parts.push(`<line x1="${M.left + pw}" y1="${M.top}" x2="${M.left + pw}" y2="${M.top + ph}" stroke="#444"/>`);
   for (let i = 0; i <= 6; i++) {
     const t = (span * i) / 6;
-    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 22}" text-anchor="middle">${fmtTime(t, span)}</text>`);
+    const label = axis.startMs === undefined ? fmtTime(t, span) : clockTime(axis.startMs + t * 1000, span);
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 22}" text-anchor="middle">${label}</text>`);
   }
   for (let i = 0; i <= 4; i++) {
     const q = (maxQ * i) / 4;
@@ -75,11 +92,18 @@ export function timelineSvg(title: string, main: ChartSeries, groups: ChartSerie
   parts.push(
     `<text x="${W - 12}" y="${M.top + ph / 2}" transform="rotate(90 ${W - 12} ${M.top + ph / 2})" text-anchor="middle">executor groups</text>`,
   );
-  parts.push(`<text x="${M.left + pw / 2}" y="${H - 6}" text-anchor="middle">simulated time</text>`);
+  parts.push(`<text x="${M.left + pw / 2}" y="${H - 6}" text-anchor="middle">${esc(axis.label)}</text>`);
   // Series.
-  parts.push(`<polyline fill="none" stroke="#9ecae1" stroke-width="1" points="${line(pts, (p) => yQ(p.running))}"/>`);
-  parts.push(`<polyline fill="none" stroke="#d62728" stroke-width="1" points="${line(pts, (p) => yQ(p.queued))}"/>`);
-  parts.push(`<polyline fill="none" stroke="#111" stroke-width="1.6" points="${line(pts, (p) => yG(p.groups))}"/>`);
+  // Each series named (data-series), so that the figure can be read back by tools and tests.
+  parts.push(
+    `<polyline data-series="running" fill="none" stroke="#9ecae1" stroke-width="1" points="${line(pts, (p) => yQ(p.running))}"/>`,
+  );
+  parts.push(
+    `<polyline data-series="queued" fill="none" stroke="#d62728" stroke-width="1" points="${line(pts, (p) => yQ(p.queued))}"/>`,
+  );
+  parts.push(
+    `<polyline data-series="groups" fill="none" stroke="#111" stroke-width="1.6" points="${line(pts, (p) => yG(p.groups))}"/>`,
+  );
   groups.forEach((g, i) => {
     parts.push(
       `<polyline fill="none" stroke="${palette[i % palette.length]}" stroke-width="1.2" stroke-dasharray="4 3" points="${line(g.points, (p) => yG(p.groups))}"/>`,

@@ -3,9 +3,10 @@
 // tick observes what really exists and decides again.
 import { type ActivityOptions, CancellationScope, log, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CapturedTemplate } from '../activities/interfaces';
-import type { Action, WarehouseSpec } from '../policy/types';
+import type { CapturedTemplate, ScaleEvent } from '../activities/interfaces';
+import type { Action, Decision, WarehouseSpec } from '../policy/types';
 import type { GroupChange } from './messages';
+import { scaleEventOf } from './scale-events';
 
 const ACTIVITY_OPTIONS: ActivityOptions = {
   // One create or delete is a single API call: a worker killed mid-call, or an API server that stalls, costs at most
@@ -55,15 +56,17 @@ export function actBoundMs(spec: WarehouseSpec): number {
 
 export async function act(
   spec: WarehouseSpec,
-  actions: Action[],
+  decision: Decision,
   template: CapturedTemplate | undefined,
   release3: boolean,
 ): Promise<ActOutcome> {
+  const { actions } = decision;
+  const steps = actions.map((action) => ({ action, event: scaleEventOf(action, decision) }));
   // Runs started before the third release carried their actions out one after another, unbounded: on replay they
   // must issue exactly the commands they issued.
   const results = release3
-    ? await actConcurrently(spec, actions, template, actBoundMs(spec))
-    : await actOneByOne(spec, actions, template);
+    ? await actConcurrently(spec, steps, template, actBoundMs(spec))
+    : await actOneByOne(spec, steps, template);
   const outcome: ActOutcome = { done: [], changes: [], failed: [], lines: [] };
   actions.forEach((a, i) => {
     const r = results[i];
@@ -87,13 +90,28 @@ function summaryOf(a: Action): string {
   return `${a.why === 'prewarm' ? 'pre-warm: ' : ''}${a.type === 'add' ? 'add' : 'remove'} executor group ${a.group}`;
 }
 
+/** An action and the Kubernetes Event it records (src/workflows/scale-events.ts). */
+interface Step {
+  action: Action;
+  event: ScaleEvent;
+}
+
 /** One action as one activity (with its own retries); a failure is returned, not thrown. */
-async function carryOut(spec: WarehouseSpec, a: Action, template: CapturedTemplate | undefined): Promise<ActionResult> {
+async function carryOut(
+  spec: WarehouseSpec,
+  { action: a, event }: Step,
+  template: CapturedTemplate | undefined,
+): Promise<ActionResult> {
   const summary = summaryOf(a);
   try {
     if (a.type === 'add')
-      await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index, template]);
-    else await groups.removeExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index]);
+      await groups.addExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [
+        spec,
+        a.index,
+        template,
+        event,
+      ]);
+    else await groups.removeExecutorGroup.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [spec, a.index, event]);
     return { ok: true };
   } catch (err) {
     // The next tick observes what really exists and decides again; the failure stays visible in the log.
@@ -104,13 +122,13 @@ async function carryOut(spec: WarehouseSpec, a: Action, template: CapturedTempla
 
 async function actOneByOne(
   spec: WarehouseSpec,
-  actions: Action[],
+  steps: Step[],
   template: CapturedTemplate | undefined,
 ): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
-  for (const a of actions) {
-    const r = await carryOut(spec, a, template);
-    if (!r.ok) log.error(r.line, { warehouse: spec.name, group: a.group });
+  for (const step of steps) {
+    const r = await carryOut(spec, step, template);
+    if (!r.ok) log.error(r.line, { warehouse: spec.name, group: step.action.group });
     results.push(r);
   }
   return results;
@@ -122,10 +140,11 @@ async function actOneByOne(
  */
 async function actConcurrently(
   spec: WarehouseSpec,
-  actions: Action[],
+  steps: Step[],
   template: CapturedTemplate | undefined,
   boundMs: number,
 ): Promise<ActionResult[]> {
+  const actions = steps.map((s) => s.action);
   const results: (ActionResult | undefined)[] = actions.map(() => undefined);
   let started = 0;
   let overdue = false;
@@ -135,7 +154,7 @@ async function actConcurrently(
       Array.from({ length: Math.min(ACT_CONCURRENCY, actions.length) }, async () => {
         while (started < actions.length && !overdue) {
           const i = started++;
-          const r = await carryOut(spec, actions[i], template);
+          const r = await carryOut(spec, steps[i], template);
           // A cancelled activity rejects too: past the bound it is reported as unfinished, below, not as failed.
           if (overdue) return;
           if (!r.ok) log.error(r.line, { warehouse: spec.name, group: actions[i].group });

@@ -1,6 +1,7 @@
 // The workflow's "current details" in the Temporal Web UI: a short markdown table of where the warehouse stands.
 import { backingOff, backoffNote } from '../policy/backoff';
 import { admissionNotes } from '../policy/pool-limits';
+import { frozenDirections } from '../policy/freeze';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord } from './messages';
 
@@ -33,11 +34,14 @@ export function detailsTable(
 }
 
 /**
- * What keeps the warehouse from the capacity it wants: a scale-up backoff, the pool's own limits (a queue they hold, a
- * queue timeout shorter than the start-up), and groups that are not capacity.
+ * What keeps the warehouse from the capacity it wants: a freeze, a scale-up backoff, the pool's own limits (a queue
+ * they hold, a queue timeout shorter than the start-up), and groups that are not capacity.
  */
 function problems(spec: WarehouseSpec, state: PolicyState): string[] {
   const lines: string[] = [];
+  const frozen = frozenDirections(state);
+  if (frozen.length)
+    lines.push('', `Frozen by the operator: ${frozen.join(' and ')} (\`warehouse unfreeze ${spec.name}\`).`);
   if (backingOff(state)) lines.push('', `Scale-up: ${backoffNote(spec, state, undefined)}.`);
   else if (state.lastScaleUpFailure)
     lines.push(

@@ -13,6 +13,10 @@ export const suspendSignal = defineSignal('suspend');
 export const resumeSignal = defineSignal('resume');
 export const pauseSignal = defineSignal('pause');
 export const unpauseSignal = defineSignal('unpause');
+/** One-way freezes (src/policy/freeze.ts): hold scale-in or scale-out only; `unfreeze` lifts both. */
+export const freezeScaleInSignal = defineSignal('freezeScaleIn');
+export const freezeScaleOutSignal = defineSignal('freezeScaleOut');
+export const unfreezeSignal = defineSignal('unfreeze');
 export const statusQuery = defineQuery<WarehouseStatus>('status');
 /** Re-captures the executor template now (a new image, say): new groups are created from what it captures. */
 export const refreshTemplateUpdate = defineUpdate<TemplateRefresh, []>('refreshTemplate');
@@ -77,6 +81,12 @@ export const SA_WAREHOUSE = defineSearchAttributeKey('ImpalaWarehouse', SearchAt
 export const SA_STATE = defineSearchAttributeKey('ImpalaWarehouseState', SearchAttributeType.KEYWORD);
 export const SA_GROUPS = defineSearchAttributeKey('ImpalaExecutorGroups', SearchAttributeType.INT);
 export const SA_TARGET = defineSearchAttributeKey('ImpalaTargetExecutorGroups', SearchAttributeType.INT);
+/**
+ * The frozen directions, `ScaleIn` and/or `ScaleOut` (`ImpalaScalingFrozen = 'ScaleIn'` lists the warehouses that hold
+ * scale-in). Written only by a warehouse the operator has frozen, and removed on unfreeze: a namespace that never
+ * registered it still runs every warehouse that is not frozen.
+ */
+export const SA_FROZEN = defineSearchAttributeKey('ImpalaScalingFrozen', SearchAttributeType.KEYWORD_LIST);
 
 /** For `temporal server start-dev --search-attribute` and TestWorkflowEnvironment.createLocal. */
 export const SEARCH_ATTRIBUTES = {
@@ -84,4 +94,5 @@ export const SEARCH_ATTRIBUTES = {
   ImpalaWarehouseState: 'Keyword',
   ImpalaExecutorGroups: 'Int',
   ImpalaTargetExecutorGroups: 'Int',
+  ImpalaScalingFrozen: 'KeywordList',
 } as const;

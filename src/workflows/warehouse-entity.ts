@@ -13,6 +13,7 @@ import type { Activities } from '../activities';
 import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
 import { afterActions } from '../policy/backoff';
+import { type FreezeDirection, frozenDirections } from '../policy/freeze';
 import type { Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { ActOutcome } from './act';
 import { Alarm } from './alarm';
@@ -20,6 +21,7 @@ import { detailsTable } from './details';
 import {
   DECISIONS_KEPT,
   type DecisionRecord,
+  SA_FROZEN,
   SA_GROUPS,
   SA_STATE,
   SA_TARGET,
@@ -113,6 +115,23 @@ export class Warehouse {
   unpause(): void {
     this.state = { ...this.state, paused: false };
     this.operatorNote('Unpause requested by the operator: scaling resumes.', 'unpause');
+  }
+
+  freeze(direction: FreezeDirection): void {
+    const was = this.state.frozen ?? { scaleIn: false, scaleOut: false };
+    const frozen = direction === 'scale-in' ? { ...was, scaleIn: true } : { ...was, scaleOut: true };
+    this.state = { ...this.state, frozen };
+    this.operatorNote(
+      direction === 'scale-in'
+        ? 'Freeze requested by the operator: no executor group is removed by scale-down or auto-suspend until unfreeze.'
+        : 'Freeze requested by the operator: no executor group is added by scale-up, resume or pre-warming until unfreeze.',
+      `freeze ${direction}`,
+    );
+  }
+
+  unfreeze(): void {
+    this.state = { ...this.state, frozen: { scaleIn: false, scaleOut: false } };
+    this.operatorNote('Unfreeze requested by the operator: scaling in both directions resumes.', 'unfreeze');
   }
 
   status(): WarehouseStatus {
@@ -236,7 +255,10 @@ export class Warehouse {
 
   private publish(): void {
     const { state, current, target } = this.state;
-    const key = JSON.stringify({ state, current, target });
+    // The freeze attribute only once a freeze was ever sent: upserts of runs that never had one stay as they were.
+    const frozen =
+      this.state.frozen && frozenDirections(this.state).map((d) => (d === 'scale-in' ? 'ScaleIn' : 'ScaleOut'));
+    const key = JSON.stringify({ state, current, target, ...(frozen ? { frozen } : {}) });
     if (key !== this.published) {
       // Upserts cost a history event each: only when something the Web UI lists has changed.
       upsertSearchAttributes([
@@ -244,6 +266,7 @@ export class Warehouse {
         { key: SA_STATE, value: state },
         { key: SA_GROUPS, value: current },
         { key: SA_TARGET, value: target },
+        ...(frozen ? [{ key: SA_FROZEN, value: frozen.length ? frozen : null }] : []),
       ]);
       this.published = key;
     }

@@ -17,6 +17,8 @@ import { decide, initialState } from '../policy/decide';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import { act, type ActOutcome } from './act';
 import {
+  freezeScaleInSignal,
+  freezeScaleOutSignal,
   pauseSignal,
   refreshTemplateUpdate,
   resizeSignal,
@@ -24,6 +26,7 @@ import {
   resumeSignal,
   statusQuery,
   suspendSignal,
+  unfreezeSignal,
   unpauseSignal,
 } from './messages';
 import { specRules } from './spec-rules';
@@ -94,6 +97,9 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   setHandler(resumeSignal, () => w.resume());
   setHandler(pauseSignal, () => w.pause());
   setHandler(unpauseSignal, () => w.unpause());
+  setHandler(freezeScaleInSignal, () => w.freeze('scale-in'));
+  setHandler(freezeScaleOutSignal, () => w.freeze('scale-out'));
+  setHandler(unfreezeSignal, () => w.unfreeze());
   setHandler(statusQuery, () => w.status());
   setHandler(refreshTemplateUpdate, () => w.refreshTemplate());
 
@@ -122,9 +128,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
       observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation,
     );
     w.decided(decision);
-    const outcome = decision.actions.length
-      ? await act(w.spec, decision.actions, w.executorTemplate, release3)
-      : nothingDone();
+    const outcome = decision.actions.length ? await act(w.spec, decision, w.executorTemplate, release3) : nothingDone();
     w.ticked(observation, decision, outcome, templateLines, release3, latenessMs);
 
     ticksThisRun += 1;

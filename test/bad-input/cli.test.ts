@@ -217,6 +217,18 @@ const cases: CliCase[] = [
   { what: 'resize: name ../x', args: ['warehouse', 'resize', '../x', '--min-nodes', '4'], names: ['../x'] },
   { what: 'suspend: name ../x', args: ['warehouse', 'suspend', '../x'], names: ['../x'] },
   { what: 'pause: name with a shell substitution', args: ['warehouse', 'pause', '$(id)'], names: ['$(id)'] },
+  // Freezes: a warehouse that does not exist, and a freeze that does not say which direction.
+  {
+    what: 'freeze: a warehouse that does not exist',
+    args: ['warehouse', 'freeze', 'no-such-warehouse', '--scale-in'],
+    names: ['no warehouse named no-such-warehouse', 'warehouse-no-such-warehouse'],
+  },
+  {
+    what: 'unfreeze: a warehouse that does not exist',
+    args: ['warehouse', 'unfreeze', 'no-such-warehouse'],
+    names: ['no warehouse named no-such-warehouse'],
+  },
+  { what: 'freeze: no direction', args: ['warehouse', 'freeze', TARGET], names: ['--scale-in', '--scale-out'] },
   {
     what: `resize: name of ${tooLongName.length} characters`,
     args: ['warehouse', 'resize', tooLongName, '--max-nodes', '8'],

@@ -10,22 +10,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { MIB } from '../../src/policy/capacity';
 import { freePorts } from '../../src/util/ports';
-import { SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE } from '../../src/workflows/messages';
+import { SA_FROZEN, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE } from '../../src/workflows/messages';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../support/chromium';
 import { SeedWorld } from '../support/seed-world';
 import { eventually, REPO, temporalCliPath } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = path.join(REPO, 'test/artifacts');
 const UI_TIMEOUT_MS = 30000;
 
@@ -33,12 +23,7 @@ let env: TestWorkflowEnvironment | undefined;
 let uiUrl: string;
 
 beforeAll(async () => {
-  // Fail, never skip: CI installs the browser (scripts/ensure-chromium.sh), and a silently skipped check proves nothing.
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the Web UI test drives Debian's chromium package headless and never downloads a browser. Install it with \`bash scripts/ensure-chromium.sh\` (as root; it runs apt-get install chromium).`,
-    );
-  }
+  requireChromium();
   const [port, uiPort] = await freePorts(2);
   env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -47,7 +32,7 @@ beforeAll(async () => {
       port,
       ui: true,
       uiPort,
-      searchAttributes: [SA_WAREHOUSE, SA_STATE, SA_GROUPS, SA_TARGET],
+      searchAttributes: [SA_WAREHOUSE, SA_STATE, SA_GROUPS, SA_TARGET, SA_FROZEN],
     },
   });
   uiUrl = `http://127.0.0.1:${uiPort}`;

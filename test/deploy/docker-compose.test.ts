@@ -382,7 +382,10 @@ describe('deploy/compose/setup-temporal.sh', () => {
       );
       const custom = (JSON.parse(list) as { customAttributes: Record<string, string> }).customAttributes;
       const want = Object.fromEntries(
-        Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]),
+        Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [
+          name,
+          `INDEXED_VALUE_TYPE_${type.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`,
+        ]),
       );
       expect(Object.fromEntries(Object.entries(custom).filter(([k]) => k.startsWith('Impala')))).toEqual(want);
     } finally {

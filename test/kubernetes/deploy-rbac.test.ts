@@ -180,9 +180,11 @@ test('the worker is forbidden in another namespace, on Secrets and on Deployment
   await expectStatus(apps.deleteNamespacedDeployment({ name: 'impala-autoscaler', namespace }), 403);
   await expectStatus(core.listNamespacedPod({ namespace: other }), 403);
   await expectStatus(core.listNamespacedEvent({ namespace: other }), 403);
+  // Events are created in its own namespace only (scale events), and never changed or deleted there.
   await expectStatus(
-    core.createNamespacedEvent({ namespace, body: { metadata: { name: 'x' }, involvedObject: {} } }),
+    core.createNamespacedEvent({ namespace: other, body: { metadata: { name: 'x' }, involvedObject: {} } }),
     403,
   );
+  await expectStatus(core.deleteCollectionNamespacedEvent({ namespace }), 403);
   await expectStatus(core.listNode(), 403);
 });

@@ -5,7 +5,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { createActivities } from '../../src/activities';
@@ -13,7 +12,7 @@ import { InProcessLoadReader } from '../../src/activities/in-process';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { eventually } from '../support/eventually';
-import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { addCountedQuota, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 import { DEPLOY } from './deploy-manifests';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 500, nodeAllocatable: { cpu: '17', memory: '1Ti' } });
@@ -27,21 +26,10 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** A namespace with a ResourceQuota the quota controller has already counted (admission refuses before that). */
+/** A namespace with a counted ResourceQuota. */
 async function namespaceWithQuota(prefix: string, hard: Record<string, string>): Promise<string> {
   const namespace = await cluster().createNamespace(prefix);
-  const core = cluster().kubeConfig().makeApiClient(CoreV1Api);
-  await core.createNamespacedResourceQuota({
-    namespace,
-    body: { metadata: { name: 'executor-groups' }, spec: { hard } },
-  });
-  await eventually(
-    'the quota counted',
-    () => core.readNamespacedResourceQuota({ name: 'executor-groups', namespace }),
-    30_000,
-    100,
-    (q) => Object.keys(hard).every((k) => q.status?.used?.[k] !== undefined),
-  );
+  await addCountedQuota(cluster().kubeConfig(), namespace, hard);
   return namespace;
 }
 

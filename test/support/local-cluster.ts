@@ -3,7 +3,7 @@
 // `npm run cluster:up`) to run the tests against an already running cluster instead; each file still works in
 // namespaces of its own.
 import path from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import {
   loadKubeConfig,
   startLocalCluster,
@@ -78,6 +78,26 @@ export function fastLoopWarehouse(name: string, namespace: string, overrides: Pa
     autoSuspend: { enabled: false, timeoutSeconds: 300 },
     ...overrides,
   };
+}
+
+/** A ResourceQuota `executor-groups` in `namespace`, once the quota controller has counted it (admission refuses before that). */
+export async function addCountedQuota(
+  admin: KubeConfig,
+  namespace: string,
+  hard: Record<string, string>,
+): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedResourceQuota({
+    namespace,
+    body: { metadata: { name: 'executor-groups' }, spec: { hard } },
+  });
+  await eventually(
+    'the quota counted',
+    () => core.readNamespacedResourceQuota({ name: 'executor-groups', namespace }),
+    30_000,
+    100,
+    (q) => Object.keys(hard).every((k) => q.status?.used?.[k] !== undefined),
+  );
 }
 
 export function testWarehouse(namespace: string, overrides: Partial<WarehouseSpec> = {}): WarehouseSpec {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWarehouseWorkflows } from '../../src/worker';
-import { SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE } from '../../src/workflows/messages';
+import { SA_FROZEN, SA_GROUPS, SA_STATE, SA_TARGET, SA_WAREHOUSE } from '../../src/workflows/messages';
 
 export const REPO = path.resolve(__dirname, '../..');
 
@@ -25,7 +25,7 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       ip: '127.0.0.1',
-      searchAttributes: [SA_WAREHOUSE, SA_STATE, SA_GROUPS, SA_TARGET],
+      searchAttributes: [SA_WAREHOUSE, SA_STATE, SA_GROUPS, SA_TARGET, SA_FROZEN],
     },
   });
 }

@@ -1,15 +1,21 @@
 // Operator messages on a real dev server: resize (update and signal, accepted and rejected), suspend, resume,
-// pause and unpause taking effect at once rather than at the next tick.
+// pause and unpause taking effect at once rather than at the next tick; one-way freezes.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { LoadResult } from '../../src/activities/interfaces';
+import { workflowIdFor } from '../../src/policy/names';
 import {
   type DecisionRecord,
+  freezeScaleInSignal,
+  freezeScaleOutSignal,
   pauseSignal,
   resizeSignal,
   resizeUpdate,
   resumeSignal,
+  SA_FROZEN,
   suspendSignal,
+  unfreezeSignal,
   unpauseSignal,
+  warehouseWorkflow,
 } from '../../src/workflows/warehouse';
 import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
@@ -165,6 +171,93 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
       'scale-up after unpause',
     );
     await replayAndRecord(env(), handle, 'operator-signals');
+  } finally {
+    await h.close([handle]);
+  }
+}, 240_000);
+
+test('freezes: scale-in held, then scale-out too, in status and the search attribute; unfreeze scales at once', async () => {
+  const spec = testSpec({ name: 'freezes', scaleUpDelaySeconds: 0 });
+  const groups = new InProcessExecutorGroups({ readyAfterMs: 0, drainMs: 0 });
+  groups.seed(spec.name, [0, 1]);
+  let queued = 0;
+  const h = new Harness(env(), groups, () => ({ ok: true, load: { ...idle.load, queued, running: 0 } }));
+  await h.startWorker();
+  // Frozen from the first tick: two idle groups above the minimum of one would otherwise go after 2 s.
+  const handle = await env().client.workflow.signalWithStart(warehouseWorkflow, {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIdFor(spec.name),
+    args: [{ spec }],
+    signal: freezeScaleInSignal,
+    signalArgs: [],
+  });
+  const frozenAttribute = async () => (await handle.describe()).typedSearchAttributes.get(SA_FROZEN);
+  const heldIn = (d: DecisionRecord) =>
+    d.reasons.some((r) =>
+      r.startsWith(
+        'needsScaleDown is true as there are no queries queued and 1 executor groups would hold 0 running queries, but scale-in is frozen by the operator; holding 2 executor groups.',
+      ),
+    );
+  /** The status once `n` decisions say `held`. */
+  const ticksSaying = (held: (d: DecisionRecord) => boolean, n: number, what: string) =>
+    eventually(
+      what,
+      async () => {
+        const st = await h.status(handle);
+        return st.decisions.filter(held).length >= n && st;
+      },
+      60_000,
+      200,
+    );
+  try {
+    // Past the scale-down delay (2 ticks) and the auto-suspend timeout several times over: nothing removed.
+    const s1 = await ticksSaying(heldIn, 8, 'eight ticks holding scale-in');
+    expect(groups.calls).toEqual([]);
+    expect(s1.state.frozen).toEqual({ scaleIn: true, scaleOut: false });
+    expect(s1.state.current).toBe(2);
+    expect(await frozenAttribute()).toEqual(['ScaleIn']);
+    await eventually(
+      'listed by the search attribute',
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of env().client.workflow.list({ query: "ImpalaScalingFrozen = 'ScaleIn'" }))
+          ids.push(wf.workflowId);
+        return ids.includes(handle.workflowId);
+      },
+      20_000,
+      250,
+    );
+
+    // Scale-out frozen too: a queue of 30 (three groups' worth) adds nothing.
+    await handle.signal(freezeScaleOutSignal);
+    queued = 30;
+    const heldOut = (d: DecisionRecord) =>
+      d.reasons.includes(
+        'needsScaleUp is true as there are 30 queries queued, but scale-out is frozen by the operator; holding 2 executor groups.',
+      );
+    const s2 = await ticksSaying(heldOut, 4, 'four ticks holding scale-out');
+    expect(groups.calls).toEqual([]);
+    expect(s2.state.frozen).toEqual({ scaleIn: true, scaleOut: true });
+    expect(await frozenAttribute()).toEqual(['ScaleIn', 'ScaleOut']);
+    expect(s2.decisions.map((d) => d.actions).flat()).toEqual(
+      expect.arrayContaining(['freeze scale-in', 'freeze scale-out']),
+    );
+
+    // Unfreeze: the queue's group comes on the tick the signal wakes (a 0 s scale-up delay), and the attribute goes.
+    await handle.signal(unfreezeSignal);
+    await eventually('the scale-up after unfreeze', () => groups.calls.some((c) => c.op === 'create'), 10_000, 100);
+    expect(groups.calls.map((c) => `${c.op} ${c.group}`)).toEqual(['create impala-executor-002']);
+    // The workflow hands each action its Kubernetes Event: the reason, and the decision's line saying why.
+    expect(groups.events).toEqual([
+      {
+        group: 'impala-executor-002',
+        reason: 'ScaledUp',
+        message: 'needsScaleUp is true as there are 30 queries queued.',
+      },
+    ]);
+    expect((await h.status(handle)).state.frozen).toEqual({ scaleIn: false, scaleOut: false });
+    await eventually('the search attribute removed', async () => (await frozenAttribute()) === undefined, 10_000, 200);
+    await replayAndRecord(env(), handle, 'freezes');
   } finally {
     await h.close([handle]);
   }

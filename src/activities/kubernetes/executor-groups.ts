@@ -2,14 +2,17 @@
 // Kubernetes"). Create and delete are idempotent so that Temporal's activity retries never make a second group or
 // fail on a group already gone, and an object with a group's name that is not ours is never overwritten or deleted:
 // `list` reports such names as taken, so that the policy numbers new groups around them. Nothing is kept between
-// calls: the template comes from the workflow's state (captureTemplate), so any worker can create any group.
+// calls: the template comes from the workflow's state (captureTemplate), so any worker can create any group. Each
+// create and delete that changes a group records why as a Kubernetes Event on its StatefulSet (scale-events.ts).
+import { ApplicationFailure } from '@temporalio/common';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
 import { groupIndex, groupName } from '../../policy/names';
 import type { WarehouseSpec } from '../../policy/types';
-import type { CapturedTemplate, ExecutorGroups, GroupListing, ListedGroup } from '../interfaces';
+import type { CapturedTemplate, ExecutorGroups, GroupListing, ListedGroup, ScaleEvent } from '../interfaces';
 import { nonRetryable, rethrowKubernetesError, statusCode } from './errors';
 import { eventProblem, podProblem } from './group-problems';
 import { describeLabels, isOurs, MANAGED_BY, WAREHOUSE, warehouseSelector } from './labels';
+import { type EventLog, type EventTarget, emitScaleEvent } from './scale-events';
 import {
   buildGroupStatefulSet,
   isManifestPath,
@@ -23,10 +26,18 @@ import {
 export class KubernetesExecutorGroups implements ExecutorGroups {
   private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
+  private readonly log: EventLog;
 
-  constructor(kubeConfig: KubeConfig) {
+  /** `log`: where an event that could not be recorded is reported (the worker's logger). */
+  constructor(kubeConfig: KubeConfig, opts: { log?: EventLog } = {}) {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.log = opts.log ?? ((line) => console.warn(line));
+  }
+
+  /** Not awaited: the action it describes is done, and must not wait for its event (scale-events.ts). */
+  private emit(target: EventTarget, event: ScaleEvent): void {
+    void emitScaleEvent(this.core, target, event, this.log);
   }
 
   async list(spec: WarehouseSpec): Promise<GroupListing> {
@@ -127,7 +138,26 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     };
   }
 
-  async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate): Promise<void> {
+  async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate, event?: ScaleEvent): Promise<void> {
+    try {
+      await this.createGroup(spec, index, template, event);
+    } catch (err) {
+      // Only a refusal no retry can change is the scale-up's failure; a retried attempt may still succeed.
+      if (event && err instanceof ApplicationFailure && err.nonRetryable)
+        this.emit(
+          { name: groupName(index), namespace: spec.namespace },
+          { reason: 'ScaleUpFailed', message: `${event.message} Creating it failed: ${err.message}` },
+        );
+      throw err;
+    }
+  }
+
+  private async createGroup(
+    spec: WarehouseSpec,
+    index: number,
+    template: CapturedTemplate | undefined,
+    event: ScaleEvent | undefined,
+  ): Promise<void> {
     const name = groupName(index);
     const where = `StatefulSet ${name} in namespace ${spec.namespace}`;
     const { manifest, revision } = template ?? (await this.captureTemplate(spec));
@@ -137,7 +167,8 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
       );
     const body = buildGroupStatefulSet(manifest as V1StatefulSet, spec, index, revision);
     try {
-      await this.apps.createNamespacedStatefulSet({ namespace: spec.namespace, body });
+      const created = await this.apps.createNamespacedStatefulSet({ namespace: spec.namespace, body });
+      if (event) this.emit({ name, namespace: spec.namespace, uid: created.metadata?.uid }, event);
       return;
     } catch (err) {
       if (statusCode(err) !== 409) rethrowKubernetesError(err, `create ${where}`);
@@ -152,7 +183,7 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     }
   }
 
-  async delete(spec: WarehouseSpec, index: number): Promise<void> {
+  async delete(spec: WarehouseSpec, index: number, event?: ScaleEvent): Promise<void> {
     const name = groupName(index);
     const existing = await this.read(spec, name);
     if (!existing) return;
@@ -175,6 +206,8 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
       if (statusCode(err) === 404) return;
       rethrowKubernetesError(err, `delete StatefulSet ${name} in namespace ${spec.namespace}`);
     }
+    // On the StatefulSet being deleted: it stays, listed as deleting, while its pods drain.
+    if (event) this.emit({ name, namespace: spec.namespace, uid: existing.metadata?.uid }, event);
   }
 
   private async read(spec: WarehouseSpec, name: string): Promise<V1StatefulSet | undefined> {

@@ -69,7 +69,10 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
       connection,
       namespace: target.namespace,
       taskQueue: opts.taskQueue,
-      deps: { loadReader: new ImpalaLoadReader(), executorGroups: new KubernetesExecutorGroups(kubeConfig) },
+      deps: {
+        loadReader: new ImpalaLoadReader(),
+        executorGroups: new KubernetesExecutorGroups(kubeConfig, { log: (line) => log.warn(line) }),
+      },
       sinks: metrics.sinks(),
       ...(opts.identity ? { identity: opts.identity } : {}),
       ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),

@@ -1,10 +1,21 @@
 // Operator controls: `warehouse resize NAME …` (the validated `resize` update: a rejected change prints the
-// workflow's reason and writes nothing) and `warehouse suspend|resume|pause|unpause NAME` (signals, acted on at once).
+// workflow's reason and writes nothing), `warehouse suspend|resume|pause|unpause NAME` and `warehouse freeze NAME
+// --scale-in|--scale-out`, `warehouse unfreeze NAME` (signals, acted on at once).
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Resize } from '../../../config/warehouse-spec';
 import { MODES } from '../../../config/warehouse-spec';
-import { pauseSignal, resizeUpdate, resumeSignal, suspendSignal, unpauseSignal } from '../../../workflows/messages';
+import {
+  freezeScaleInSignal,
+  freezeScaleOutSignal,
+  pauseSignal,
+  resizeUpdate,
+  resumeSignal,
+  suspendSignal,
+  unfreezeSignal,
+  unpauseSignal,
+} from '../../../workflows/messages';
 import {
   answeredByWorker,
   type CommonFlags,
@@ -121,16 +132,58 @@ export function registerControls(warehouse: Command): void {
         .description(`signal a warehouse to ${verb}: ${what} (takes effect at once)`)
         .argument('<name>', 'warehouse name')
         .option('--json', 'print the result as one JSON object'),
-    ).action(async (name: string, opts: CommonFlags) => {
-      const workflowId = await withClient(opts, async (c) => {
-        const { handle } = await findRunningWarehouse(c, name);
-        await handle.signal(sig);
-        return handle.workflowId;
-      });
-      if (opts.json) return printJson({ warehouse: name, workflowId, signal: verb, sent: true });
-      process.stdout.write(
-        `${verb} sent to warehouse ${name} (workflow ${workflowId}); \`impala-autoscaler warehouse history ${name}\` shows its effect\n`,
-      );
-    });
+    ).action(async (name: string, opts: CommonFlags) => sendSignals(name, opts, [{ sig, verb }]));
   }
+
+  registerFreezes(warehouse);
+}
+
+/** Sends `signals` to the running warehouse `name`, in order; prints what was sent. */
+async function sendSignals(
+  name: string,
+  opts: CommonFlags,
+  signals: { sig: SignalDefinition; verb: string }[],
+): Promise<void> {
+  const workflowId = await withClient(opts, async (c) => {
+    const { handle } = await findRunningWarehouse(c, name);
+    for (const { sig } of signals) await handle.signal(sig);
+    return handle.workflowId;
+  });
+  const sent = signals.map((s) => s.verb).join(', ');
+  if (opts.json) return printJson({ warehouse: name, workflowId, signal: sent, sent: true });
+  process.stdout.write(
+    `${sent} sent to warehouse ${name} (workflow ${workflowId}); \`impala-autoscaler warehouse history ${name}\` shows its effect\n`,
+  );
+}
+
+function registerFreezes(warehouse: Command): void {
+  withClientOptions(
+    warehouse
+      .command('freeze')
+      .description(
+        'signal a warehouse to hold one direction of scaling (takes effect at once): --scale-in keeps every group scale-down and auto-suspend would remove, --scale-out adds none for a queue, a resume or pre-warming; `pause` holds both',
+      )
+      .argument('<name>', 'warehouse name')
+      .option('--scale-in', 'remove no executor group until unfreeze')
+      .option('--scale-out', 'add no executor group until unfreeze')
+      .option('--json', 'print the result as one JSON object'),
+  ).action(async (name: string, opts: CommonFlags & { scaleIn?: boolean; scaleOut?: boolean }, cmd: Command) => {
+    if (!opts.scaleIn && !opts.scaleOut)
+      cmd.error(
+        `error: say what to freeze: give --scale-in, --scale-out or both (e.g. warehouse freeze ${name} --scale-in)`,
+      );
+    await sendSignals(name, opts, [
+      ...(opts.scaleIn ? [{ sig: freezeScaleInSignal, verb: 'freezeScaleIn' }] : []),
+      ...(opts.scaleOut ? [{ sig: freezeScaleOutSignal, verb: 'freezeScaleOut' }] : []),
+    ]);
+  });
+  withClientOptions(
+    warehouse
+      .command('unfreeze')
+      .description('signal a warehouse to lift its freezes: scaling in both directions resumes (takes effect at once)')
+      .argument('<name>', 'warehouse name')
+      .option('--json', 'print the result as one JSON object'),
+  ).action(async (name: string, opts: CommonFlags) =>
+    sendSignals(name, opts, [{ sig: unfreezeSignal, verb: 'unfreeze' }]),
+  );
 }

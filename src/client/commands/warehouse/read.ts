@@ -1,11 +1,15 @@
 // The read commands: `warehouse list` (from search attributes, no worker needed), `warehouse status NAME` and
-// `warehouse history NAME` (the workflow's `status` query, answered by a worker).
+// `warehouse history NAME` (the workflow's `status` query, answered by a worker), and `warehouse history NAME --chart
+// FILE.svg` (the workflow histories, from the server: no worker needed).
+import { writeFileSync } from 'node:fs';
 import { backoffNote } from '../../../policy/backoff';
 import { admissionNotes } from '../../../policy/pool-limits';
+import { frozenDirections } from '../../../policy/freeze';
 import type { Command } from 'commander';
 import type { WarehouseSpec } from '../../../policy/types';
 import {
   type DecisionRecord,
+  SA_FROZEN,
   SA_GROUPS,
   SA_STATE,
   SA_TARGET,
@@ -23,6 +27,9 @@ import {
   withClientOptions,
 } from './common';
 import { groupsOnOlderTemplates } from './template';
+import { pointInTime } from '../../arguments';
+import { readWarehouseTimeline, timelinePoints } from '../../history-timeline';
+import { timelineSvg } from '../../../whatif/chart';
 
 export interface ListedWarehouse {
   name: string;
@@ -32,6 +39,8 @@ export interface ListedWarehouse {
   state: string | null;
   groups: number | null;
   target: number | null;
+  /** The frozen directions (`ScaleIn`, `ScaleOut`); empty when none is. */
+  frozen: string[];
   taskQueue: string;
   startTime: string;
 }
@@ -58,6 +67,7 @@ export function registerReads(warehouse: Command): void {
           state: sa.get(SA_STATE) ?? null,
           groups: sa.get(SA_GROUPS) ?? null,
           target: sa.get(SA_TARGET) ?? null,
+          frozen: sa.get(SA_FROZEN) ?? [],
           taskQueue: wf.taskQueue,
           startTime: wf.startTime.toISOString(),
         });
@@ -70,7 +80,7 @@ export function registerReads(warehouse: Command): void {
       ['WAREHOUSE', 'STATE', 'GROUPS', 'TARGET', ...(opts.all ? ['WORKFLOW'] : []), 'STARTED'],
       rows.map((r) => [
         r.name,
-        cell(r.state),
+        r.frozen.length ? `${cell(r.state)} (frozen: ${r.frozen.join(', ')})` : cell(r.state),
         cell(r.groups),
         cell(r.target),
         ...(opts.all ? [r.status] : []),
@@ -104,16 +114,66 @@ export function registerReads(warehouse: Command): void {
         return n;
       })
       .option('--actions-only', 'only decisions that did something (added or removed groups, operator changes)')
-      .option('--json', 'print one JSON array of decisions'),
-  ).action(async (name: string, opts: CommonFlags & { limit?: number; actionsOnly?: boolean }) => {
+      .option(
+        '--since <time>',
+        'only what happened since: a duration back from now (30m, 2h, 7d) or an ISO 8601 time',
+        pointInTime('--since'),
+      )
+      .option(
+        '--chart <file.svg>',
+        'draw executor groups, queued and running queries over time as SVG, from the workflow histories (across continue-as-new runs; no worker needed)',
+      )
+      .option('--json', 'print one JSON array of decisions (with --chart: what was drawn)'),
+  ).action(async (name: string, opts: HistoryFlags) => {
+    if (opts.chart) return writeChart(name, opts.chart, opts);
     const { status } = await statusOf(name, opts);
     let decisions = status.decisions;
+    if (opts.since !== undefined) decisions = decisions.filter((d) => Date.parse(d.at) >= opts.since!);
     if (opts.actionsOnly) decisions = decisions.filter((d) => d.actions.length > 0);
     if (opts.limit) decisions = decisions.slice(-opts.limit);
     if (opts.json) return printJson(decisions);
     if (decisions.length === 0) process.stdout.write(`warehouse ${name}: no decisions recorded yet\n`);
     for (const d of decisions) process.stdout.write(formatDecision(d));
   });
+}
+
+interface HistoryFlags extends CommonFlags {
+  limit?: number;
+  actionsOnly?: boolean;
+  /** Epoch ms. */
+  since?: number;
+  chart?: string;
+}
+
+/** `warehouse history NAME --chart FILE`: the ticks of the workflow histories as the simulator's timeline chart. */
+async function writeChart(name: string, file: string, opts: HistoryFlags): Promise<void> {
+  const { samples, runIds, workflowId } = await withClient(opts, async (c) => {
+    const { description } = await findWarehouse(c, name);
+    const timeline = await readWarehouseTimeline(c.client, description.workflowId, description.runId, opts.since);
+    return { ...timeline, workflowId: description.workflowId };
+  });
+  const since = opts.since === undefined ? '' : ` since ${new Date(opts.since).toISOString()}`;
+  if (samples.length === 0)
+    throw new Error(
+      `warehouse ${name} has no tick with a known load${since} in the histories of workflow ${workflowId}: nothing to draw (try an earlier --since)`,
+    );
+  const from = new Date(samples[0].atMs).toISOString();
+  const to = new Date(samples[samples.length - 1].atMs).toISOString();
+  writeFileSync(
+    file,
+    timelineSvg(
+      // Short: the legend starts at a third of the width; the axis gives the times.
+      `warehouse ${name}, ${from.slice(0, 10)}${to.slice(0, 10) === from.slice(0, 10) ? '' : ` to ${to.slice(0, 10)}`}`,
+      { label: name, points: timelinePoints(samples) },
+      [],
+      { label: 'time (UTC)', startMs: samples[0].atMs },
+    ),
+  );
+  const drawn = { chart: file, warehouse: name, workflowId, ticks: samples.length, from, to, runs: runIds.length };
+  if (opts.json) return printJson(drawn);
+  process.stdout.write(
+    `wrote ${file}: ${samples.length} ticks of warehouse ${name} from ${from} to ${to}, across ${runIds.length} runs of workflow ${workflowId}\n`,
+  );
 }
 
 interface WorkflowRef {
@@ -154,7 +214,7 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
       ? `${obs.load.queued} queued${obs.load.queueCause ? ` (queue cause: ${obs.load.queueCause})` : ''}, ${obs.load.running} running`
       : `unknown: ${obs.reason}`;
   const lines = [
-    `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}`,
+    `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}${frozenNote(state)}`,
     `Workflow ${w.workflowId} (${w.status}, run ${s.run}, task queue ${w.taskQueue})`,
     `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
     `Load: ${load}`,
@@ -176,6 +236,11 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
       ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`),
     );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function frozenNote(state: WarehouseStatus['state']): string {
+  const frozen = frozenDirections(state);
+  return frozen.length ? ` — ${frozen.join(' and ')} frozen` : '';
 }
 
 function templateLine(s: WarehouseStatus): string {
