@@ -99,6 +99,8 @@ test('--help works on every command (and through the binary)', async () => {
     'resume',
     'pause',
     'unpause',
+    'freeze',
+    'unfreeze',
     'refresh-template',
     'pods',
   ]);
@@ -274,7 +276,7 @@ test('resize: accepted changes the spec; rejected prints the field and value, ex
   expect(back.stdout).toContain('warehouse cli resized: custom (2 executors/group), nodes 4–8');
 });
 
-test('suspend, resume, pause and unpause take effect through signals', async () => {
+test('suspend, resume, pause, unpause, freeze and unfreeze take effect through signals', async () => {
   expect((await run('warehouse', 'suspend', 'cli')).stdout).toContain(
     'suspend sent to warehouse cli (workflow warehouse-cli)',
   );
@@ -300,6 +302,15 @@ test('suspend, resume, pause and unpause take effect through signals', async () 
   await eventually('paused', async () => (await status()).state.state === 'Paused', 30_000, 500);
   await run('warehouse', 'unpause', 'cli');
   await eventually('unpaused', async () => (await status()).state.paused === false, 30_000, 500);
+  expect(await json('warehouse', 'freeze', 'cli', '--scale-in')).toMatchObject({ signal: 'freezeScaleIn', sent: true });
+  await eventually(
+    'frozen',
+    async () => JSON.stringify((await status()).state.frozen) === '{"scaleIn":true,"scaleOut":false}',
+    30_000,
+    500,
+  );
+  await run('warehouse', 'unfreeze', 'cli');
+  await eventually('unfrozen', async () => !(await status()).state.frozen?.scaleIn, 30_000, 500);
   const actions = (await status()).decisions.flatMap((d) => d.actions);
   expect(actions).toEqual(expect.arrayContaining(['suspend', 'resume', 'pause', 'unpause']));
 });
