@@ -103,7 +103,8 @@ test('a queue scales the warehouse from 1 to 3 groups of real pods, and back to 
     100,
     (l) => l.length === 1 && l[0].ready,
   );
-  expect(one[0].name).toBe('impala-executor-000');
+  // Whichever group stays is the one that ran queries last: every removal was drain-safe (no query killed, below).
+  expect(one[0].name).toMatch(/^impala-executor-00[0-2]$/);
   process.stderr.write(`e2e: back to 1 group ${Date.now() - t0} ms after the queue formed\n`);
   const finished = coordinator.cluster.queries().filter((q) => ids.includes(q.id));
   expect(finished.every((q) => q.state === 'finished')).toBe(true);
