@@ -128,7 +128,11 @@ test("compose's scripts set up PostgreSQL, the namespace and the search attribut
   const custom = (JSON.parse(list) as { customAttributes: Record<string, string> }).customAttributes;
   expect(Object.fromEntries(Object.entries(custom).filter(([k]) => k.startsWith('Impala')))).toEqual(
     Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]),
+      // The server's enum names: KeywordList is INDEXED_VALUE_TYPE_KEYWORD_LIST.
+      Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [
+        name,
+        `INDEXED_VALUE_TYPE_${type.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toUpperCase()}`,
+      ]),
     ),
   );
 
