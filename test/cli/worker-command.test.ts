@@ -123,10 +123,14 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   // 30 queries of 8 s on one 12-slot group: 12 run, 18 queue, and the aggressive warehouse adds groups at once.
   for (let i = 0; i < 30; i++) coordinator.cluster.submit({ durationMs: 8000, coordinator: coordinator.name });
   const metrics = await eventually(
-    'a scale-up in the metrics',
+    'a scale-up and a timer-woken tick in the metrics',
     async () => {
       const { text } = await get(`${base1}/metrics`);
-      return (sample(text, 'impala_autoscaler_scale_up_calls_total{warehouse="wk"}') ?? 0) >= 1 ? text : undefined;
+      // And at least one tick woken by its timer (the first ticks may all be woken by the start and the queue).
+      const woken = sample(text, 'impala_autoscaler_tick_lateness_seconds_count') ?? 0;
+      return (sample(text, 'impala_autoscaler_scale_up_calls_total{warehouse="wk"}') ?? 0) >= 1 && woken >= 1
+        ? text
+        : undefined;
     },
     90_000,
     1000,
