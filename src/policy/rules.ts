@@ -5,7 +5,7 @@
 import type { PolicyState } from './types';
 
 /** The releases that added rules, oldest first; `PolicyState.rules` names the one a run started on, if not the newest. */
-export const RULE_RELEASES = ['release-2', 'release-3', 'release-4'] as const;
+export const RULE_RELEASES = ['release-2', 'release-3', 'release-4', 'release-5'] as const;
 export type RulesRelease = (typeof RULE_RELEASES)[number];
 
 /** True when the run decides with the rules `release` added (it started on that release or a newer one). */

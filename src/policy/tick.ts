@@ -17,6 +17,8 @@ export class Tick {
   readonly release3: boolean;
   /** Decides with the rules release 4 added. */
   readonly release4: boolean;
+  /** Decides with the rules release 5 added. */
+  readonly release5: boolean;
   /** What history forecasts for the slot one start-up and one poll ahead, when that slot has not begun. */
   coming?: Forecast;
   /** Why the pool's own limits hold this tick's queue (release 4's rules, src/policy/pool-limits.ts). */
@@ -36,6 +38,7 @@ export class Tick {
   ) {
     this.release3 = rulesFrom(s, 'release-3');
     this.release4 = rulesFrom(s, 'release-4');
+    this.release5 = rulesFrom(s, 'release-5');
     this.usedIndexes = new Set(this.release3 ? takenIndexes : []);
   }
 

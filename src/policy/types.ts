@@ -247,7 +247,7 @@ export interface PolicyState {
    * started on, whose rules it decides with until it continues as new, so that its history replays and its decisions
    * do not change mid-run. Each rule checks `rulesFrom(state, <the release that added it>)` (src/policy/rules.ts).
    */
-  rules?: Exclude<RulesRelease, 'release-4'>;
+  rules?: Exclude<RulesRelease, 'release-5'>;
   /** The pool's limit that held the queue at the last tick, in Impala's words (src/policy/queue-cause.ts). */
   queueHeld?: string;
   /** Impala's pool counters at the last tick, and how much they grew since the tick before. */

@@ -52,6 +52,9 @@ export const RELEASE_3_PATCH = 'release-3';
 /** Marks runs started on the fourth release, which also decide with the rules it added; as RELEASE_3_PATCH. */
 export const RELEASE_4_PATCH = 'release-4';
 
+/** Marks runs started on the fifth release, which also decide with the rules it added; as RELEASE_3_PATCH. */
+export const RELEASE_5_PATCH = 'release-5';
+
 export interface WarehouseWorkflowInput {
   spec: WarehouseSpec;
   /** Set by continue-as-new: everything the next run needs to carry on exactly where this one stopped. */
@@ -76,12 +79,13 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   const release2 = patched(RELEASE_2_PATCH);
   const release3 = patched(RELEASE_3_PATCH);
   const release4 = patched(RELEASE_4_PATCH);
+  const release5 = patched(RELEASE_5_PATCH);
   // A carried spec was validated by the run that continued as new; a new run's is checked below, once the handlers
   // are registered (an update sent with the start must find its handler in the first activation).
   const checkInActivity = release2 && !input.carried;
   const w = new Warehouse(
     input.carried || checkInActivity ? input.spec : validatedHere(input.spec),
-    rulesOfThisRun(input.carried?.state ?? initialState(), release2, release3, release4),
+    rulesOfThisRun(input.carried?.state ?? initialState(), release2, release3, release4, release5),
     input.carried,
   );
   let ticksThisRun = 0;
@@ -152,9 +156,21 @@ function nothingDone(): ActOutcome {
 }
 
 /** A run decides with the presets and rules of the release that started it (the patch markers in its history). */
-function rulesOfThisRun(state: PolicyState, release2: boolean, release3: boolean, release4: boolean): PolicyState {
+function rulesOfThisRun(
+  state: PolicyState,
+  release2: boolean,
+  release3: boolean,
+  release4: boolean,
+  release5: boolean,
+): PolicyState {
   const { presets: _first, rules: _rules, ...current } = state;
-  const rules = !release3 ? ('release-2' as const) : !release4 ? ('release-3' as const) : undefined;
+  const rules = !release3
+    ? ('release-2' as const)
+    : !release4
+      ? ('release-3' as const)
+      : !release5
+        ? ('release-4' as const)
+        : undefined;
   return { ...current, ...(release2 ? {} : { presets: 'first' as const }), ...(rules ? { rules } : {}) };
 }
 
