@@ -21,12 +21,12 @@ const UNIT = [
   'test/policy/**/*.test.ts',
   'test/config/**/*.test.ts',
   'test/whatif/**/*.test.ts',
-  'test/impala/**/*.test.ts',
+  'test/activities/impala/**/*.test.ts',
   'test/sim/**/*.test.ts',
   'test/bad-input/specs.test.ts',
-  'test/kubernetes/template.test.ts',
-  'test/workflow/decision-data.test.ts',
-  'test/workflow/scale-events.test.ts',
+  'test/activities/kubernetes/template.test.ts',
+  'test/workflows/decision-data.test.ts',
+  'test/workflows/scale-events.test.ts',
 ].map((glob) => `<rootDir>/${glob}`);
 
 /** Test files that start the local control plane: every one goes through one of these two. */

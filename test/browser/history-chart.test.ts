@@ -10,7 +10,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { chromium } from 'playwright-core';
 import { readWarehouseTimeline, samplesOf, timelinePoints, type TickSample } from '../../src/client/history-timeline';
-import { cli } from '../cli/support';
+import { cli } from '../client/support';
 import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../support/chromium';
 import { eventually, REPO, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, testSpec } from '../support/warehouse-harness';

@@ -18,8 +18,8 @@ import {
   deployObjects,
   serviceAccountKubeConfig,
   shippedWarehouse,
-} from '../kubernetes/deploy-manifests';
-import { simulatedWarehouse, submitQuery } from '../kubernetes/simulated-warehouse';
+} from '../activities/kubernetes/support/deploy-manifests';
+import { simulatedWarehouse, submitQuery } from '../activities/kubernetes/support/simulated-warehouse';
 import { useLocalCluster } from '../support/local-cluster';
 import { eventually, startTemporal } from '../support/temporal';
 import {

@@ -2,7 +2,7 @@
 // images pinned by tag, ports, environment, the worker's command and build, start order), the Dockerfile (pinned
 // base, non-root user, entrypoint), the files they mount, that the PostgreSQL stack (src/devenv/postgres-stack.ts) runs
 // the same scripts, environment and dynamic config, and the search-attribute setup script run for real against a
-// Temporal dev server. test/stack/ runs the whole of compose's Temporal setup on a real server on PostgreSQL.
+// Temporal dev server. test/devenv/ runs the whole of compose's Temporal setup on a real server on PostgreSQL.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -6,7 +6,7 @@ import { decide } from '../../src/policy/decide';
 import type { Action } from '../../src/policy/types';
 import { tickReport } from '../../src/workflows/sinks';
 import { detailsTable } from '../../src/workflows/details';
-import { add, checkRow, counters, g, obs, ready, spec, state, type Row } from './helpers';
+import { add, checkRow, counters, g, obs, ready, spec, state, type Row } from './support';
 
 const QUOTA =
   'statefulsets.apps "impala-executor-001" is forbidden: exceeded quota: executors, requested: requests.cpu=4, used: requests.cpu=8, limited: requests.cpu=8';

@@ -3,7 +3,7 @@
 // knowledge of them, at once when queries come minutes apart. Earlier releases' runs keep the 300 s timeout.
 import { cheapestIdleTicks, learnIdleGaps } from '../../src/policy/break-even';
 import { decide } from '../../src/policy/decide';
-import { checkRow, counters, obs, ready, rm, spec, state, type Row } from './helpers';
+import { checkRow, counters, obs, ready, rm, spec, state, type Row } from './support';
 
 const aggressive = spec({ mode: 'aggressive', groups: [0, 4] });
 const idle1 = obs({ groups: ready(0) });

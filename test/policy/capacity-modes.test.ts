@@ -2,7 +2,7 @@
 import { groupsNeeded, holds } from '../../src/policy/capacity';
 import { limitsOf } from '../../src/policy/modes';
 import { groupIndex, groupName, impalaGroupName } from '../../src/policy/names';
-import { GiB, spec } from './helpers';
+import { GiB, spec } from './support';
 
 describe('limitsOf: delays become ceil(delay / poll) ticks', () => {
   test.each([

@@ -16,7 +16,7 @@ import {
   state,
   unknown,
   type Row,
-} from './helpers';
+} from './support';
 
 const unknownLines = (down: number, suspend: number) => [
   'Load for Group Set: root.default is unknown: GET /admission?json timed out after 5000 ms',

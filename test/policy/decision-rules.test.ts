@@ -1,7 +1,7 @@
 // A decision says what it decided as data (Decision.rule and the line that says why), so that metrics, the Web UI's
 // details and the demo's summary read fields and never parse the log's wording. One row per rule.
 import { groupName } from '../../src/policy/names';
-import { add, addReplacement, checkRow, g, obs, ready, rm, spec, state, unknown, type Row } from './helpers';
+import { add, addReplacement, checkRow, g, obs, ready, rm, spec, state, unknown, type Row } from './support';
 
 const CRASH = 'pod impala-executor-001-1 is not ready: CrashLoopBackOff';
 

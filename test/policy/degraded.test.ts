@@ -3,7 +3,7 @@
 // capacity; the pending rollback never removes a group that runs queries. Runs started before the current rules
 // (`rules: 'release-2'`) keep deciding as they did.
 import { decide } from '../../src/policy/decide';
-import { add, addReplacement, checkRow, counters, g, obs, ready, rm, run, spec, state, type Row } from './helpers';
+import { add, addReplacement, checkRow, counters, g, obs, ready, rm, run, spec, state, type Row } from './support';
 
 const CRASH = 'pod impala-executor-001-1 is not ready: CrashLoopBackOff';
 const UNSCHEDULABLE =

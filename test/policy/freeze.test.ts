@@ -5,7 +5,7 @@ import { decide } from '../../src/policy/decide';
 import { record, type SeasonalHistory } from '../../src/policy/history';
 import { groupName } from '../../src/policy/names';
 import type { Observation, PolicyState } from '../../src/policy/types';
-import { add, checkRow, counters, g, obs, ready, rm, spec, state, type Row } from './helpers';
+import { add, checkRow, counters, g, obs, ready, rm, spec, state, type Row } from './support';
 
 const IN = { scaleIn: true, scaleOut: false };
 const OUT = { scaleIn: false, scaleOut: true };

@@ -2,7 +2,7 @@
 // changes nothing and never claims Suspended; new groups skip names held by StatefulSets that are not this
 // warehouse's. The old rules decide as before.
 import { decide } from '../../src/policy/decide';
-import { add, checkRow, counters, g, obs, ready, rm, run, spec, state, type Row } from './helpers';
+import { add, checkRow, counters, g, obs, ready, rm, run, spec, state, type Row } from './support';
 
 describe('the minimum is restored unless the warehouse is suspended', () => {
   const rows: Row[] = [

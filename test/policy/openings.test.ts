@@ -4,7 +4,7 @@ import { decide } from '../../src/policy/decide';
 import { forecastRecurring, record, type SeasonalHistory } from '../../src/policy/history';
 import { groupName } from '../../src/policy/names';
 import type { Action, Observation } from '../../src/policy/types';
-import { expectDecision, obs, ready, spec, state } from './helpers';
+import { expectDecision, obs, ready, spec, state } from './support';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -1,7 +1,7 @@
 // A coordinator that did not answer holds its own queries: no group's running count is fully known. Every group
 // counts as busy; scale-down and suspend hold with their counters (as with an unknown load) and a line naming the
 // coordinator; scale-up on the cluster-wide queue still works. The old rules read the partial counts as they were.
-import { add, checkRow, counters, g, obs, ready, rm, spec, state, type Row } from './helpers';
+import { add, checkRow, counters, g, obs, ready, rm, spec, state, type Row } from './support';
 
 const C1 = 'http://coordinator-1:25000';
 const held = (down: number, suspend: number, who = `coordinator ${C1}`) =>

@@ -4,7 +4,7 @@
 import { groupsNeeded, runningGroupsNeeded } from '../../src/policy/capacity';
 import { decide } from '../../src/policy/decide';
 import { expand, MEM_BUCKETS, queriesIn, queuedMems, summarize, totalBytes } from '../../src/policy/mem-summary';
-import { add, checkRow, counters, g, GiB, obs, ready, rm, run, spec, state, type Row } from './helpers';
+import { add, checkRow, counters, g, GiB, obs, ready, rm, run, spec, state, type Row } from './support';
 
 const MiB = 1024 * 1024;
 const oneAtATime = spec({ mode: 'conservative', scaleDownDelaySeconds: 600 });

@@ -3,7 +3,7 @@
 // timed-out and rejected counts are logged, and a start-up longer than the queue timeout is warned about.
 import { decide } from '../../src/policy/decide';
 import type { Load, Observation } from '../../src/policy/types';
-import { add, checkRow, counters, GiB, obs, ready, rm, run, spec, state, type LoadInput, type Row } from './helpers';
+import { add, checkRow, counters, GiB, obs, ready, rm, run, spec, state, type LoadInput, type Row } from './support';
 
 const NUM_RUNNING = 'number of running queries 10 is at or over limit 10.';
 const HOST_SLOTS =

@@ -5,7 +5,7 @@ import { decide } from '../../src/policy/decide';
 import { forecast, record, SLOTS_PER_WEEK, slotLabel, type SeasonalHistory } from '../../src/policy/history';
 import { groupName } from '../../src/policy/names';
 import type { Action, Observation } from '../../src/policy/types';
-import { add, counters, expectDecision, g, obs, ready, rm, run, spec, state } from './helpers';
+import { add, counters, expectDecision, g, obs, ready, rm, run, spec, state } from './support';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

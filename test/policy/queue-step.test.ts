@@ -2,7 +2,7 @@
 // already starting count as capacity with the difference added, and a queue the running groups drain within one
 // start-up starts nothing. Earlier releases' runs keep resuming with one group and adding nothing while groups start
 // (their rows are in scale-up.test.ts and scale-down-suspend.test.ts).
-import { add, checkRow, counters, g, GiB, obs, ready, spec, state, type Row } from './helpers';
+import { add, checkRow, counters, g, GiB, obs, ready, spec, state, type Row } from './support';
 
 const suspended = state({ current: 0, state: 'Suspended' });
 const starting = (o: Parameters<typeof state>[0] = {}) =>

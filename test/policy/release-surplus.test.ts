@@ -2,7 +2,7 @@
 // idle group beyond what the highest load of the delay needed goes, not one group per delay. Conservative keeps the
 // seed's one group per delay.
 import { decide } from '../../src/policy/decide';
-import { g, obs, ready, rm, run, spec, state } from './helpers';
+import { g, obs, ready, rm, run, spec, state } from './support';
 
 const aggressive = spec({ mode: 'aggressive', groups: [1, 4] });
 

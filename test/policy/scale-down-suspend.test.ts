@@ -1,5 +1,5 @@
 // The tick's resume, scale-down and suspend rules (docs/design.md, "The tick"): resume from suspend, drain-safe scale-down, suspend after the AutoSuspend timeout.
-import { add, checkRow, counters, g, GiB, obs, ready, rm, run, spec, state, type Row } from './helpers';
+import { add, checkRow, counters, g, GiB, obs, ready, rm, run, spec, state, type Row } from './support';
 
 const downTrue = (fewer: number, running = 0) =>
   `needsScaleDown is true as there are no queries queued and ${fewer} executor groups would hold ${running} running queries.`;

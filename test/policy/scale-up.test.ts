@@ -15,7 +15,7 @@ import {
   spec,
   state,
   type Row,
-} from './helpers';
+} from './support';
 
 const queued3 = (groups = ready(0), extra: { queuedMem?: number[] } = {}) =>
   obs({ queued: 3, running: 1, groups, ...extra });

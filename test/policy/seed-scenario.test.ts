@@ -2,7 +2,7 @@
 // scale-up timeout 900 s (45 ticks). The seed's lines must appear exactly and in this order.
 import { initialState } from '../../src/policy/decide';
 import type { Decision } from '../../src/policy/types';
-import { add, expectLinesInOrder, g, obs, ready, run, spec } from './helpers';
+import { add, expectLinesInOrder, g, obs, ready, run, spec } from './support';
 
 test('seed scenario: 3 queued on impala-executor-000 → add 001 → ready, 1 still queued → add 002', () => {
   const sp = spec({ mode: 'balanced', pollIntervalSeconds: 20, scaleUpTimeoutSeconds: 900, groups: [1, 4] });

@@ -29,7 +29,7 @@ import { createWarehouseWorker } from '../../src/worker';
 import { statusQuery, warehouseWorkflow } from '../../src/workflows/warehouse';
 import { eventually, REPO, temporalCliPath, useTemporalServer, workflowBundle } from '../support/temporal';
 import { testSpec } from '../support/warehouse-harness';
-import { type AuthProxy, startAuthProxy } from './auth-proxy';
+import { type AuthProxy, startAuthProxy } from './support/auth-proxy';
 
 const planted = (what: string) => `${what}-${randomBytes(12).toString('hex')}`;
 const FILE_PASSWORD = planted('impala-file-pw');

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { fixedMembership } from '../../src/sim/in-process-membership';
-import { deadUrl } from '../impala/fixture-server';
+import { deadUrl } from '../activities/impala/support/fixture-server';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'impala-autoscaler.js');
 const GB = 1024 ** 3;

@@ -58,7 +58,7 @@ export function useTemporalServer(): () => TestWorkflowEnvironment {
 
 /**
  * Replays the workflow's own history on the current code (determinism on what just ran) and, with
- * RECORD_HISTORIES=1, saves it as a fixture for test/workflow/replay.test.ts, in the JSON that
+ * RECORD_HISTORIES=1, saves it as a fixture for test/workflows/replay.test.ts, in the JSON that
  * `temporal workflow show --output json` gives operators.
  */
 export async function replayAndRecord(

@@ -10,7 +10,7 @@ import {
   SnowflakePolicy,
   StaticMaxPolicy,
 } from '../../src/whatif/policies/baselines';
-import { simSpec, trace } from './helpers';
+import { simSpec, trace } from './support';
 
 const opts = { startupSeconds: 60 };
 const four = trace([

@@ -5,7 +5,7 @@ import { StaticMaxPolicy } from '../../src/whatif/policies/baselines';
 import { OursPolicy } from '../../src/whatif/policies/ours';
 import { benchmarkTraces } from '../../src/whatif/generators';
 import { percentile, waitStats } from '../../src/util/stats';
-import { simSpec, trace } from './helpers';
+import { simSpec, trace } from './support';
 
 const opts = { startupSeconds: 60 };
 

@@ -10,7 +10,7 @@ import { runPolicy } from '../../src/whatif/policies';
 import { StaticMaxPolicy } from '../../src/whatif/policies/baselines';
 import { OursPolicy } from '../../src/whatif/policies/ours';
 import { formatTraceCsv } from '../../src/sim/trace';
-import { simSpec, trace } from './helpers';
+import { simSpec, trace } from './support';
 
 const NONE = { maxRequests: -1, maxMemBytes: -1, maxQueued: -1 };
 

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
 import type { WarehouseSpec } from '../../../src/policy/types';
 import type { CoordinatorServer } from '../../../src/sim/coordinator';
-import { simulatedWarehouse } from '../../kubernetes/simulated-warehouse';
+import { simulatedWarehouse } from '../../activities/kubernetes/support/simulated-warehouse';
 import { fastLoopWarehouse, type TestCluster } from '../../support/local-cluster';
 import { eventually } from '../../support/temporal';
 import { StatefulSetRecorder } from './chaos';

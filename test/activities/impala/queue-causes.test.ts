@@ -1,10 +1,10 @@
 // The reader on a fixture for every queue reason in Impala's source (admission-controller.cc; the fixtures' README
 // cites each constant) and for the admission-service topology: the queue cause `probe --json` reports, the pool's
 // limits, Impala's timed-out and rejected counts.
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import { probeJson } from '../../src/client/commands/probe';
-import type { QueueCause } from '../../src/policy/types';
-import { serveFixture, type FixtureServer } from './fixture-server';
+import { ImpalaLoadReader } from '../../../src/activities/impala/load-reader';
+import { probeJson } from '../../../src/client/commands/probe';
+import type { QueueCause } from '../../../src/policy/types';
+import { serveFixture, type FixtureServer } from './support/fixture-server';
 
 const servers: FixtureServer[] = [];
 afterEach(async () => {

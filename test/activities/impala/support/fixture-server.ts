@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'impala');
+export const FIXTURES = path.join(__dirname, '../../../fixtures/impala');
 
 export interface FixtureServerOptions {
   delayMs?: number;

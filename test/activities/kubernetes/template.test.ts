@@ -7,8 +7,8 @@ import {
   templateManifest,
   templateRevision,
   withExecutorGroupsFlag,
-} from '../../src/activities/kubernetes/template';
-import { templateStatefulSet, testWarehouse } from '../support/local-cluster';
+} from '../../../src/activities/kubernetes/template';
+import { templateStatefulSet, testWarehouse } from '../../support/local-cluster';
 
 const FLAG = '--executor_groups=root.default-group-007:2';
 

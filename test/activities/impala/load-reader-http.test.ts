@@ -2,9 +2,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import type { CoordinatorSpec } from '../../src/policy/types';
-import { deadUrl, FIXTURES, serveFixture, type FixtureServer } from './fixture-server';
+import { ImpalaLoadReader } from '../../../src/activities/impala/load-reader';
+import type { CoordinatorSpec } from '../../../src/policy/types';
+import { deadUrl, FIXTURES, serveFixture, type FixtureServer } from './support/fixture-server';
 
 const servers: FixtureServer[] = [];
 afterEach(async () => {

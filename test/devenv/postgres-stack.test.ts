@@ -39,7 +39,7 @@ import {
   sleep,
 } from '../chaos/support/chaos';
 import { startWorld, type World } from '../chaos/support/world';
-import { background, cliJson, type Background } from '../cli/support';
+import { background, cliJson, type Background } from '../client/support';
 import { fastLoopWarehouse, useLocalCluster } from '../support/local-cluster';
 import { eventually, temporalCliPath } from '../support/temporal';
 

@@ -11,11 +11,11 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/sim/pod-membership';
-import { eventually } from '../support/eventually';
-import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
-import { applyObjects, deployObjects, serviceAccountKubeConfig, shippedWarehouse } from './deploy-manifests';
+import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
+import { KubernetesPodMembership } from '../../../src/sim/pod-membership';
+import { eventually } from '../../support/eventually';
+import { templateStatefulSet, testWarehouse, useLocalCluster } from '../../support/local-cluster';
+import { applyObjects, deployObjects, serviceAccountKubeConfig, shippedWarehouse } from './support/deploy-manifests';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 500 });
 

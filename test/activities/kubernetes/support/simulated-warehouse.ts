@@ -2,15 +2,15 @@
 // executors from the warehouse's Ready pods, and a worker running its workflow with the real Kubernetes provider.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/sim/pod-membership';
-import { parseWarehouseSpec } from '../../src/config/warehouse-spec';
-import type { WarehouseSpec } from '../../src/policy/types';
-import { clusterOptionsFor } from '../../src/sim/cluster';
-import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
-import { createWarehouseWorker } from '../../src/worker';
-import { workflowBundle } from '../support/temporal';
+import { ImpalaLoadReader } from '../../../../src/activities/impala/load-reader';
+import { KubernetesExecutorGroups } from '../../../../src/activities/kubernetes/executor-groups';
+import { KubernetesPodMembership } from '../../../../src/sim/pod-membership';
+import { parseWarehouseSpec } from '../../../../src/config/warehouse-spec';
+import type { WarehouseSpec } from '../../../../src/policy/types';
+import { clusterOptionsFor } from '../../../../src/sim/cluster';
+import { startCoordinator, type CoordinatorServer } from '../../../../src/sim/coordinator';
+import { createWarehouseWorker } from '../../../../src/worker';
+import { workflowBundle } from '../../../support/temporal';
 
 /** `base` is a warehouse in input form without coordinators: the simulator's URL is known only once it listens. */
 export async function simulatedWarehouse(

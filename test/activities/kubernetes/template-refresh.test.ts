@@ -8,15 +8,15 @@ import path from 'node:path';
 import { AppsV1Api, type V1StatefulSet } from '@kubernetes/client-node';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { stringify } from 'yaml';
-import type { ApplyResult } from '../../src/client/commands/warehouse/apply';
-import type { CoordinatorServer } from '../../src/sim/coordinator';
-import type { TemplateRefresh, WarehouseStatus } from '../../src/workflows/warehouse';
-import { cli, cliJson } from '../cli/support';
-import { eventually } from '../support/eventually';
-import { useLocalCluster } from '../support/local-cluster';
-import { startTemporal } from '../support/temporal';
-import { applyObjects, deployObjects, shippedWarehouse } from './deploy-manifests';
-import { kubernetesWorker, simulatedWarehouse } from './simulated-warehouse';
+import type { ApplyResult } from '../../../src/client/commands/warehouse/apply';
+import type { CoordinatorServer } from '../../../src/sim/coordinator';
+import type { TemplateRefresh, WarehouseStatus } from '../../../src/workflows/warehouse';
+import { cli, cliJson } from '../../client/support';
+import { eventually } from '../../support/eventually';
+import { useLocalCluster } from '../../support/local-cluster';
+import { startTemporal } from '../../support/temporal';
+import { applyObjects, deployObjects, shippedWarehouse } from './support/deploy-manifests';
+import { kubernetesWorker, simulatedWarehouse } from './support/simulated-warehouse';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 500 });
 const TASK_QUEUE = 'k8s-template-refresh';
@@ -164,7 +164,7 @@ test('apply with a new image in the template: new groups use it, status shows th
 test('refresh-template with the template file gone keeps the stored template and says so', async () => {
   const namespace = await cluster().createNamespace('gone');
   const template = path.join(dir, 'executor.yaml');
-  fs.copyFileSync(path.join(__dirname, '../../deploy/executor-template.yaml'), template);
+  fs.copyFileSync(path.join(__dirname, '../../../deploy/executor-template.yaml'), template);
   const file = writeFile('fromfile.yaml', [
     {
       name: 'fromfile',

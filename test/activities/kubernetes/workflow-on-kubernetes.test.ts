@@ -3,16 +3,16 @@
 // admits queued queries → the workflow reads the load from the coordinator's debug pages. 1 → 3 → 1 groups.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { workflowIdFor } from '../../src/policy/names';
-import type { CoordinatorServer } from '../../src/sim/coordinator';
-import { createWarehouseWorker } from '../../src/worker';
-import { statusQuery, warehouseWorkflow } from '../../src/workflows/warehouse';
-import { eventually } from '../support/eventually';
-import { fastLoopWarehouse, useLocalCluster } from '../support/local-cluster';
-import { startTemporal, workflowBundle } from '../support/temporal';
-import { simulatedWarehouse } from './simulated-warehouse';
+import { ImpalaLoadReader } from '../../../src/activities/impala/load-reader';
+import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
+import { workflowIdFor } from '../../../src/policy/names';
+import type { CoordinatorServer } from '../../../src/sim/coordinator';
+import { createWarehouseWorker } from '../../../src/worker';
+import { statusQuery, warehouseWorkflow } from '../../../src/workflows/warehouse';
+import { eventually } from '../../support/eventually';
+import { fastLoopWarehouse, useLocalCluster } from '../../support/local-cluster';
+import { startTemporal, workflowBundle } from '../../support/temporal';
+import { simulatedWarehouse } from './support/simulated-warehouse';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 1500 });
 

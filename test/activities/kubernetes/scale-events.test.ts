@@ -6,12 +6,12 @@
 import type https from 'node:https';
 import { AppsV1Api, CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import type { WarehouseSpec } from '../../src/policy/types';
-import { proxiedKubeConfig, startFaultProxy } from '../chaos/support/fault-proxy';
-import { eventually } from '../support/eventually';
-import { addCountedQuota, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
-import { applyObjects, deployObjects, serviceAccountKubeConfig } from './deploy-manifests';
+import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
+import type { WarehouseSpec } from '../../../src/policy/types';
+import { proxiedKubeConfig, startFaultProxy } from '../../chaos/support/fault-proxy';
+import { eventually } from '../../support/eventually';
+import { addCountedQuota, templateStatefulSet, testWarehouse, useLocalCluster } from '../../support/local-cluster';
+import { applyObjects, deployObjects, serviceAccountKubeConfig } from './support/deploy-manifests';
 
 const cluster = useLocalCluster({ podReadyDelayMs: 500 });
 

@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
-import { parseWarehousesText } from '../../src/config/warehouses-file';
-import type { WarehouseSpec } from '../../src/policy/types';
-import { eventually } from '../support/eventually';
+import { parseWarehousesText } from '../../../../src/config/warehouses-file';
+import type { WarehouseSpec } from '../../../../src/policy/types';
+import { eventually } from '../../../support/eventually';
 
-export const DEPLOY = join(__dirname, '../../deploy');
+export const DEPLOY = join(__dirname, '../../../../deploy');
 /** The namespace deploy/ names. */
 export const DEPLOY_NAMESPACE = 'impala';
 

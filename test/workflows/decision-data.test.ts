@@ -4,7 +4,7 @@ import { decide } from '../../src/policy/decide';
 import type { DecisionRecord } from '../../src/workflows/messages';
 import { detailsTable } from '../../src/workflows/details';
 import { tickReport } from '../../src/workflows/sinks';
-import { obs, spec, state } from '../policy/helpers';
+import { obs, spec, state } from '../policy/support';
 
 const suspendedWithQueue = () => {
   const sp = spec();

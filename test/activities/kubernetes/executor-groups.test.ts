@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
-import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import type { WarehouseSpec } from '../../src/policy/types';
-import { eventually } from '../support/eventually';
-import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
+import type { WarehouseSpec } from '../../../src/policy/types';
+import { eventually } from '../../support/eventually';
+import { templateStatefulSet, testWarehouse, useLocalCluster } from '../../support/local-cluster';
 
 const POD_READY_DELAY_MS = 1500;
 const cluster = useLocalCluster({ podReadyDelayMs: POD_READY_DELAY_MS });

@@ -1,7 +1,7 @@
 // The reader against every fixture, over real HTTP: what a real coordinator's pages must become.
-import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
-import { summarize } from '../../src/policy/mem-summary';
-import { serveFixture, type FixtureServer } from './fixture-server';
+import { ImpalaLoadReader } from '../../../src/activities/impala/load-reader';
+import { summarize } from '../../../src/policy/mem-summary';
+import { serveFixture, type FixtureServer } from './support/fixture-server';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;

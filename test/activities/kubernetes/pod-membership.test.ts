@@ -1,11 +1,16 @@
 // The simulator's membership taken from real pods: healthy once every pod of a group is Ready (after KWOK's delay),
 // quiescing while a removed group's pods terminate, gone once they are.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
-import { KubernetesPodMembership } from '../../src/sim/pod-membership';
-import type { MemberGroup } from '../../src/sim/membership';
-import { eventually } from '../support/eventually';
-import { EXTERNAL_KUBECONFIG_ENV, templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
+import { KubernetesExecutorGroups } from '../../../src/activities/kubernetes/executor-groups';
+import { KubernetesPodMembership } from '../../../src/sim/pod-membership';
+import type { MemberGroup } from '../../../src/sim/membership';
+import { eventually } from '../../support/eventually';
+import {
+  EXTERNAL_KUBECONFIG_ENV,
+  templateStatefulSet,
+  testWarehouse,
+  useLocalCluster,
+} from '../../support/local-cluster';
 
 const POD_DELETE_DELAY_MS = 1500;
 const cluster = useLocalCluster({ podReadyDelayMs: 1500, podDeleteDelayMs: POD_DELETE_DELAY_MS });

@@ -1,4 +1,4 @@
-import { formatBytes, parseBytes } from '../../src/activities/impala/pretty-bytes';
+import { formatBytes, parseBytes } from '../../../src/activities/impala/pretty-bytes';
 
 describe("Impala's byte strings", () => {
   test.each([

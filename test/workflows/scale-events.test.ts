@@ -2,7 +2,7 @@
 // the action does, the message the decision's own line saying why.
 import { decide } from '../../src/policy/decide';
 import { scaleEventOf } from '../../src/workflows/scale-events';
-import { g, obs, ready, spec, state } from '../policy/helpers';
+import { g, obs, ready, spec, state } from '../policy/support';
 
 const eventsOf = (d: ReturnType<typeof decide>) => d.actions.map((a) => ({ group: a.group, ...scaleEventOf(a, d) }));
 

@@ -3,7 +3,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-export const BIN = path.join(__dirname, '..', '..', 'bin', 'impala-autoscaler.js');
+export const BIN = path.join(__dirname, '../../bin/impala-autoscaler.js');
 
 export interface CliResult {
   code: number;
