@@ -30,6 +30,7 @@ import { percentile } from '../src/util/stats';
 import { warehouseWorkflow } from '../src/workflows/warehouse';
 import { bundleWarehouseWorkflows } from '../src/worker';
 import { bareLoopWorkflow } from './bare-loop-workflow';
+import { idleTickEvents, type IdleTickEvents } from './idle-tick-events';
 
 const int = (what: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -255,6 +256,12 @@ const quantile = (xs: number[], q: number) =>
     q * 100,
   );
 
+/** The SDK's workflow-task schedule-to-start samples (ms): how many, p50 / p99 / max in seconds. */
+function wftSummary(ms: number[]): string {
+  const s = (q: number) => (quantile(ms, q) / 1000).toFixed(2);
+  return `n ${ms.length}, p50 ${s(0.5)} / p99 ${s(0.99)} / max ${s(1)} s, over 10 s: ${ms.filter((x) => x > 10_000).length}`;
+}
+
 /** How busy the machine was just before a run: its CPU over 5 s (every process; 100 % = one core) and load average. */
 interface MachineBefore {
   cpuPercent: number;
@@ -289,6 +296,9 @@ export interface PhaseResult {
   databaseCpuPercent: number;
   machineCpuPercent: number;
   eventsPerIdleTick: number;
+  /** Event types an idle tick wrote beyond the bare loop's six, per tick (src: bench/idle-tick-events.ts). */
+  idleTickExtra: IdleTickEvents['extra'];
+  slowestWorkflowTasks: IdleTickEvents['slowestTasks'];
   historyBytesPerWarehouseHour: number;
   historyEventsPerWarehouseHour: number;
   workflowTasksPerSecond: number;
@@ -455,6 +465,10 @@ async function runPhase(
       ),
     );
     const histAfter = await describeAll();
+    const idle = await idleTickEvents(client, sample.slice(0, 40).map(workflowId), {
+      fromMs: t0,
+      toMs: t0 + seconds * 1000,
+    });
 
     const ticksBy: Record<string, number> = {};
     const actionsBy: Record<string, number> = {};
@@ -465,7 +479,6 @@ async function runPhase(
     }
     let dEvents = 0;
     let dBytes = 0;
-    let dTicks = 0;
     let counted = 0;
     let maxHistoryLength = 0;
     for (const name of sample) {
@@ -477,7 +490,6 @@ async function runPhase(
       if (a.runId !== b.runId || actionsBy[name] || t === 0) continue; // continued-as-new, or not idle, in the window
       dEvents += b.length - a.length;
       dBytes += b.size - a.size;
-      dTicks += t;
       counted += 1;
     }
     const hours = seconds / 3600;
@@ -505,7 +517,9 @@ async function runPhase(
       serverCpuPercent: (100 * cpuSince(server0, server1)) / seconds,
       databaseCpuPercent: (100 * cpuSince(database0, database1)) / seconds,
       machineCpuPercent: (100 * (machine1 - machine0)) / seconds,
-      eventsPerIdleTick: dTicks ? dEvents / dTicks : 0,
+      eventsPerIdleTick: idle.perTick,
+      idleTickExtra: idle.extra,
+      slowestWorkflowTasks: idle.slowestTasks,
       historyBytesPerWarehouseHour: counted ? dBytes / counted / hours : 0,
       historyEventsPerWarehouseHour: counted ? dEvents / counted / hours : 0,
       workflowTasksPerSecond: sum('temporal_workflow_task_execution_latency') / seconds,
@@ -524,7 +538,9 @@ async function runPhase(
     };
     progress(
       `${mode}: ${result.ticksPerSecond.toFixed(1)} of ${result.wantedTicksPerSecond.toFixed(1)} ticks/s, lateness p99 ${result.lateness.p99.toFixed(2)} s, ` +
-        `worker CPU ${result.workerCpuPercent.toFixed(0)} %, server CPU ${result.serverCpuPercent.toFixed(0)} %, database CPU ${result.databaseCpuPercent.toFixed(0)} %, machine ${result.machineCpuPercent.toFixed(0)} %`,
+        `worker CPU ${result.workerCpuPercent.toFixed(0)} %, server CPU ${result.serverCpuPercent.toFixed(0)} %, database CPU ${result.databaseCpuPercent.toFixed(0)} %, machine ${result.machineCpuPercent.toFixed(0)} %; ` +
+        `WFT schedule→start (SDK metric) ${wftSummary(reports.flatMap((r) => r.wftScheduleToStart))}; ` +
+        `slowest workflow tasks in the sampled histories (schedule→start, after): ${result.slowestWorkflowTasks.map((w) => `${w.waitSeconds.toFixed(1)} s ${w.sticky ? 'sticky ' : ''}${w.cause}`).join(', ') || 'none'}`,
     );
     await connection.close();
     return result;
@@ -652,7 +668,10 @@ function table(groups: Pair[][]): string {
     r.server === 'postgres' ? `${r.databaseCpuPercent.toFixed(0)} %` : 'in server',
     `${r.machineCpuPercent.toFixed(0)} %`,
     mib(r.workerRssBytes),
-    r.eventsPerIdleTick.toFixed(2),
+    [
+      r.eventsPerIdleTick.toFixed(2),
+      ...Object.entries(r.idleTickExtra).map(([t, n]) => `${t} ${n > 0 ? '+' : ''}${n}`),
+    ].join('; '),
     `${r.historyEventsPerWarehouseHour.toFixed(0)} / ${(r.historyBytesPerWarehouseHour / 1024).toFixed(1)} KiB`,
     `${r.stickyHits} / ${r.stickyMisses}`,
     `${r.cacheSize} (${r.maxCachedWorkflows ?? '?'})`,
