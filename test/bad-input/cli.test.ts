@@ -6,27 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import type { LoadResult } from '../../src/activities/interfaces';
 import type { WarehouseStatus } from '../../src/workflows/warehouse';
 import { eventually, useTemporalServer } from '../support/temporal';
-import { Harness, InProcessExecutorGroups, testSpec } from '../support/warehouse-harness';
+import { Harness, InProcessExecutorGroups, testSpec, knownLoad } from '../support/warehouse-harness';
 import { SPEC_CASES, VALID } from './cases';
 import { cli, type CliResult, noWorkflowFor, pool, writesInHistory } from './support';
 
 const env = useTemporalServer();
 
-const busy: LoadResult = {
-  ok: true,
-  load: {
-    queued: 0,
-    running: 1,
-    memReservedBytes: 0,
-    queuedQueryMemBytes: [],
-    healthyGroups: 1,
-    runningByGroup: {},
-    warnings: [],
-  },
-};
+const busy = knownLoad({ running: 1 });
 const TARGET = 'cli-target';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-cli-'));
 const file = (name: string, content: string) => {

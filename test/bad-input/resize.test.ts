@@ -4,30 +4,18 @@
 // afterwards shows that the same path does write when the change is good. Plus a workflow started directly (by the
 // `temporal` CLI or a client that skipped our validation) with an invalid spec.
 import { type ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { LoadResult } from '../../src/activities/interfaces';
 import { workflowIdFor } from '../../src/policy/names';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { resizeSignal, resizeUpdate, warehouseWorkflow } from '../../src/workflows/warehouse';
 import { eventually, useTemporalServer } from '../support/temporal';
-import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+import { Harness, InProcessExecutorGroups, reasonLines, testSpec, knownLoad } from '../support/warehouse-harness';
 import { RESIZE_CASES, VALID } from './cases';
 import { writesInHistory } from './support';
 
 const env = useTemporalServer();
 
 // One query running: neither scale-down nor suspend, so the only writes would be the ones a bad resize made.
-const busy: LoadResult = {
-  ok: true,
-  load: {
-    queued: 0,
-    running: 1,
-    memReservedBytes: 0,
-    queuedQueryMemBytes: [],
-    healthyGroups: 1,
-    runningByGroup: {},
-    warnings: [],
-  },
-};
+const busy = knownLoad({ running: 1 });
 
 test(`${RESIZE_CASES.length} invalid resize updates: each rejected naming the field, nothing written`, async () => {
   const spec = testSpec({ name: 'bad-resize', executorsPerGroup: VALID.executorsPerGroup, nodes: VALID.nodes });

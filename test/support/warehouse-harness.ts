@@ -6,7 +6,7 @@ import { InProcessExecutorGroups, InProcessLoadReader } from '../../src/activiti
 import type { LoadResult } from '../../src/activities/interfaces';
 import { parseWarehouseSpec, type WarehouseSpecInput } from '../../src/config/warehouse-spec';
 import { workflowIdFor } from '../../src/policy/names';
-import type { WarehouseSpec } from '../../src/policy/types';
+import type { Load, WarehouseSpec } from '../../src/policy/types';
 import { createWarehouseWorker } from '../../src/worker';
 import {
   statusQuery,
@@ -102,6 +102,23 @@ export function expectInOrder(lines: string[], expected: (string | RegExp)[]): v
       );
     at = found + 1;
   }
+}
+
+/** A load read that succeeded: nothing queued or running, one healthy group, unless `load` says otherwise. */
+export function knownLoad(load: Partial<Load> = {}): LoadResult {
+  return {
+    ok: true,
+    load: {
+      queued: 0,
+      running: 0,
+      memReservedBytes: 0,
+      queuedQueryMemBytes: [],
+      healthyGroups: 1,
+      runningByGroup: {},
+      warnings: [],
+      ...load,
+    },
+  };
 }
 
 export { InProcessExecutorGroups };

@@ -12,7 +12,14 @@ import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { InProcessMembership } from '../../src/sim/in-process-membership';
 import { eventually, useTemporalServer } from '../support/temporal';
-import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+import {
+  expectInOrder,
+  Harness,
+  InProcessExecutorGroups,
+  reasonLines,
+  testSpec,
+  knownLoad,
+} from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 
@@ -52,18 +59,12 @@ test('a group that loses readiness while running a query: scale-up goes on, it i
     const { groups: listed } = await groups.list(s);
     const newReady = listed.filter((g) => g.index > 1 && g.ready && !g.deleting).length;
     const onCrashed = released ? 0 : 1;
-    return {
-      ok: true,
-      load: {
-        queued: newReady > 0 ? 0 : 3,
-        running: onCrashed,
-        memReservedBytes: 0,
-        queuedQueryMemBytes: [],
-        healthyGroups: 0,
-        runningByGroup: { 'root.default-group-001': onCrashed },
-        warnings: [],
-      },
-    };
+    return knownLoad({
+      queued: newReady > 0 ? 0 : 3,
+      running: onCrashed,
+      healthyGroups: 0,
+      runningByGroup: { 'root.default-group-001': onCrashed },
+    });
   };
   const h = new Harness(env(), groups, load);
   await h.startWorker();

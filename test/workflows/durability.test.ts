@@ -3,22 +3,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadResult } from '../../src/activities/interfaces';
 import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
-import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+import { Harness, InProcessExecutorGroups, reasonLines, testSpec, knownLoad } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 
-const queued = (n: number): LoadResult => ({
-  ok: true,
-  load: {
-    queued: n,
-    running: 1,
-    memReservedBytes: 0,
-    queuedQueryMemBytes: [],
-    healthyGroups: 1,
-    runningByGroup: {},
-    warnings: [],
-  },
-});
+const queued = (n: number): LoadResult => knownLoad({ queued: n, running: 1 });
 
 /** The InScaleUp counter values the workflow logged, in order. */
 function inScaleUpCounts(lines: string[]): number[] {

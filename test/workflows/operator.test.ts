@@ -1,7 +1,6 @@
 // Operator messages on a real dev server: resize (update and signal, accepted and rejected), suspend, resume,
 // pause and unpause taking effect at once rather than at the next tick; one-way freezes.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { LoadResult } from '../../src/activities/interfaces';
 import { workflowIdFor } from '../../src/policy/names';
 import {
   type DecisionRecord,
@@ -18,22 +17,11 @@ import {
   warehouseWorkflow,
 } from '../../src/workflows/warehouse';
 import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
-import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+import { Harness, InProcessExecutorGroups, reasonLines, testSpec, knownLoad } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 
-const idle: LoadResult = {
-  ok: true,
-  load: {
-    queued: 0,
-    running: 1,
-    memReservedBytes: 0,
-    queuedQueryMemBytes: [],
-    healthyGroups: 1,
-    runningByGroup: {},
-    warnings: [],
-  },
-};
+const idle = knownLoad({ running: 1 });
 
 test('resize: a valid update is applied and returned; an invalid one is rejected with the field and writes nothing', async () => {
   const spec = testSpec({ name: 'resize' });
@@ -92,7 +80,7 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0, drainMs: 0 });
   groups.seed(spec.name, [0]);
   let queued = 0;
-  const h = new Harness(env(), groups, () => ({ ok: true, load: { ...idle.load, queued, running: 0 } }));
+  const h = new Harness(env(), groups, () => knownLoad({ queued }));
   await h.startWorker();
   const handle = await h.start(spec);
   const AT_ONCE_MS = 5000;
@@ -181,7 +169,7 @@ test('freezes: scale-in held, then scale-out too, in status and the search attri
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0, drainMs: 0 });
   groups.seed(spec.name, [0, 1]);
   let queued = 0;
-  const h = new Harness(env(), groups, () => ({ ok: true, load: { ...idle.load, queued, running: 0 } }));
+  const h = new Harness(env(), groups, () => knownLoad({ queued }));
   await h.startWorker();
   // Frozen from the first tick: two idle groups above the minimum of one would otherwise go after 2 s.
   const handle = await env().client.workflow.signalWithStart(warehouseWorkflow, {
