@@ -77,7 +77,7 @@ export class Tick {
     if (n > 0) this.changed();
     for (const i of this.freeIndexes(n, taken)) {
       this.usedIndexes.add(i);
-      const group = groupName(i);
+      const group = groupName(i, this.spec.groupPrefix);
       names.push(group);
       if (this.spec.dryRun) {
         this.say(`Dry run: would add new executor group: ${group}`);
