@@ -1,13 +1,15 @@
 // A warehouse of two executor group sets on the local control plane: each set's groups are StatefulSets named and
 // labelled for the set, cloned from the set's own template with Impala's --executor_groups=<set>-group-NNN:<size>;
 // listing one set never shows the other's; KWOK makes their pods Ready; and the coordinator simulator, taking each
-// set's executors from those pods, routes a small and a large query to their sets.
+// set's executors from those pods, routes a small and a large query to their sets; `warehouse pods` groups by set.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesExecutorGroups } from '../../src/activities/kubernetes/executor-groups';
 import { setSpecs } from '../../src/policy/group-sets';
 import { groupSetOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator } from '../../src/sim/coordinator';
 import { KubernetesPodMembership } from '../../src/sim/pod-membership';
+import type { PodRow } from '../../src/client/commands/warehouse/pods';
+import { cli, cliJson } from '../cli/support';
 import { eventually } from '../support/eventually';
 import { templateStatefulSet, testWarehouse, useLocalCluster } from '../support/local-cluster';
 
@@ -95,6 +97,38 @@ test('two sets: StatefulSets per set from their own templates, listed apart, pod
     'impala-executor-root-large-002-1',
     'impala-executor-root-large-002-2',
   ]);
+
+  // `warehouse pods` lists the pods one set after the other, each under its set.
+  const table = await cli([
+    'warehouse',
+    'pods',
+    'wh',
+    '--k8s-namespace',
+    namespace,
+    '--kubeconfig',
+    cluster().kubeconfigPath,
+  ]);
+  expect(table.stderr).toBe('');
+  const lines = table.stdout.split('\n');
+  expect(lines[0]).toBe('Group Set: root.large (6 pods, 6 ready)');
+  expect(lines[1]).toMatch(/^POD\s+GROUP\s+READY\s+PHASE\s+NODE$/);
+  expect(lines[2]).toMatch(/^impala-executor-root-large-001-0\s+root\.large-group-001\s+yes\s+Running\s+kwok-node-0$/);
+  expect(lines.slice(8, 12)).toEqual([
+    '',
+    'Group Set: root.small (1 pod, 1 ready)',
+    expect.stringMatching(/^POD\s+GROUP/),
+    expect.stringMatching(/^impala-executor-root-small-001-0\s+root\.small-group-001\s+yes\s+Running/),
+  ]);
+  const rows = await cliJson<PodRow[]>([
+    'warehouse',
+    'pods',
+    'wh',
+    '--k8s-namespace',
+    namespace,
+    '--kubeconfig',
+    cluster().kubeconfigPath,
+  ]);
+  expect(rows.map((r) => r.groupSet)).toEqual([...Array(6).fill('root.large'), 'root.small']);
 
   const coordinator = await startCoordinator({
     port: 0,
