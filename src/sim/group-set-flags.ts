@@ -3,6 +3,10 @@
 // ClusterMembershipMgr::PopulateExpectedExecGroupSets does (be/src/scheduling/cluster-membership-mgr.cc), with its
 // error messages; and the pools' max-query-mem-limit per set (`<prefix>=<MB>,...`), which llama-site.xml sets per pool
 // (impala.admission-control.max-query-mem-limit.<pool>).
+import { setSlug } from '../policy/group-sets';
+import { GROUP_PREFIX } from '../policy/names';
+import type { GroupSetOptions } from './cluster';
+import type { Membership } from './membership';
 
 export interface ExpectedGroupSet {
   groupSet: string;
@@ -43,4 +47,32 @@ export function parseMaxQueryMemMb(value: string, sets: readonly ExpectedGroupSe
     out[m[1]] = Number(m[2]);
   }
   return out;
+}
+
+/**
+ * The simulated cluster's sets from the flags: each set's StatefulSets named as a resolved set spec names them
+ * (src/policy/group-sets.ts), with the shared slots and executor memory, and its membership from `membershipOf`.
+ */
+export function groupSetOptionsFromFlags(
+  flags: {
+    expectedExecutorGroupSets: string;
+    maxQueryMemMb?: string;
+    queriesPerGroup: number;
+    executorMemoryMb: number;
+  },
+  membershipOf: (set: ExpectedGroupSet & { groupPrefix: string }) => Membership,
+): GroupSetOptions[] {
+  const sets = parseExpectedExecutorGroupSets(flags.expectedExecutorGroupSets);
+  const maxQueryMem = flags.maxQueryMemMb === undefined ? {} : parseMaxQueryMemMb(flags.maxQueryMemMb, sets);
+  return sets.map((s) => {
+    const groupPrefix = `${GROUP_PREFIX}${setSlug(s.groupSet)}-`;
+    return {
+      ...s,
+      groupPrefix,
+      queriesPerGroup: flags.queriesPerGroup,
+      executorMemoryMb: flags.executorMemoryMb,
+      maxQueryMemMb: maxQueryMem[s.groupSet],
+      membership: membershipOf({ ...s, groupPrefix }),
+    };
+  });
 }
