@@ -356,16 +356,15 @@ function run(
     membershipDirty = true;
   };
 
-  /** The other sets with queued or running queries or groups starting: Observation.busySets, as the workflow fills it. */
-  const busySets = (lane: Lane): string[] =>
-    lanes
-      .filter(
-        (o) =>
-          o !== lane && (o.queued > 0 || o.running > 0 || [...o.groups.values()].some((g) => !g.ready && !g.deleting)),
-      )
-      .map((o) => o.pool);
+  /**
+   * Whether a set keeps the others from auto-suspending: queries queued or running in its pool, or groups starting —
+   * src/policy/group-sets.ts setIsBusy's rule, read from the engine's own view, as every policy (a baseline has no
+   * PolicyState) is ticked with it. Taken for all sets before any ticks, as the workflow observes every set first.
+   */
+  const isBusy = (l: Lane) =>
+    l.queued > 0 || l.running > 0 || [...l.groups.values()].some((g) => !g.ready && !g.deleting);
 
-  const view = (lane: Lane, now: number): SimView => {
+  const view = (lane: Lane, now: number, busy: string[]): SimView => {
     const { spec, pool } = lane;
     const gs: SimGroup[] = [...lane.groups.values()]
       .sort((a, b) => a.index - b.index)
@@ -402,7 +401,7 @@ function run(
           rejected: p?.totalRejected ?? 0,
         };
       },
-      ...(multiSet ? { busySets: busySets(lane) } : {}),
+      ...(multiSet ? { busySets: busy.filter((set) => set !== pool) } : {}),
     };
   };
 
@@ -490,9 +489,10 @@ function run(
       next += 1;
       if (options.onProgress && next % progressEvery === 0) options.onProgress(next / trace.length);
     }
+    const busy = multiSet ? lanes.filter(isBusy).map((l) => l.pool) : [];
     for (const lane of lanes) {
       if (now >= lane.nextTick) {
-        apply(lane, lane.policy.tick(view(lane, now)), now);
+        apply(lane, lane.policy.tick(view(lane, now, busy)), now);
         if (membershipDirty) syncMembership(now);
         lane.nextTick = now + lane.policy.tickMs;
       }
