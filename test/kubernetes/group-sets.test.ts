@@ -99,15 +99,8 @@ test('two sets: StatefulSets per set from their own templates, listed apart, pod
   ]);
 
   // `warehouse pods` lists the pods one set after the other, each under its set.
-  const table = await cli([
-    'warehouse',
-    'pods',
-    'wh',
-    '--k8s-namespace',
-    namespace,
-    '--kubeconfig',
-    cluster().kubeconfigPath,
-  ]);
+  const podsArgs = ['warehouse', 'pods', 'wh', '--k8s-namespace', namespace, '--kubeconfig', cluster().kubeconfigPath];
+  const table = await cli(podsArgs);
   expect(table.stderr).toBe('');
   const lines = table.stdout.split('\n');
   expect(lines[0]).toBe('Group Set: root.large (6 pods, 6 ready)');
@@ -119,15 +112,7 @@ test('two sets: StatefulSets per set from their own templates, listed apart, pod
     expect.stringMatching(/^POD\s+GROUP/),
     expect.stringMatching(/^impala-executor-root-small-001-0\s+root\.small-group-001\s+yes\s+Running/),
   ]);
-  const rows = await cliJson<PodRow[]>([
-    'warehouse',
-    'pods',
-    'wh',
-    '--k8s-namespace',
-    namespace,
-    '--kubeconfig',
-    cluster().kubeconfigPath,
-  ]);
+  const rows = await cliJson<PodRow[]>(podsArgs);
   expect(rows.map((r) => r.groupSet)).toEqual([...Array(6).fill('root.large'), 'root.small']);
 
   const coordinator = await startCoordinator({
