@@ -3,6 +3,7 @@
 // simulated seconds per wall second on the largest trace, and writes the tables and one timeline chart per trace to
 // bench/results/. Deterministic: traces come from a fixed seed.
 //   npx tsx bench/policy.ts [--quick] [--seed S] [--startup-seconds 60] [--out DIR]
+// The executor group set comparison alone: npm run bench:group-sets (bench/group-sets.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -17,6 +18,7 @@ import { poolLimitTraces } from '../src/whatif/pool-limit-traces';
 import type { PoolLimits } from '../src/sim/admission-model';
 import { loadSimSpec } from '../src/whatif/spec-file';
 import { SEED_SETS, type SeedSet } from '../src/whatif/suite/seeds';
+import { compareGroupSets } from './group-sets';
 import { describeFamilies, runSet, startsPerHour } from './policy-suite';
 import type { TraceQuery } from '../src/sim/trace';
 
@@ -194,6 +196,9 @@ for (const t of suiteOnly ? [] : poolLimitTraces(seed, base.executorMemoryMb, qu
 
 // The modes' targets, side by side with the oracle, static-max and the seed's rule.
 if (!suiteOnly) namedTargets();
+
+// One large executor group set against a small + large pair on mixed BI + ETL work (bench/group-sets.ts).
+if (!suiteOnly) compareGroupSets(say, { seed, startupSeconds: startup });
 
 function namedTargets(): void {
   say('## Targets');

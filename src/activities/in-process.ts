@@ -34,19 +34,19 @@ export class InProcessExecutorGroups implements ExecutorGroups {
 
   /** Groups that exist before the autoscaler starts (adopted on its first tick). */
   seed(warehouse: string, indexes: number[], ready = true): void {
-    const groups = this.of(warehouse);
+    const groups = this.of({ name: warehouse });
     for (const i of indexes) groups.set(i, { createdAt: ready ? this.now() - this.opts.readyAfterMs : this.now() });
   }
 
   async list(spec: WarehouseSpec): Promise<GroupListing> {
-    const groups = this.of(spec.name);
+    const groups = this.of(spec);
     const now = this.now();
     for (const [i, e] of groups)
       if (e.deletingSince !== undefined && now - e.deletingSince >= (this.opts.drainMs ?? 0)) groups.delete(i);
     const listed = [...groups.entries()]
       .sort(([a], [b]) => a - b)
       .map(([index, e]) => ({
-        name: groupName(index),
+        name: groupName(index, spec.groupPrefix),
         index,
         ready: e.deletingSince === undefined && now - e.createdAt >= this.opts.readyAfterMs,
         deleting: e.deletingSince !== undefined,
@@ -68,27 +68,31 @@ export class InProcessExecutorGroups implements ExecutorGroups {
   }
 
   async create(spec: WarehouseSpec, index: number, template?: CapturedTemplate, event?: ScaleEvent): Promise<void> {
-    const groups = this.of(spec.name);
+    const groups = this.of(spec);
+    const group = groupName(index, spec.groupPrefix);
     const existing = groups.get(index);
     if (existing?.deletingSince !== undefined)
-      throw new Error(`${groupName(index)} is still being removed; retry once it is gone`);
+      throw new Error(`${group} is still being removed; retry once it is gone`);
     if (existing) return;
     groups.set(index, { createdAt: this.now(), ...(template ? { templateRevision: template.revision } : {}) });
-    this.calls.push({ op: 'create', warehouse: spec.name, group: groupName(index), at: this.now() });
-    if (event) this.events.push({ group: groupName(index), ...event });
+    this.calls.push({ op: 'create', warehouse: spec.name, group, at: this.now() });
+    if (event) this.events.push({ group, ...event });
   }
 
   async delete(spec: WarehouseSpec, index: number, event?: ScaleEvent): Promise<void> {
-    const e = this.of(spec.name).get(index);
+    const e = this.of(spec).get(index);
     if (!e || e.deletingSince !== undefined) return;
     e.deletingSince = this.now();
-    this.calls.push({ op: 'delete', warehouse: spec.name, group: groupName(index), at: this.now() });
-    if (event) this.events.push({ group: groupName(index), ...event });
+    const group = groupName(index, spec.groupPrefix);
+    this.calls.push({ op: 'delete', warehouse: spec.name, group, at: this.now() });
+    if (event) this.events.push({ group, ...event });
   }
 
-  private of(warehouse: string): Map<number, Entry> {
-    let m = this.warehouses.get(warehouse);
-    if (!m) this.warehouses.set(warehouse, (m = new Map()));
+  /** A warehouse's groups; each group set of a warehouse with several has its own (its StatefulSets' prefix). */
+  private of(spec: Pick<WarehouseSpec, 'name' | 'groupPrefix'>): Map<number, Entry> {
+    const key = spec.groupPrefix ? `${spec.name}/${spec.groupPrefix}` : spec.name;
+    let m = this.warehouses.get(key);
+    if (!m) this.warehouses.set(key, (m = new Map()));
     return m;
   }
 }

@@ -1,7 +1,9 @@
 // `impala-autoscaler demo`: the seed scenario for real — a Temporal dev server, the Impala coordinator simulator,
 // the worker and one warehouse workflow. 4 large queries on 1 group (1 running, 3 queued) → groups added (balanced:
 // both at once, sized by the queue; conservative: one per decision, as the seed system did) → queue drains → groups
-// removed, busy ones last → suspend → one more query resumes it at once.
+// removed, busy ones last → suspend → one more query resumes it at once. With `groupSets`, a warehouse of a small and a
+// large executor group set: a burst of small queries resumes and scales the small set, one large query resumes the
+// large set, each on its own queue, and both suspend once idle.
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -10,12 +12,14 @@ import { InProcessExecutorGroups } from '../activities/in-process';
 import type { ExecutorGroups } from '../activities/interfaces';
 import { ImpalaLoadReader } from '../activities/impala/load-reader';
 import { parseWarehouseSpec } from '../config/warehouse-spec';
+import { setSpecs } from '../policy/group-sets';
 import { workflowIdFor } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
 
 /** The modes the demo runs: its shortened delays make aggressive behave as balanced, so it is left out. */
 export const DEMO_MODES = ['balanced', 'conservative'] as const;
 export type DemoMode = (typeof DEMO_MODES)[number];
+import { groupSetOptionsFor } from '../sim/cluster';
 import { startCoordinator, type QueryView } from '../sim/coordinator';
 import { InProcessMembership } from '../sim/in-process-membership';
 import type { Membership } from '../sim/membership';
@@ -37,6 +41,8 @@ export interface DemoOptions {
     membership: (spec: WarehouseSpec) => Membership;
     describe: string;
   };
+  /** A warehouse of two executor group sets (DEMO_GROUP_SETS) and the mixed scenario instead of the seed's. */
+  groupSets?: boolean;
   /** The Temporal server (src/demo/demo-server.ts); default the dev server. */
   server?: DemoServerKind;
   out?: (line: string) => void;
@@ -60,6 +66,14 @@ export const DEMO_SPEC = {
 } as const;
 
 const QUERY = { memMb: 10240, durationMs: 15000 };
+
+/** The two sets of `demo --group-sets`: small groups for small queries, large groups for those over 4 GiB an executor. */
+export const DEMO_GROUP_SETS = [
+  { groupSet: 'root.small', executorsPerGroup: 1, nodes: { min: 0, max: 3 }, queriesPerGroup: 4, maxQueryMemMb: 4096 },
+  { groupSet: 'root.large', executorsPerGroup: 4, nodes: { min: 0, max: 8 }, queriesPerGroup: 2 },
+];
+const BI_QUERY = { memMb: 512, durationMs: 10000 };
+const ETL_QUERY = { memMb: 10240, durationMs: 20000 };
 
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -85,27 +99,40 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       ? { namespace: o.kubernetes.namespace, executorTemplate: o.kubernetes.executorTemplate }
       : {};
     const mode: DemoMode = o.mode ?? DEMO_SPEC.mode;
-    const base = parseWarehouseSpec({ ...DEMO_SPEC, mode, ...onCluster, coordinators: [] });
-    if (groups instanceof InProcessExecutorGroups) groups.seed(base.name, [0]);
-    else await groups.create(base, 0);
-    const membership = o.kubernetes ? o.kubernetes.membership(base) : new InProcessMembership(groups, base);
-    const coordinator = await startCoordinator({
-      port: 0,
-      membership,
-      groupSet: base.groupSet,
-      executorsPerGroup: base.executorsPerGroup,
-      queriesPerGroup: base.queriesPerGroup,
-      executorMemoryMb: base.executorMemoryMb,
-    });
+    // A warehouse of sets names its bounds and group sizes on each set.
+    const { executorsPerGroup: _e, nodes: _n, queriesPerGroup: _q, ...warehouseOnly } = DEMO_SPEC;
+    const input = o.groupSets
+      ? { ...warehouseOnly, mode, ...onCluster, groupSets: DEMO_GROUP_SETS }
+      : { ...DEMO_SPEC, mode, ...onCluster };
+    const base = parseWarehouseSpec({ ...input, coordinators: [] });
+    const membershipOf = (set: WarehouseSpec) =>
+      o.kubernetes ? o.kubernetes.membership(set) : new InProcessMembership(groups, set);
+    // The seed's scenario starts with group 000; a warehouse of sets starts suspended, each set resuming on its queue.
+    if (!o.groupSets) {
+      if (groups instanceof InProcessExecutorGroups) groups.seed(base.name, [0]);
+      else await groups.create(base, 0);
+    }
+    const coordinator = await startCoordinator(
+      o.groupSets
+        ? { port: 0, sets: setSpecs(base).map((set) => groupSetOptionsFor(set, membershipOf(set))) }
+        : {
+            port: 0,
+            membership: membershipOf(base),
+            groupSet: base.groupSet,
+            executorsPerGroup: base.executorsPerGroup,
+            queriesPerGroup: base.queriesPerGroup,
+            executorMemoryMb: base.executorMemoryMb,
+          },
+    );
     cleanups.push(() => coordinator.close());
-    const spec = parseWarehouseSpec({ ...DEMO_SPEC, mode, ...onCluster, coordinators: [{ url: coordinator.url }] });
+    const spec = parseWarehouseSpec({ ...input, coordinators: [{ url: coordinator.url }] });
     out(
       `Impala coordinator simulator on ${coordinator.url}; executor groups ${o.kubernetes?.describe ?? 'are in-process (ready 4 s after create)'}.`,
     );
     out(
       `Demo delays: poll ${spec.pollIntervalSeconds}s, scale-up ${spec.scaleUpDelaySeconds}s, scale-down ${spec.scaleDownDelaySeconds}s, auto-suspend ${spec.autoSuspend.timeoutSeconds}s (production: 20s, 20s, 600s, 300s).`,
     );
-    out(MODE_NOTES[mode]);
+    out(o.groupSets ? GROUP_SETS_NOTE : MODE_NOTES[mode]);
 
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => nativeConnection.close());
@@ -128,37 +155,55 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     });
     out(`Warehouse workflow ${handle.workflowId} started: ${server.workflowLink(handle.workflowId)}`);
 
-    const submit = async (n: number, durationMs = QUERY.durationMs) => {
+    const submit = async (n: number, durationMs = QUERY.durationMs, memMb = QUERY.memMb) => {
       for (let i = 0; i < n; i++) {
         const res = await fetch(`${coordinator.url}/queries`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ memMb: QUERY.memMb, durationMs, sql: `SELECT /* demo ${i + 1} */ …` }),
+          body: JSON.stringify({ memMb, durationMs, sql: `SELECT /* demo ${i + 1} */ …` }),
         });
         if (!res.ok)
           throw new Error(
             `submitting a query to ${coordinator.url}/queries failed: HTTP ${res.status} ${await res.text()}`,
           );
       }
-      stamp(`Submitted ${n} queries of ${QUERY.memMb} MB per executor, ${durationMs / 1000}s each.`);
+      stamp(`Submitted ${n} queries of ${memMb} MB per executor, ${durationMs / 1000}s each.`);
     };
     const watch = statusWatcher(() => handle.query(statusQuery), o.status ?? defaultStatus());
     cleanups.push(() => watch.stop());
 
-    await submit(4);
-    // Suspended and every group gone (drained): the next query finds no executors and is queued, as in Impala.
-    await watch.until(
-      'the warehouse to suspend',
-      (s) =>
-        s.state.state === 'Suspended' && s.lastObservation?.kind === 'known' && s.lastObservation.groups.length === 0,
-      240000,
-    );
-    await submit(1, 5000);
-    await watch.until(
-      'the resumed warehouse to run the query',
-      () => coordinator.cluster.queries().every((q) => q.state !== 'queued' && q.state !== 'running'),
-      120000,
-    );
+    if (o.groupSets) {
+      await submit(12, BI_QUERY.durationMs, BI_QUERY.memMb);
+      await sleep(3000);
+      await submit(1, ETL_QUERY.durationMs, ETL_QUERY.memMb);
+      await watch.until(
+        'every query to finish and both sets to suspend',
+        (s) =>
+          coordinator.cluster.queries().every((q) => q.state !== 'queued' && q.state !== 'running') &&
+          (s.sets ?? []).every(
+            (set) =>
+              set.state.state === 'Suspended' &&
+              set.lastObservation?.kind === 'known' &&
+              set.lastObservation.groups.length === 0,
+          ),
+        240000,
+      );
+    } else {
+      await submit(4);
+      // Suspended and every group gone (drained): the next query finds no executors and is queued, as in Impala.
+      await watch.until(
+        'the warehouse to suspend',
+        (s) =>
+          s.state.state === 'Suspended' && s.lastObservation?.kind === 'known' && s.lastObservation.groups.length === 0,
+        240000,
+      );
+      await submit(1, 5000);
+      await watch.until(
+        'the resumed warehouse to run the query',
+        () => coordinator.cluster.queries().every((q) => q.state !== 'queued' && q.state !== 'running'),
+        120000,
+      );
+    }
     const lost = coordinator.cluster.queries().filter((q) => q.state !== 'finished');
     if (lost.length)
       throw new Error(
@@ -170,7 +215,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const history = await handle.fetchHistory();
     const { queries: views } = (await (await fetch(`${coordinator.url}/queries`)).json()) as { queries: QueryView[] };
     const summary = summarize(
-      mode,
+      o.groupSets ? `${mode}, group sets ${DEMO_GROUP_SETS.map((g) => g.groupSet).join(' and ')}` : mode,
       views,
       history,
       status,
@@ -199,6 +244,12 @@ const MODE_NOTES: Record<DemoMode, string> = {
     "Mode conservative: one executor group per decision, the seed system's own rule: its log lines in its order " +
     '(impala-executor-001, ready, then impala-executor-002).',
 };
+
+const GROUP_SETS_NOTE =
+  'Group sets: root.small (groups of 1 executor, queries up to 4096 MB an executor) and root.large (groups of 4); ' +
+  "Impala's planner sends each query to the first set whose max-query-mem-limit holds it. 12 small queries resume " +
+  'root.small only, one large query resumes root.large only; each set scales on its own queue, and both suspend ' +
+  'once idle.';
 
 /** Workflow log lines are the decision log: print them; keep the SDK's own chatter for warnings and errors. */
 function forward(e: LogEntry, stamp: (line: string) => void): void {

@@ -44,6 +44,7 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {
+    if (t.release5 && obs.busySets?.length) t.busySets = obs.busySets;
     known(t, obs.load, obs.groups, prev);
   }
   t.say(`Impala-autoscaler sleeping for ${spec.pollIntervalSeconds}s`);
@@ -549,6 +550,16 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
   if (held) {
     s.counters.suspend = 0;
     t.say(`needsSuspend is false as ${held}.`);
+    return;
+  }
+  if (t.busySets) {
+    // A warehouse suspends when every set is idle: the idle time counts from when the last busy set went idle, so
+    // its sets suspend together and a set is not stopped while the warehouse serves queries elsewhere.
+    s.counters.suspend = 0;
+    const sets = t.busySets.length > 1 ? 'group sets' : 'group set';
+    t.say(
+      `needsSuspend is false as ${sets} ${t.busySets.join(', ')} of warehouse ${spec.name} ${t.busySets.length > 1 ? 'have' : 'has'} queries queued or running, or executor groups starting.`,
+    );
     return;
   }
   const line = 'needsSuspend is true as there are no queries running or queued';

@@ -102,11 +102,11 @@ export function replaceDegraded(t: Tick, view: GroupsView, groups: GroupObservat
     const [index] = t.freeIndexes(1, groups);
     t.because(
       'replace',
-      `Executor group ${d.name} has not been ready since tick ${readyAt} (degradedReplaceSeconds ${spec.degradedReplaceSeconds}s); replacing it with ${groupName(index)}.`,
+      `Executor group ${d.name} has not been ready since tick ${readyAt} (degradedReplaceSeconds ${spec.degradedReplaceSeconds}s); replacing it with ${groupName(index, spec.groupPrefix)}.`,
     );
     t.add(1, groups, 'replace');
     if (spec.dryRun) continue;
-    s.replacing = [...(s.replacing ?? []), { name: d.name, by: groupName(index) }];
+    s.replacing = [...(s.replacing ?? []), { name: d.name, by: groupName(index, spec.groupPrefix) }];
     retiring.push(d);
   }
   for (const r of retiring) {

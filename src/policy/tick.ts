@@ -25,6 +25,11 @@ export class Tick {
   held?: string;
   /** Coordinators that did not answer this tick: no group's running count is fully known (release 3's rules on). */
   unreachable?: string[];
+  /**
+   * The warehouse's other group sets that are busy this tick (Observation.busySets, release 5's rules): while any is,
+   * this set is not auto-suspended.
+   */
+  busySets?: string[];
   /** Indexes added this tick, and names held outside this warehouse: never given to another new group. */
   private readonly usedIndexes: Set<number>;
   private readonly removed = new Set<string>();
@@ -77,7 +82,7 @@ export class Tick {
     if (n > 0) this.changed();
     for (const i of this.freeIndexes(n, taken)) {
       this.usedIndexes.add(i);
-      const group = groupName(i);
+      const group = groupName(i, this.spec.groupPrefix);
       names.push(group);
       if (this.spec.dryRun) {
         this.say(`Dry run: would add new executor group: ${group}`);

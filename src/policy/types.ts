@@ -16,6 +16,26 @@ export interface CoordinatorSpec {
   caFile?: string;
 }
 
+/**
+ * One executor group set of a warehouse that has several (`WarehouseSpec.groupSets`): an Impala resource pool with its
+ * own executor groups, queue, bounds and delays. Its fields override the warehouse's (src/policy/group-sets.ts).
+ */
+export interface GroupSetSpec {
+  /** The Impala pool, which names its executor groups `<groupSet>-group-NNN`. */
+  groupSet: string;
+  executorsPerGroup: number;
+  size?: Size;
+  nodes: { min: number; max: number };
+  queriesPerGroup?: number;
+  executorMemoryMb?: number;
+  /** The pool's max-query-mem-limit per executor, MiB: Impala's planner routes a query to the first set it fits. */
+  maxQueryMemMb?: number;
+  mode?: Mode;
+  scaleUpDelaySeconds?: number;
+  scaleDownDelaySeconds?: number;
+  executorTemplate?: string;
+}
+
 /** A validated warehouse, with every default filled in (see src/config/warehouse-spec.ts). */
 export interface WarehouseSpec {
   name: string;
@@ -46,6 +66,23 @@ export interface WarehouseSpec {
    */
   degradedReplaceSeconds?: number;
   dryRun: boolean;
+  /**
+   * The group set's pool's max query memory per executor, MiB (Impala: the pool's `max-query-mem-limit`), by which
+   * queries are routed among a warehouse's sets; absent: the set's executorMemoryMb.
+   */
+  maxQueryMemMb?: number;
+  /**
+   * Several executor group sets, each scaled on its own pool's queue (src/policy/group-sets.ts `setSpecs` resolves
+   * each into a spec of its own). Absent: the warehouse is the one set `groupSet` with the fields above. When present,
+   * `groupSet`, `executorsPerGroup` and `nodes` above describe the warehouse as a whole (the first set's pool and group
+   * size, the sets' bounds summed): per-set code reads `setSpecs(spec)`.
+   */
+  groupSets?: GroupSetSpec[];
+  /**
+   * Set only on a resolved set spec of a warehouse with groupSets: its StatefulSets are named `${groupPrefix}NNN`.
+   * Absent: `impala-executor-` (src/policy/names.ts GROUP_PREFIX).
+   */
+  groupPrefix?: string;
 }
 
 /** One executor group as the cluster shows it (Kubernetes StatefulSet, or the in-process stand-in). */
@@ -162,10 +199,22 @@ export type Observation =
    * `atMs`: the tick's time, epoch ms — workflow time in the workflow, simulated time in the what-if simulator. The
    * seasonal history (pre-warming) uses it, and a scale-up backoff line shows when it ends; without it no history is
    * kept and the decision is otherwise the same.
-   * `takenIndexes`: group indexes whose name (`impala-executor-NNN`) is held in the namespace by a StatefulSet that is
+   * `takenIndexes`: group indexes whose name (`impala-executor-NNN`, or the set's `groupPrefix`) is held in the namespace by a StatefulSet that is
    * not this warehouse's (another warehouse's, or an unlabelled one): never created, adopted or removed.
    */
-  | { kind: 'known'; load: Load; groups: GroupObservation[]; atMs?: number; takenIndexes?: number[] }
+  | {
+      kind: 'known';
+      load: Load;
+      groups: GroupObservation[];
+      atMs?: number;
+      takenIndexes?: number[];
+      /**
+       * The other group sets of the same warehouse that have queries queued or running, or groups starting, this
+       * tick: while any is, this set is not auto-suspended (src/policy/decide.ts suspendCheck). Absent for a
+       * warehouse of one set.
+       */
+      busySets?: string[];
+    }
   /** A failed or malformed read: the tick changes nothing. `groups` is set when the cluster could still be listed. */
   | { kind: 'unknown'; reason: string; groups?: GroupObservation[]; takenIndexes?: number[] };
 

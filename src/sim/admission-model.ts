@@ -33,7 +33,7 @@
 // - Without `poolLimits` the pool has no limits (max_requests, max_mem_resources, max_queued unlimited: -1) and no
 //   queue timeout, so a queued query waits for capacity however long it takes; Impala's defaults would time it out
 //   after 60 s (--queue_wait_timeout_ms) — a warehouse with an autoscaler must raise that above the group start-up.
-// - The limits apply to every pool of the model alike (a warehouse is one pool); per-user and per-group quotas
+// - The limits apply to every pool of the model alike; per-user and per-group quotas
 //   (USER_QUOTA_EXCEEDED, GROUP_QUOTA_EXCEEDED) are not modelled: Impala rejects on them at submission
 //   (FindGroupToAdmitOrReject calls CanAdmitQuota only when not admitting from the queue).
 // - Every executor of a group is the same (one admit_mem_limit, one slot count); the coordinator's own memory and
@@ -106,6 +106,22 @@ export interface ModelConfig {
   executorHost?: (group: string, i: number) => string;
   /** Every pool's limits; default none (NO_POOL_LIMITS). */
   poolLimits?: PoolLimits;
+  /**
+   * Executor group sets (--expected_executor_group_sets): pool P runs only on groups `P-…`, so the executors of a
+   * pool's groups are its set's, with their own slots and memory. A pool not listed uses the values above.
+   */
+  pools?: Record<string, PoolExecutors>;
+}
+
+/** The executors of one group set, and its pool's max_query_mem_limit. */
+export interface PoolExecutors {
+  queriesPerGroup: number;
+  executorMemBytes: number;
+  /**
+   * The pool's max_query_mem_limit, bytes (0 or absent: none). ScheduleState::UpdateMemoryRequirements clamps a
+   * query's planned per-host memory to it: a query forced into a small set's pool (REQUEST_POOL) runs with less.
+   */
+  maxQueryMemBytes?: number;
 }
 
 export interface ModelGroup {
@@ -183,7 +199,8 @@ interface PoolState {
 }
 
 export class AdmissionModel {
-  private readonly config: Required<ModelConfig>;
+  private readonly config: Required<Omit<ModelConfig, 'pools'>>;
+  private readonly poolExecutors: Record<string, PoolExecutors>;
   private now = 0;
   private groupList: ModelGroup[] = [];
   private readonly usage = new Map<string, { running: number; mem: number }>();
@@ -197,11 +214,28 @@ export class AdmissionModel {
     }
     if (!(config.executorMemBytes > 0))
       throw new Error(`executorMemBytes must be positive (got ${config.executorMemBytes})`);
+    for (const [pool, p] of Object.entries(config.pools ?? {})) {
+      if (!Number.isInteger(p.queriesPerGroup) || p.queriesPerGroup < 1 || !(p.executorMemBytes > 0)) {
+        throw new Error(`pool ${pool}: queriesPerGroup must be a positive integer and executorMemBytes positive`);
+      }
+    }
+    const { pools, ...rest } = config;
+    this.poolExecutors = pools ?? {};
     this.config = {
       executorHost: (g, i) => `${g}-${i}:27000`,
-      ...config,
+      ...rest,
       poolLimits: config.poolLimits ?? NO_POOL_LIMITS,
     };
+  }
+
+  /** The executors pool `pool`'s groups have: its set's, else the model's. */
+  executorsOf(pool: string): PoolExecutors {
+    return (
+      this.poolExecutors[pool] ?? {
+        queriesPerGroup: this.config.queriesPerGroup,
+        executorMemBytes: this.config.executorMemBytes,
+      }
+    );
   }
 
   /** Latest time the model has been advanced to. */
@@ -289,17 +323,19 @@ export class AdmissionModel {
       throw new Error(`query ${request.id}: durationMs and memBytes must be non-negative numbers`);
     }
     const events = this.advance(now);
-    const q: ModelQuery = { ...request, state: 'queued', submittedAt: now };
+    const { executorMemBytes, maxQueryMemBytes } = this.executorsOf(request.pool);
+    const memBytes = maxQueryMemBytes ? Math.min(request.memBytes, maxQueryMemBytes) : request.memBytes;
+    const q: ModelQuery = { ...request, memBytes, state: 'queued', submittedAt: now };
     this.all.set(q.id, q);
     const pool = this.pool(q.pool);
     const rejection = this.rejectForCluster(pool);
     if (rejection !== undefined) return { query: this.reject(q, pool, rejection, events), events };
     const overPool = this.rejectForSchedule(q);
     if (overPool !== undefined) return { query: this.reject(q, pool, overPool, events), events };
-    if (q.memBytes > this.config.executorMemBytes) {
+    if (q.memBytes > executorMemBytes) {
       const reason =
         `request memory needed ${formatBytes(q.memBytes)} is greater than memory available for admission ` +
-        `${formatBytes(this.config.executorMemBytes)} of ${this.config.executorHost(`${q.pool}-group`, 0)}.\n\n` +
+        `${formatBytes(executorMemBytes)} of ${this.config.executorHost(`${q.pool}-group`, 0)}.\n\n` +
         'Use the MEM_LIMIT query option to indicate how much memory is required per node.';
       return { query: this.reject(q, pool, reason, events), events };
     }
@@ -413,7 +449,8 @@ export class AdmissionModel {
     const candidates = this.groupList.filter((g) => g.name.startsWith(`${q.pool}-`) && g.healthy && !g.quiescing);
     if (candidates.length === 0) return REASON_NO_EXECUTOR_GROUPS;
     let reason = REASON_NO_EXECUTOR_GROUPS;
-    const { queriesPerGroup: slots, executorMemBytes: limit, executorHost, poolLimits } = this.config;
+    const { executorHost, poolLimits } = this.config;
+    const { queriesPerGroup: slots, executorMemBytes: limit } = this.executorsOf(q.pool);
     const { maxRequests, maxMemBytes } = poolLimits;
     const inPool = this.running.filter((r) => r.pool === q.pool);
     // The pool's limit is the same for every group: Impala says it for each group it tries.

@@ -2,7 +2,12 @@
 // admission), which one or more coordinator HTTP servers (coordinator.ts) expose. Time is wall-clock milliseconds
 // since start; a timer wakes the model at its next event so queued queries are admitted when capacity frees, not
 // when someone next asks.
-import { groupName, groupIndex, impalaGroupName } from '../policy/names';
+//
+// A cluster serves one executor group set, or several (`sets`: Impala's --expected_executor_group_sets,
+// be/src/service/impala-server.cc): each set has its own executors, its own membership and its own pool (the set's
+// prefix, as in tests/custom_cluster/test_executor_groups.py: set root.small, pool root.small, groups
+// root.small-group-NNN), and a query goes to the set Impala's planner picks (planner.ts routeQuery).
+import { GROUP_PREFIX, groupIndex, impalaGroupName } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
 import {
   AdmissionModel,
@@ -13,9 +18,44 @@ import {
   type PoolStats,
 } from './admission-model';
 import type { MemberGroup, Membership } from './membership';
+import { plannerOrder, routeQuery } from './planner';
+
+/** One executor group set of a multi-set cluster. */
+export interface GroupSetOptions {
+  /** The set's prefix, which is also its pool: root.small. */
+  groupSet: string;
+  /** Where the set's groups come from. */
+  membership: Membership;
+  executorsPerGroup?: number;
+  queriesPerGroup?: number;
+  executorMemoryMb?: number;
+  /** The set's pool's max-query-mem-limit, MB: what the planner routes by (planner.ts); absent: none. */
+  maxQueryMemMb?: number;
+  /** Name prefix of the set's StatefulSets and pods (`<groupPrefix>NNN-i`). Default impala-executor-. */
+  groupPrefix?: string;
+}
+
+/** A set as the cluster runs it, every default filled in. */
+export interface SimGroupSet {
+  groupSet: string;
+  membership: Membership;
+  executorsPerGroup: number;
+  queriesPerGroup: number;
+  executorMemoryMb: number;
+  executorMemBytes: number;
+  maxQueryMemMb?: number;
+  groupPrefix: string;
+}
 
 export interface ClusterOptions {
-  membership: Membership;
+  /** The one set's membership; with `sets`, each set has its own. */
+  membership?: Membership;
+  /**
+   * Several executor group sets (Impala's --expected_executor_group_sets). Queries are routed as Impala's planner
+   * routes them; a submission's `pool` is its REQUEST_POOL. Without it the cluster is one set, built from the
+   * single-set options here, and a submission's `pool` is used as given.
+   */
+  sets?: GroupSetOptions[];
   /** Pool / group-set prefix whose groups the membership lists. Default root.default. */
   groupSet?: string;
   executorsPerGroup?: number;
@@ -59,6 +99,9 @@ export interface SimQuery extends ModelQuery {
 const MB = 1024 * 1024;
 
 export class ClusterSimulator {
+  /** Every set, in the planner's order (the first is the one-set cluster's only set). */
+  readonly sets: SimGroupSet[];
+  /** The first set's values (the only set's, in a one-set cluster). */
   readonly groupSet: string;
   readonly executorsPerGroup: number;
   readonly queriesPerGroup: number;
@@ -66,7 +109,8 @@ export class ClusterSimulator {
   readonly model: AdmissionModel;
   /** Coordinator names in registration order (each HTTP server is one). */
   readonly coordinators: string[] = [];
-  private members: MemberGroup[] = [];
+  private readonly members = new Map<string, MemberGroup[]>();
+  private readonly membershipErrors = new Map<string, string>();
   private readonly sql = new Map<string, string>();
   private readonly clock: () => number;
   private readonly t0: number;
@@ -74,7 +118,6 @@ export class ClusterSimulator {
   private timer?: NodeJS.Timeout;
   private poller?: NodeJS.Timeout;
   private polling?: Promise<void>;
-  private lastMembershipError?: string;
   private readonly listeners: ((e: ModelEvent) => void)[] = [];
   private published?: { at: number; pools: Map<string, PoolStats> };
   private publisher?: NodeJS.Timeout;
@@ -84,18 +127,43 @@ export class ClusterSimulator {
   readonly startedAt = new Map<string, number>();
 
   constructor(private readonly options: ClusterOptions) {
-    this.groupSet = options.groupSet ?? 'root.default';
-    this.executorsPerGroup = options.executorsPerGroup ?? 2;
-    this.queriesPerGroup = options.queriesPerGroup ?? 12;
-    this.executorMemBytes = (options.executorMemoryMb ?? 16384) * MB;
+    this.sets = plannerOrder(resolveSets(options));
+    ({
+      groupSet: this.groupSet,
+      executorsPerGroup: this.executorsPerGroup,
+      queriesPerGroup: this.queriesPerGroup,
+      executorMemBytes: this.executorMemBytes,
+    } = this.sets[0]);
     this.clock = options.clock ?? (() => performance.now());
     this.t0 = this.clock();
     this.model = new AdmissionModel({
       queriesPerGroup: this.queriesPerGroup,
       executorMemBytes: this.executorMemBytes,
-      executorHost: (group, i) => executorHost(group, i),
+      executorHost: (group, i) => this.executorHost(group, i),
       poolLimits: options.poolLimits,
+      pools: Object.fromEntries(
+        this.sets.map((s) => [
+          s.groupSet,
+          {
+            queriesPerGroup: s.queriesPerGroup,
+            executorMemBytes: s.executorMemBytes,
+            maxQueryMemBytes: s.maxQueryMemMb === undefined ? undefined : s.maxQueryMemMb * MB,
+          },
+        ]),
+      ),
     });
+  }
+
+  /** The set an Impala group (`<groupSet>-group-NNN`) belongs to: the set whose prefix it starts with, as Impala matches. */
+  setOf(impalaGroup: string): SimGroupSet | undefined {
+    return this.sets.find((s) => impalaGroup.startsWith(s.groupSet));
+  }
+
+  /** `<groupPrefix>NNN-i:27000`, the pod Kubernetes would run executor i of the group as. */
+  executorHost(impalaGroup: string, i: number): string {
+    const index = groupIndex(impalaGroup);
+    const prefix = this.setOf(impalaGroup)?.groupPrefix ?? GROUP_PREFIX;
+    return `${index === undefined ? impalaGroup : `${prefix}${String(index).padStart(3, '0')}`}-${i}:27000`;
   }
 
   /** The pool's cluster-wide values as the coordinators see them: as of the last statestore update. */
@@ -155,13 +223,18 @@ export class ClusterSimulator {
     this.schedule();
   }
 
+  /**
+   * Runs a query. In a multi-set cluster the planner picks its set (its pool is the set's); a `pool` that names no set
+   * throws planner.ts's RequestPoolError, as Impala fails the query at planning.
+   */
   submit(o: SubmitOptions): SimQuery {
+    const memMb = o.memMb ?? this.options.defaultQueryMemMb ?? 1024;
+    const pool = this.options.sets ? routeQuery(this.sets, { memMb, pool: o.pool }) : (o.pool ?? this.groupSet);
     this.sync();
     this.seq += 1;
     // Shaped like Impala's query ids (two 64-bit hex halves), unique per simulator.
     const id = `${(0x5a17 * 0x10000 + this.seq).toString(16).padStart(16, '0')}:${this.seq.toString(16).padStart(16, '0')}`;
-    const pool = o.pool ?? this.groupSet;
-    const memBytes = Math.round((o.memMb ?? this.options.defaultQueryMemMb ?? 1024) * MB);
+    const memBytes = Math.round(memMb * MB);
     const { query, events } = this.model.submit(
       { id, pool, memBytes, durationMs: o.durationMs, coordinator: o.coordinator },
       this.model.time(),
@@ -183,18 +256,20 @@ export class ClusterSimulator {
     return this.model.queries().map((q) => this.view(q));
   }
 
-  /** The membership as last polled. */
-  memberGroups(): MemberGroup[] {
-    return this.members.map((m) => ({ ...m }));
+  /** A set's membership as last polled (default: the first set's). */
+  memberGroups(groupSet: string = this.groupSet): MemberGroup[] {
+    return (this.members.get(groupSet) ?? []).map((m) => ({ ...m }));
   }
 
+  /** Why the last membership poll failed, naming the set when there are several; undefined when it did not. */
   membershipError(): string | undefined {
-    return this.lastMembershipError;
+    const errors = [...this.membershipErrors].map(([set, e]) => (this.sets.length > 1 ? `group set ${set}: ${e}` : e));
+    return errors.length > 0 ? errors.join('; ') : undefined;
   }
 
-  /** Impala's name of a member group. */
-  impalaName(index: number): string {
-    return impalaGroupName(this.groupSet, index);
+  /** Impala's name of a member group of a set (default: the first set). */
+  impalaName(index: number, groupSet: string = this.groupSet): string {
+    return impalaGroupName(groupSet, index);
   }
 
   onEvent(listener: (e: ModelEvent) => void): void {
@@ -212,22 +287,32 @@ export class ClusterSimulator {
     if (this.polling) return this.polling;
     this.polling = (async () => {
       try {
-        const groups = await this.options.membership.groups();
-        this.lastMembershipError = undefined;
-        this.members = [...groups].sort((a, b) => a.index - b.index);
-        const modelGroups: ModelGroup[] = this.members
-          .filter((g) => g.executors > 0 || g.healthy)
-          .map((g) => ({
-            name: this.impalaName(g.index),
-            executors: g.executors,
-            healthy: g.healthy,
-            quiescing: g.quiescing,
-          }));
+        const results = await Promise.allSettled(this.sets.map((s) => s.membership.groups()));
+        results.forEach((r, i) => {
+          const set = this.sets[i].groupSet;
+          if (r.status === 'fulfilled') {
+            this.membershipErrors.delete(set);
+            this.members.set(
+              set,
+              [...r.value].sort((a, b) => a.index - b.index),
+            );
+          } else {
+            // The statestore keeps its last view when a subscriber misses updates; so does the simulator, per set.
+            this.membershipErrors.set(set, (r.reason as Error).message);
+          }
+        });
+        const modelGroups: ModelGroup[] = this.sets.flatMap((s) =>
+          this.memberGroups(s.groupSet)
+            .filter((g) => g.executors > 0 || g.healthy)
+            .map((g) => ({
+              name: this.impalaName(g.index, s.groupSet),
+              executors: g.executors,
+              healthy: g.healthy,
+              quiescing: g.quiescing,
+            })),
+        );
         this.emit(this.model.setGroups(modelGroups, Math.max(this.now(), this.model.time())));
         this.schedule();
-      } catch (err) {
-        // The statestore keeps its last view when a subscriber misses updates; so does the simulator.
-        this.lastMembershipError = (err as Error).message;
       } finally {
         this.polling = undefined;
       }
@@ -253,10 +338,40 @@ export class ClusterSimulator {
   }
 }
 
-/** `impala-executor-NNN-i:27000`, the pod Kubernetes would run executor i of group NNN as. */
-export function executorHost(impalaGroup: string, i: number): string {
-  const index = groupIndex(impalaGroup);
-  return `${index === undefined ? impalaGroup : groupName(index)}-${i}:27000`;
+function resolveSets(options: ClusterOptions): SimGroupSet[] {
+  const given: GroupSetOptions[] = options.sets ?? [
+    {
+      groupSet: options.groupSet ?? 'root.default',
+      membership:
+        options.membership ??
+        (() => {
+          throw new Error('a simulated cluster needs a membership, or sets each with their own');
+        })(),
+      executorsPerGroup: options.executorsPerGroup,
+      queriesPerGroup: options.queriesPerGroup,
+      executorMemoryMb: options.executorMemoryMb,
+    },
+  ];
+  if (given.length === 0) throw new Error('sets must list at least one executor group set');
+  const seen = new Set<string>();
+  return given.map((s) => {
+    if (seen.has(s.groupSet)) {
+      // ClusterMembershipMgr::PopulateExpectedExecGroupSets' error.
+      throw new Error(`Executor group set prefix specified multiple times: ${s.groupSet}`);
+    }
+    seen.add(s.groupSet);
+    const executorMemoryMb = s.executorMemoryMb ?? 16384;
+    return {
+      groupSet: s.groupSet,
+      membership: s.membership,
+      executorsPerGroup: s.executorsPerGroup ?? 2,
+      queriesPerGroup: s.queriesPerGroup ?? 12,
+      executorMemoryMb,
+      executorMemBytes: executorMemoryMb * MB,
+      maxQueryMemMb: s.maxQueryMemMb,
+      groupPrefix: s.groupPrefix ?? GROUP_PREFIX,
+    };
+  });
 }
 
 /** Simulator settings that match a warehouse spec, so the simulated cluster has the spec's groups and limits. */
@@ -272,5 +387,24 @@ export function clusterOptionsFor(
     executorsPerGroup: spec.executorsPerGroup,
     queriesPerGroup: spec.queriesPerGroup,
     executorMemoryMb: spec.executorMemoryMb,
+  };
+}
+
+/** One set of a multi-set simulated cluster matching a (resolved) set spec. */
+export function groupSetOptionsFor(
+  spec: Pick<WarehouseSpec, 'groupSet' | 'executorsPerGroup' | 'queriesPerGroup' | 'executorMemoryMb'> & {
+    maxQueryMemMb?: number;
+    groupPrefix?: string;
+  },
+  membership: Membership,
+): GroupSetOptions {
+  return {
+    groupSet: spec.groupSet,
+    membership,
+    executorsPerGroup: spec.executorsPerGroup,
+    queriesPerGroup: spec.queriesPerGroup,
+    executorMemoryMb: spec.executorMemoryMb,
+    maxQueryMemMb: spec.maxQueryMemMb,
+    groupPrefix: spec.groupPrefix,
   };
 }

@@ -2,7 +2,8 @@
 // queries, over a simulated cluster (cluster.ts). Several coordinators may share one cluster, as Impala's backup
 // coordinator shares the statestore.
 //
-//   POST /queries {pool?, durationMs, memMb?, sql?}  → 201 {id, state, ...}
+//   POST /queries {pool?, durationMs, memMb?, sql?}  → 201 {id, state, ...}; with several group sets the planner picks
+//                                                     the set (planner.ts), `pool` is REQUEST_POOL (400 if it names none)
 //   GET  /queries/:id                               → the query: state, queueWaitMs, group, reason
 //   GET  /queries                                   → every query
 //   POST /restart                                   → the coordinator's process restarts: the queries it held end
@@ -15,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { describeIssues } from '../activities/impala/impala-json';
 import { ClusterSimulator, type ClusterOptions, type SimQuery } from './cluster';
+import { RequestPoolError } from './planner';
 import { admissionPage, backendsPage, jsonMetricsPage, metricsPage, type CoordinatorIdentity } from './impala-pages';
 
 export const DEFAULT_PORT = 25000;
@@ -241,7 +243,14 @@ async function handle(
     }
     const parsed = submitSchema.safeParse(body);
     if (!parsed.success) return send(res, 400, { error: `POST /queries: ${describeIssues(parsed.error)}` });
-    const q = cluster.submit({ ...parsed.data, coordinator: me.name });
+    let q: SimQuery;
+    try {
+      q = cluster.submit({ ...parsed.data, coordinator: me.name });
+    } catch (err) {
+      // Impala fails such a query at planning (Frontend.getTExecRequest's AnalysisException): it never reaches admission.
+      if (err instanceof RequestPoolError) return send(res, 400, { error: `POST /queries: ${err.message}` });
+      throw err;
+    }
     return send(res, 201, queryView(q, cluster.model.time()));
   }
   send(res, 404, { error: `${req.method} ${path} is not served by the coordinator simulator` });

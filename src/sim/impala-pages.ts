@@ -5,7 +5,7 @@
 // queries, num-queries-executing) are the queries submitted through this coordinator.
 import { formatBytes } from '../activities/impala/pretty-bytes';
 import type { ModelQuery } from './admission-model';
-import { executorHost, type ClusterSimulator } from './cluster';
+import type { ClusterSimulator } from './cluster';
 
 export interface CoordinatorIdentity {
   name: string;
@@ -76,7 +76,8 @@ export function admissionPage(cluster: ClusterSimulator, me: CoordinatorIdentity
         pool_max_queued: p.limits.maxQueued,
         // GetQueueTimeoutForPoolMs; the simulator's "no timeout" shows as 0.
         pool_queue_timeout: p.limits.queueTimeoutMs ?? 0,
-        max_query_mem_limit: 0,
+        // The pool's max-query-mem-limit: a set's, which the planner routes by (planner.ts).
+        max_query_mem_limit: cluster.model.executorsOf(p.pool).maxQueryMemBytes ?? 0,
         min_query_mem_limit: 0,
         clamp_mem_limit_query_option: true,
         max_query_cpu_core_per_node_limit: 0,
@@ -178,10 +179,37 @@ export function metricTree(cluster: ClusterSimulator, me: CoordinatorIdentity): 
       ),
     );
   }
-  const set = cluster.groupSet;
   const withExecutors = groups.filter((g) => g.executors > 0);
   const healthy = groups.filter((g) => g.healthy);
   const backends = withExecutors.reduce((s, g) => s + g.executors, 0);
+  // ClusterMembershipMgr::UpdateMetrics: per expected set, the groups whose name starts with its prefix.
+  const perSet = cluster.sets.flatMap(({ groupSet: set }) => {
+    const ofSet = groups.filter((g) => g.name.startsWith(set));
+    const live = ofSet.filter((g) => g.executors > 0);
+    return [
+      metric(
+        `cluster-membership.group-set.backends.total.${set}`,
+        live.reduce((s, g) => s + g.executors, 0),
+        'COUNTER',
+        'NONE',
+        `Total number of backends in the executor group set ${set} registered with the statestore`,
+      ),
+      metric(
+        `cluster-membership.group-set.executor-groups.total.${set}`,
+        live.length,
+        'COUNTER',
+        'NONE',
+        `Total number of executor groups in the executor group set ${set} that have at least one executor`,
+      ),
+      metric(
+        `cluster-membership.group-set.executor-groups.total-healthy.${set}`,
+        ofSet.filter((g) => g.healthy).length,
+        'COUNTER',
+        'NONE',
+        `Total number of executor groups in the executor group set ${set} that are in a healthy state`,
+      ),
+    ];
+  });
   const membership = [
     metric(
       'cluster-membership.backends.total',
@@ -204,27 +232,7 @@ export function metricTree(cluster: ClusterSimulator, me: CoordinatorIdentity): 
       'NONE',
       'Total number of executor groups that are in a healthy state',
     ),
-    metric(
-      `cluster-membership.group-set.backends.total.${set}`,
-      backends,
-      'COUNTER',
-      'NONE',
-      `Total number of backends in the executor group set ${set} registered with the statestore`,
-    ),
-    metric(
-      `cluster-membership.group-set.executor-groups.total.${set}`,
-      withExecutors.length,
-      'COUNTER',
-      'NONE',
-      `Total number of executor groups in the executor group set ${set} that have at least one executor`,
-    ),
-    metric(
-      `cluster-membership.group-set.executor-groups.total-healthy.${set}`,
-      healthy.length,
-      'COUNTER',
-      'NONE',
-      `Total number of executor groups in the executor group set ${set} that are in a healthy state`,
-    ),
+    ...perSet,
   ];
   return {
     name: 'impala-metrics',
@@ -260,6 +268,11 @@ export function jsonMetricsPage(cluster: ClusterSimulator, me: CoordinatorIdenti
 export function backendsPage(cluster: ClusterSimulator) {
   const slots = cluster.queriesPerGroup;
   const limit = formatBytes(cluster.executorMemBytes);
+  // Each executor reports its own set's admission slots and admit_mem_limit.
+  const executorsOf = (group: string) => {
+    const set = cluster.setOf(group);
+    return set ? { slots: set.queriesPerGroup, limit: formatBytes(set.executorMemBytes) } : { slots, limit };
+  };
   const backends: Record<string, unknown>[] = cluster.coordinators.map((name, i) => ({
     address: `${name}:27000`,
     krpc_address: `${name}:27010`,
@@ -283,8 +296,9 @@ export function backendsPage(cluster: ClusterSimulator) {
   let quiescing = 0;
   for (const g of cluster.model.groups()) {
     const running = g.running;
+    const own = executorsOf(g.name);
     for (let i = 0; i < g.executors; i++) {
-      const host = executorHost(g.name, i);
+      const host = cluster.executorHost(g.name, i);
       if (g.quiescing) quiescing += 1;
       backends.push({
         address: host,
@@ -296,10 +310,10 @@ export function backendsPage(cluster: ClusterSimulator) {
         is_quiescing: g.quiescing,
         is_blacklisted: false,
         is_active: !g.quiescing,
-        admit_mem_limit: limit,
+        admit_mem_limit: own.limit,
         mem_reserved: formatBytes(g.memAdmittedBytes),
         mem_admitted: formatBytes(g.memAdmittedBytes),
-        admission_slots: slots,
+        admission_slots: own.slots,
         num_admitted: running,
         admission_slots_in_use: running,
         executor_groups: g.name,

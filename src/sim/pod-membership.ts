@@ -1,13 +1,14 @@
 // The coordinator simulator's view of executor groups when they run on Kubernetes, standing in for Impala's
 // statestore: an executor is registered while its pod is Ready, and a group admits queries only when every executor
 // of it is up and it is not being removed. This closes the loop workflow → StatefulSet → controller → Pods →
-// KWOK Ready → simulator admits queued queries.
+// KWOK Ready → simulator admits queued queries. Given one set's spec of a warehouse with several sets, it sees that
+// set's groups only (by the set label), as Impala's statestore view of one set's prefix.
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
 import { groupIndex } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
 import type { MemberGroup, Membership } from './membership';
 import { rethrowKubernetesError } from '../activities/kubernetes/errors';
-import { EXECUTOR_GROUP, warehouseSelector } from '../activities/kubernetes/labels';
+import { EXECUTOR_GROUP, groupsSelector } from '../activities/kubernetes/labels';
 
 interface GroupAcc {
   index: number;
@@ -29,7 +30,8 @@ export class KubernetesPodMembership implements Membership {
 
   constructor(
     kubeConfig: KubeConfig,
-    private readonly spec: Pick<WarehouseSpec, 'name' | 'namespace'>,
+    private readonly spec: Pick<WarehouseSpec, 'name' | 'namespace'> &
+      Partial<Pick<WarehouseSpec, 'groupSet' | 'groupPrefix'>>,
     opts: PodMembershipOptions = {},
   ) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
@@ -50,7 +52,7 @@ export class KubernetesPodMembership implements Membership {
   }
 
   private async read(): Promise<MemberGroup[]> {
-    const selector = warehouseSelector(this.spec);
+    const selector = groupsSelector(this.spec);
     const { namespace } = this.spec;
     let pods: V1Pod[];
     let sets: V1StatefulSet[];

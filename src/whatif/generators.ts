@@ -196,3 +196,31 @@ export function benchmarkTraces(seed: string, executorMemoryMb: number, quick = 
     },
   ];
 }
+
+/**
+ * A working day of mixed work for a warehouse of executor group sets: interactive BI queries (small per-executor memory,
+ * seconds long, a morning and an afternoon peak) and ETL jobs (most of an executor's memory, minutes to an hour long,
+ * a few an hour). `etlMemoryMb` is the large executors' memory; BI memory stays under 2 GiB.
+ */
+export function mixedBiEtl(o: {
+  seed: string;
+  spanS: number;
+  biPeakRatePerS: number;
+  etlEveryS: number;
+  etlMemoryMb: number;
+}): TraceQuery[] {
+  const rng = rngOf(`mixed-bi-etl:${o.seed}`);
+  // Two humps over the span (mid-morning, mid-afternoon), a tenth of the peak at the edges and at lunch.
+  const biRate = (t: number) => o.biPeakRatePerS * (0.1 + 0.9 * Math.sin((2 * Math.PI * t) / o.spanS) ** 2);
+  const bi = build(
+    arrivals(rng, o.spanS, o.biPeakRatePerS, biRate),
+    () => logNormal(rng, 6, 0.8),
+    () => Math.round(256 + rng() * 1792),
+  );
+  const etl = build(
+    arrivals(rng, o.spanS, 1 / o.etlEveryS, () => 1 / o.etlEveryS),
+    () => Math.min(3600, logNormal(rng, 600, 0.7)),
+    () => Math.round(o.etlMemoryMb * (0.5 + 0.35 * rng())),
+  );
+  return [...bi, ...etl].sort((a, b) => a.arrivalS - b.arrivalS || a.id - b.id).map((q, id) => ({ ...q, id }));
+}

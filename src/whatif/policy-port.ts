@@ -33,6 +33,8 @@ export interface SimView {
   recentMeanDurationS: number | undefined;
   /** What Impala's /admission says of the pool: the head's reason, its limits, its counters (computed on demand). */
   admission(): { headQueuedReason?: string; limits?: PoolLimits; timedOut: number; rejected: number };
+  /** In a warehouse of several sets: the other sets busy now (Observation.busySets); absent for one set. */
+  busySets?: string[];
 }
 
 export interface Command {

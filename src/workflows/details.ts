@@ -3,20 +3,15 @@ import { backingOff, backoffNote } from '../policy/backoff';
 import { admissionNotes } from '../policy/pool-limits';
 import { frozenDirections } from '../policy/freeze';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
-import type { DecisionRecord } from './messages';
+import type { DecisionRecord, GroupSetStatus } from './messages';
 
 export function detailsTable(
   spec: WarehouseSpec,
   state: PolicyState,
   obs: Observation | null,
   decisions: DecisionRecord[],
+  sets?: GroupSetStatus[],
 ): string {
-  const load =
-    obs?.kind === 'known'
-      ? `${obs.load.queued} queued${obs.load.queueCause ? ` (${obs.load.queueCause})` : ''}, ${obs.load.running} running`
-      : obs
-        ? `unknown: ${obs.reason}`
-        : 'not read yet';
   const recent = decisions
     .filter((d) => d.actions.length > 0)
     .slice(-5)
@@ -25,12 +20,42 @@ export function detailsTable(
   return [
     `**${spec.name}** (${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}`,
     '',
-    '| executor groups | target | load | mode | nodes |',
-    '|---|---|---|---|---|',
-    `| ${state.current} | ${state.target} | ${load} | ${spec.mode} | ${spec.nodes.min}–${spec.nodes.max} × ${spec.executorsPerGroup}/group |`,
-    ...problems(spec, state),
+    ...(sets ? setsTable(sets) : oneSetTable(spec, state, obs)),
     ...(recent.length ? ['', '| when | actions | why |', '|---|---|---|', ...recent] : []),
   ].join('\n');
+}
+
+function oneSetTable(spec: WarehouseSpec, state: PolicyState, obs: Observation | null): string[] {
+  return [
+    '| executor groups | target | load | mode | nodes |',
+    '|---|---|---|---|---|',
+    `| ${state.current} | ${state.target} | ${loadText(obs)} | ${spec.mode} | ${spec.nodes.min}–${spec.nodes.max} × ${spec.executorsPerGroup}/group |`,
+    ...problems(spec, state),
+  ];
+}
+
+/** A warehouse with groupSets: a row per set, then what holds each set back, named by its set. */
+function setsTable(sets: GroupSetStatus[]): string[] {
+  return [
+    '| group set | state | executor groups | target | load | mode | nodes |',
+    '|---|---|---|---|---|---|---|',
+    ...sets.map(
+      ({ groupSet, spec, state, lastObservation }) =>
+        `| ${groupSet} | ${state.state} | ${state.current} | ${state.target} | ${loadText(lastObservation)} | ${spec.mode} | ${spec.nodes.min}–${spec.nodes.max} × ${spec.executorsPerGroup}/group |`,
+    ),
+    ...sets.flatMap(({ groupSet, spec, state }) => {
+      const lines = problems(spec, state);
+      return lines.length ? ['', `Group set **${groupSet}**:`, ...lines] : [];
+    }),
+  ];
+}
+
+function loadText(obs: Observation | null): string {
+  return obs?.kind === 'known'
+    ? `${obs.load.queued} queued${obs.load.queueCause ? ` (${obs.load.queueCause})` : ''}, ${obs.load.running} running`
+    : obs
+      ? `unknown: ${obs.reason}`
+      : 'not read yet';
 }
 
 /**

@@ -56,6 +56,8 @@ export interface DecisionRecord {
   rule?: Rule;
   why?: string;
   changes?: GroupChange[];
+  /** A warehouse with groupSets: the set whose tick this is (its own state, load and lines); absent for the warehouse's. */
+  groupSet?: string;
 }
 
 export interface GroupChange {
@@ -72,6 +74,18 @@ export interface WarehouseStatus {
   /** Runs of this workflow so far (continue-as-new count + 1). */
   run: number;
   /** Absent on a run started before the template was kept in the workflow's state, until it is refreshed. */
+  template?: TemplateSummary;
+  /** A warehouse with groupSets: each set, in the order listed (`state` above sums them up). */
+  sets?: GroupSetStatus[];
+}
+
+/** One group set of a warehouse with groupSets, as a warehouse of one set would show itself. */
+export interface GroupSetStatus {
+  groupSet: string;
+  /** The set's resolved spec (src/policy/group-sets.ts setSpecs). */
+  spec: WarehouseSpec;
+  state: PolicyState;
+  lastObservation: Observation | null;
   template?: TemplateSummary;
 }
 

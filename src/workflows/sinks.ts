@@ -8,6 +8,8 @@ import type { Action, Decision, Observation, PolicyState, WarehouseSpec } from '
 /** One tick, as the metrics need it: plain JSON (sink arguments are copied out of the workflow isolate). */
 export interface TickReport {
   warehouse: string;
+  /** A warehouse with groupSets reports each set's tick, labelled with the set; absent for a one-set warehouse. */
+  groupSet?: string;
   namespace: string;
   tick: number;
   state: PolicyState['state'];
@@ -77,6 +79,7 @@ export function tickReport(
   const known = observation.kind === 'known';
   return {
     warehouse: spec.name,
+    ...(spec.groupPrefix ? { groupSet: spec.groupSet } : {}),
     namespace: spec.namespace,
     tick: state.tick,
     state: state.state,

@@ -14,6 +14,8 @@ import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
 import { afterActions } from '../policy/backoff';
 import { type FreezeDirection, frozenDirections } from '../policy/freeze';
+import { initialState } from '../policy/decide';
+import { setSpecs, summaryState } from '../policy/group-sets';
 import type { Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { ActOutcome } from './act';
 import { Alarm } from './alarm';
@@ -21,6 +23,7 @@ import { detailsTable } from './details';
 import {
   DECISIONS_KEPT,
   type DecisionRecord,
+  type GroupSetStatus,
   SA_FROZEN,
   SA_GROUPS,
   SA_STATE,
@@ -42,10 +45,20 @@ const { captureTemplate } = proxyActivities<Activities>(CAPTURE_OPTIONS);
 
 /** Everything the next run needs to carry on exactly where this one stopped (continue-as-new's input). */
 export interface Carried {
+  /** A warehouse with groupSets: the sets summed up (src/policy/group-sets.ts summaryState); each set's is in `sets`. */
   state: PolicyState;
   decisions: DecisionRecord[];
   lastObservation: Observation | null;
   run: number;
+  template?: CapturedTemplate;
+  /** A warehouse with groupSets: each set's own state, last observation and template, by groupSet. */
+  sets?: Record<string, GroupSetRun>;
+}
+
+/** What a warehouse with groupSets keeps for each set: what a one-set warehouse keeps in the entity itself. */
+export interface GroupSetRun {
+  state: PolicyState;
+  lastObservation: Observation | null;
   template?: CapturedTemplate;
 }
 
@@ -63,16 +76,52 @@ export class Warehouse {
   private said = { text: '', since: 0 };
   /** The search attributes last upserted. */
   private published = '';
+  /**
+   * A warehouse with groupSets: each set's own part, by groupSet (`state` then sums them up). Undefined for a
+   * warehouse of one set, which keeps everything in the fields above.
+   */
+  private readonly sets?: Record<string, GroupSetRun>;
+  /** What each set's last logged tick said (see logDecision). */
+  private readonly setSaid: Record<string, { text: string; since: number }> = {};
 
+  /**
+   * `rules`: how this run decides (its release's rules, src/workflows/warehouse.ts rulesOfThisRun), applied to each
+   * set's state as it is carried or first made.
+   */
   constructor(
     public spec: WarehouseSpec,
     public state: PolicyState,
     carried: Carried | undefined,
+    private readonly rules: (state: PolicyState) => PolicyState = (x) => x,
   ) {
     this.decisions = carried?.decisions ?? [];
     this.lastObservation = carried?.lastObservation ?? null;
     this.run = carried?.run ?? 1;
     this.template = carried?.template;
+    if (spec.groupSets)
+      this.sets = Object.fromEntries(
+        Object.entries(carried?.sets ?? {}).map(([name, set]) => [name, { ...set, state: rules(set.state) }]),
+      );
+  }
+
+  /** Whether the warehouse has groupSets: each set is then observed, decided and acted on of its own. */
+  get hasSets(): boolean {
+    return this.sets !== undefined;
+  }
+
+  /** A set's part, made at its first tick (or when a resize named a set that had none). */
+  setRun(groupSet: string): GroupSetRun {
+    return (this.sets![groupSet] ??= this.freshSet());
+  }
+
+  private freshSet(): GroupSetRun {
+    return { state: this.rules(initialState()), lastObservation: null };
+  }
+
+  /** An operator's message, to the warehouse and each of its sets alike. */
+  private operate(change: (state: PolicyState) => PolicyState): void {
+    this.state = change(this.state);
+    for (const set of Object.values(this.sets ?? {})) set.state = change(set.state);
   }
 
   // --- operator messages: each records what it did and wakes the loop; the loop acts on the next tick ---
@@ -98,29 +147,30 @@ export class Warehouse {
   }
 
   suspend(): void {
-    this.state = { ...this.state, intent: 'suspend' };
+    this.operate((s) => ({ ...s, intent: 'suspend' }));
     this.operatorNote('Suspend requested by the operator.', 'suspend');
   }
 
   resume(): void {
-    this.state = { ...this.state, intent: 'resume' };
+    this.operate((s) => ({ ...s, intent: 'resume' }));
     this.operatorNote('Resume requested by the operator.', 'resume');
   }
 
   pause(): void {
-    this.state = { ...this.state, paused: true };
+    this.operate((s) => ({ ...s, paused: true }));
     this.operatorNote('Pause requested by the operator: holding the current size.', 'pause');
   }
 
   unpause(): void {
-    this.state = { ...this.state, paused: false };
+    this.operate((s) => ({ ...s, paused: false }));
     this.operatorNote('Unpause requested by the operator: scaling resumes.', 'unpause');
   }
 
   freeze(direction: FreezeDirection): void {
-    const was = this.state.frozen ?? { scaleIn: false, scaleOut: false };
-    const frozen = direction === 'scale-in' ? { ...was, scaleIn: true } : { ...was, scaleOut: true };
-    this.state = { ...this.state, frozen };
+    this.operate((s) => {
+      const was = s.frozen ?? { scaleIn: false, scaleOut: false };
+      return { ...s, frozen: direction === 'scale-in' ? { ...was, scaleIn: true } : { ...was, scaleOut: true } };
+    });
     this.operatorNote(
       direction === 'scale-in'
         ? 'Freeze requested by the operator: no executor group is removed by scale-down or auto-suspend until unfreeze.'
@@ -130,7 +180,7 @@ export class Warehouse {
   }
 
   unfreeze(): void {
-    this.state = { ...this.state, frozen: { scaleIn: false, scaleOut: false } };
+    this.operate((s) => ({ ...s, frozen: { scaleIn: false, scaleOut: false } }));
     this.operatorNote('Unfreeze requested by the operator: scaling in both directions resumes.', 'unfreeze');
   }
 
@@ -143,7 +193,22 @@ export class Warehouse {
       decisions,
       run,
       ...(template ? { template: templateSummary(template) } : {}),
+      ...(this.sets ? { sets: this.setStatuses() } : {}),
     };
+  }
+
+  private setStatuses(): GroupSetStatus[] {
+    // Read-only (a query must not change the workflow's state): a set not ticked yet shows its first state.
+    return setSpecs(this.spec).map((spec) => {
+      const { state, lastObservation, template } = this.sets![spec.groupSet] ?? this.freshSet();
+      return {
+        groupSet: spec.groupSet,
+        spec,
+        state,
+        lastObservation,
+        ...(template ? { template: templateSummary(template) } : {}),
+      };
+    });
   }
 
   /**
@@ -151,7 +216,7 @@ export class Warehouse {
    * template is not recorded: `warehouse apply` asks on every run, and applying twice must not add to the decision log.
    */
   async refreshTemplate(): Promise<TemplateRefresh> {
-    const refresh = await this.recapture();
+    const refresh = this.sets ? await this.recaptureSets() : await this.recapture();
     if (refresh.changed || refresh.error)
       this.record({
         queued: null,
@@ -204,31 +269,74 @@ export class Warehouse {
   ): void {
     // A refused create backs the scale-up off.
     if (release3 && outcome.failed.length) this.state = afterActions(this.spec, this.state, outcome.failed);
-    this.record({
-      queued: observation.kind === 'known' ? observation.load.queued : null,
-      running: observation.kind === 'known' ? observation.load.running : null,
-      reasons: [...templateLines, ...decision.reasons, ...outcome.lines],
-      actions: outcome.done,
-      rule: decision.rule,
-      ...(decision.why ? { why: decision.why } : {}),
-      changes: outcome.changes,
-    });
+    this.record(recordOf(observation, decision, outcome, templateLines));
     reportTick(this.spec, this.state, observation, decision, latenessMs);
     this.publish();
   }
 
+  // --- the tick of a warehouse with groupSets (src/workflows/group-set-tick.ts): each set as a one-set tick ---
+
+  /** Whether the set's tick must capture its template first (release 3 on, none captured yet). */
+  setNeedsTemplate(spec: WarehouseSpec, release3: boolean): boolean {
+    return release3 && !this.setRun(spec.groupSet).template;
+  }
+
+  async captureSetForTick(spec: WarehouseSpec): Promise<string[]> {
+    return [(await this.recaptureSet(spec)).line];
+  }
+
+  /** Takes the sets' decisions before any await, as `decided` does. */
+  setsDecided(ticks: SetTick[]): void {
+    for (const { spec, observation, decision } of ticks) {
+      const set = this.setRun(spec.groupSet);
+      set.lastObservation = observation;
+      set.state = decision.state;
+      this.logDecision(decision.reasons, spec.groupSet);
+    }
+    this.state = this.summed();
+  }
+
+  /** After the sets' actions: as `ticked`, one decision record and one metrics report per set. */
+  setsTicked(ticks: SetTick[], outcomes: ActOutcome[], release3: boolean, latenessMs: number | undefined): void {
+    ticks.forEach(({ spec, observation, decision, templateLines }, i) => {
+      const set = this.setRun(spec.groupSet);
+      const outcome = outcomes[i];
+      if (release3 && outcome.failed.length) set.state = afterActions(spec, set.state, outcome.failed);
+      this.record(recordOf(observation, decision, outcome, templateLines), set.state, spec.groupSet);
+      reportTick(spec, set.state, observation, decision, latenessMs);
+    });
+    this.state = this.summed();
+    this.publish();
+  }
+
+  private summed(): PolicyState {
+    return summaryState(setSpecs(this.spec).map((spec) => this.setRun(spec.groupSet).state));
+  }
+
   /** What continue-as-new carries into the next run. */
   carried(): Carried {
-    const { state, decisions, lastObservation, run, template } = this;
-    return { state, decisions, lastObservation, run: run + 1, ...(template ? { template } : {}) };
+    const { state, decisions, lastObservation, run, template, sets } = this;
+    return {
+      state,
+      decisions,
+      lastObservation,
+      run: run + 1,
+      ...(template ? { template } : {}),
+      ...(sets ? { sets } : {}),
+    };
   }
 
   // --- records, logs, search attributes and details ---
 
-  private record(r: Omit<DecisionRecord, 'at' | 'tick' | 'current' | 'target' | 'state'>): void {
-    const { tick, current, target, state } = this.state;
+  /** `groupSet`: the record is of that set's tick (a warehouse with groupSets keeps as many records for each set). */
+  private record(r: TickRecord, of: PolicyState = this.state, groupSet?: string): void {
+    const { tick, current, target, state } = of;
     const at = new Date().toISOString();
-    this.decisions = [...this.decisions, { tick, at, current, target, state, ...r }].slice(-DECISIONS_KEPT);
+    const kept = DECISIONS_KEPT * (this.sets ? setSpecs(this.spec).length : 1);
+    this.decisions = [
+      ...this.decisions,
+      { tick, at, current, target, state, ...(groupSet ? { groupSet } : {}), ...r },
+    ].slice(-kept);
   }
 
   private operatorNote(line: string, action: string): void {
@@ -242,14 +350,17 @@ export class Warehouse {
    * whole decision again: the logs still show every tick, at a sixth of the lines for an idle fleet (and of the
    * worker's logging CPU); the decision log (status, history) keeps every line of every tick.
    */
-  private logDecision(reasons: string[]): void {
-    const meta = { warehouse: this.spec.name, tick: this.state.tick };
+  private logDecision(reasons: string[], groupSet?: string): void {
+    const tick = groupSet ? this.setRun(groupSet).state.tick : this.state.tick;
+    const meta = { warehouse: this.spec.name, tick, ...(groupSet ? { groupSet } : {}) };
+    const said = groupSet ? (this.setSaid[groupSet] ??= { text: '', since: 0 }) : this.said;
     const text = reasons.join('\n');
-    if (text === this.said.text) {
-      log.info(`Same decision as tick ${this.said.since} (${reasons[0]}).`, meta);
+    if (text === said.text) {
+      log.info(`Same decision as tick ${said.since} (${reasons[0]}).`, meta);
       return;
     }
-    this.said = { text, since: this.state.tick };
+    said.text = text;
+    said.since = tick;
     for (const line of reasons) log.info(line, meta);
   }
 
@@ -270,30 +381,40 @@ export class Warehouse {
       ]);
       this.published = key;
     }
-    setCurrentDetails(detailsTable(this.spec, this.state, this.lastObservation, this.decisions));
+    setCurrentDetails(
+      detailsTable(this.spec, this.state, this.lastObservation, this.decisions, this.sets && this.setStatuses()),
+    );
   }
 
-  private async recapture(): Promise<TemplateRefresh> {
-    const before = this.template;
+  /**
+   * Captures the template of the warehouse, or of one of its sets (`set`): the line says which set. `keep` stores
+   * what was captured; a failure keeps the template captured before.
+   */
+  private async recapture(
+    spec: WarehouseSpec = this.spec,
+    before: CapturedTemplate | undefined = this.template,
+    keep: (template: CapturedTemplate) => void = (t) => (this.template = t),
+  ): Promise<TemplateRefresh> {
+    const of = spec.groupPrefix ? `Group set ${spec.groupSet}: executor template` : 'Executor template';
     const meta = () => ({ warehouse: this.spec.name, tick: this.state.tick });
     let template: CapturedTemplate;
     try {
-      template = await captureTemplate(this.spec, { copyGroup: !before });
+      template = await captureTemplate(spec, { copyGroup: !before });
     } catch (err) {
       const error = ((err as { cause?: Error }).cause ?? (err as Error)).message;
       const line = before
-        ? `Executor template not re-captured: ${error}; new groups still use revision ${before.revision} (source ${before.source}).`
-        : `Executor template not captured: ${error}; no executor group can be added until it is, trying again next tick.`;
+        ? `${of} not re-captured: ${error}; new groups still use revision ${before.revision} (source ${before.source}).`
+        : `${of} not captured: ${error}; no executor group can be added until it is, trying again next tick.`;
       log.warn(line, meta());
       return { ...(before ? { template: templateSummary(before) } : {}), changed: false, error, line };
     }
-    this.template = template;
+    keep(template);
     const changed = before?.revision !== template.revision;
     const line = !before
-      ? `Executor template captured: revision ${template.revision} (source ${template.source}).`
+      ? `${of} captured: revision ${template.revision} (source ${template.source}).`
       : changed
-        ? `Executor template changed: revision ${before.revision} → ${template.revision} (source ${template.source}); new groups use it.`
-        : `Executor template unchanged: revision ${template.revision} (source ${template.source}).`;
+        ? `${of} changed: revision ${before.revision} → ${template.revision} (source ${template.source}); new groups use it.`
+        : `${of} unchanged: revision ${template.revision} (source ${template.source}).`;
     log.info(line, meta());
     return {
       template: templateSummary(template),
@@ -302,6 +423,52 @@ export class Warehouse {
       line,
     };
   }
+
+  /** Each set's template re-captured, as one refresh: changed when any set's changed, its lines one per set. */
+  private async recaptureSets(): Promise<TemplateRefresh> {
+    const refreshes = await Promise.all(setSpecs(this.spec).map((spec) => this.recaptureSet(spec)));
+    const errors = refreshes.flatMap((r) => (r.error ? [r.error] : []));
+    const [first] = refreshes;
+    return {
+      ...(first.template ? { template: first.template } : {}),
+      ...(first.previousRevision ? { previousRevision: first.previousRevision } : {}),
+      changed: refreshes.some((r) => r.changed),
+      ...(errors.length ? { error: errors.join('; ') } : {}),
+      line: refreshes.map((r) => r.line).join(' '),
+    };
+  }
+
+  private recaptureSet(spec: WarehouseSpec): Promise<TemplateRefresh> {
+    const set = this.setRun(spec.groupSet);
+    return this.recapture(spec, set.template, (t) => (set.template = t));
+  }
+}
+
+/** One set's tick of a warehouse with groupSets: its spec, what it observed and decided, and its template's lines. */
+export interface SetTick {
+  spec: WarehouseSpec;
+  observation: Observation;
+  decision: Decision;
+  templateLines: string[];
+}
+
+type TickRecord = Omit<DecisionRecord, 'at' | 'tick' | 'current' | 'target' | 'state'>;
+
+function recordOf(
+  observation: Observation,
+  decision: Decision,
+  outcome: ActOutcome,
+  templateLines: string[],
+): TickRecord {
+  return {
+    queued: observation.kind === 'known' ? observation.load.queued : null,
+    running: observation.kind === 'known' ? observation.load.running : null,
+    reasons: [...templateLines, ...decision.reasons, ...outcome.lines],
+    actions: outcome.done,
+    rule: decision.rule,
+    ...(decision.why ? { why: decision.why } : {}),
+    changes: outcome.changes,
+  };
 }
 
 /** The status query's view of the template: everything but the manifest. */

@@ -15,7 +15,8 @@ import type { Activities } from '../activities';
 import type { Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
-import { act, type ActOutcome } from './act';
+import { act } from './act';
+import { nothingDone, tickGroupSets } from './group-set-tick';
 import {
   freezeScaleInSignal,
   freezeScaleOutSignal,
@@ -83,10 +84,12 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   // A carried spec was validated by the run that continued as new; a new run's is checked below, once the handlers
   // are registered (an update sent with the start must find its handler in the first activation).
   const checkInActivity = release2 && !input.carried;
+  const rules = (state: PolicyState) => rulesOfThisRun(state, release2, release3, release4, release5);
   const w = new Warehouse(
     input.carried || checkInActivity ? input.spec : validatedHere(input.spec),
-    rulesOfThisRun(input.carried?.state ?? initialState(), release2, release3, release4, release5),
+    rules(input.carried?.state ?? initialState()),
     input.carried,
+    rules,
   );
   let ticksThisRun = 0;
   // When the timer of the last sleep was due: how late the tick it wakes starts is the worker's (and the server's)
@@ -117,23 +120,8 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     // Reset before the tick, not after: a message that arrives while the tick runs still wakes the next one at once.
     w.alarm.reset();
     const latenessMs = dueAtMs === undefined ? undefined : Math.max(0, Date.now() - dueAtMs);
-    const templateLines = w.needsTemplate(release3) ? await w.captureForTick() : [];
-    let observation: Observation;
-    try {
-      observation = await observe(w.spec);
-    } catch (err) {
-      observation = { kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` };
-    }
-    w.observed(observation);
-    // Workflow time (deterministic on replay): the policy's seasonal history is kept by the tick's time.
-    const decision = decide(
-      w.spec,
-      w.state,
-      observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation,
-    );
-    w.decided(decision);
-    const outcome = decision.actions.length ? await act(w.spec, decision, w.executorTemplate, release3) : nothingDone();
-    w.ticked(observation, decision, outcome, templateLines, release3, latenessMs);
+    if (w.hasSets) await tickGroupSets(w, observeOrUnknown, release3, latenessMs);
+    else await tickOneSet(w, release3, latenessMs);
 
     ticksThisRun += 1;
     const limit = input.continueAsNewAfterTicks;
@@ -151,8 +139,29 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   }
 }
 
-function nothingDone(): ActOutcome {
-  return { done: [], changes: [], failed: [], lines: [] };
+/** One tick of a warehouse of one set: observe → decide → act. */
+async function tickOneSet(w: Warehouse, release3: boolean, latenessMs: number | undefined): Promise<void> {
+  const templateLines = w.needsTemplate(release3) ? await w.captureForTick() : [];
+  const observation = await observeOrUnknown(w.spec);
+  w.observed(observation);
+  // Workflow time (deterministic on replay): the policy's seasonal history is kept by the tick's time.
+  const decision = decide(
+    w.spec,
+    w.state,
+    observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation,
+  );
+  w.decided(decision);
+  const outcome = decision.actions.length ? await act(w.spec, decision, w.executorTemplate, release3) : nothingDone();
+  w.ticked(observation, decision, outcome, templateLines, release3, latenessMs);
+}
+
+/** A failed read is unknown load for this tick; the next tick reads again. */
+async function observeOrUnknown(spec: WarehouseSpec): Promise<Observation> {
+  try {
+    return await observe(spec);
+  } catch (err) {
+    return { kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` };
+  }
 }
 
 /** A run decides with the presets and rules of the release that started it (the patch markers in its history). */

@@ -10,6 +10,17 @@ export const VALID = {
   pollIntervalSeconds: 20,
 };
 
+/** A valid warehouse of two group sets: the group-set cases change one thing of it. */
+export const TWO_SETS = {
+  name: 'mixed',
+  namespace: 'impala',
+  pollIntervalSeconds: 20,
+  groupSets: [
+    { groupSet: 'root.small', executorsPerGroup: 2, nodes: { min: 0, max: 8 }, maxQueryMemMb: 2048 },
+    { groupSet: 'root.large', size: 'SMALL', nodes: { min: 0, max: 40 }, executorMemoryMb: 65536 },
+  ],
+};
+
 export interface SpecCase {
   what: string;
   /** The whole warehouse as the user wrote it. */
@@ -23,6 +34,11 @@ export interface SpecCase {
 const KUBE_MAX = 63;
 const tooLong = (n: number) => `w${'x'.repeat(n - 1)}`;
 const with_ = (patch: Record<string, unknown>) => ({ ...VALID, ...patch });
+/** TWO_SETS with its second set changed (`undefined` removes a field). */
+const withSecondSet = (patch: Record<string, unknown>) => ({
+  ...TWO_SETS,
+  groupSets: [TWO_SETS.groupSets[0], { ...TWO_SETS.groupSets[1], ...patch }],
+});
 
 export const SPEC_CASES: SpecCase[] = [
   // Wrong types
@@ -211,6 +227,72 @@ export const SPEC_CASES: SpecCase[] = [
     input: with_({ coordinators: [{ url: 'http://c:25000', user: 'u', passwordFile: '/p', passwordEnv: 'P' }] }),
     names: ['coordinators', 'passwordFile', 'passwordEnv'],
   },
+  // Group sets
+  {
+    what: 'a group set listed twice',
+    input: withSecondSet({ groupSet: 'root.small', size: undefined, executorsPerGroup: 2 }),
+    names: ['groupSets.1.groupSet', 'group set root.small', 'listed twice', 'groupSets.0'],
+  },
+  {
+    what: "a group set whose pool name begins with another's (Impala would count its groups in both)",
+    input: withSecondSet({ groupSet: 'root.small.etl' }),
+    names: ['groupSets.1.groupSet', 'group set root.small.etl', 'overlaps group set "root.small"'],
+  },
+  {
+    what: "a group set whose StatefulSet prefix is another's (root_small → impala-executor-root-small-)",
+    input: withSecondSet({ groupSet: 'root_small' }),
+    names: ['groupSets.1.groupSet', 'group set root_small', 'impala-executor-root-small-NNN'],
+  },
+  {
+    what: 'a group set without nodes',
+    input: withSecondSet({ nodes: undefined }),
+    names: ['groupSets.1.nodes', 'group set root.large', 'nodes must be set'],
+  },
+  {
+    what: 'a group set without a group size, nor one on the warehouse',
+    input: withSecondSet({ size: undefined }),
+    names: ['groupSets.1.size', 'group set root.large', 'executorsPerGroup'],
+  },
+  {
+    what: "a group set's maxQueryMemMb above its executor memory",
+    input: withSecondSet({ maxQueryMemMb: 131072 }),
+    names: ['groupSets.1.maxQueryMemMb', 'group set root.large', '131072', '65536'],
+  },
+  {
+    what: "the warehouse's maxQueryMemMb above a set's executor memory",
+    input: {
+      ...TWO_SETS,
+      maxQueryMemMb: 20000,
+      groupSets: [{ ...TWO_SETS.groupSets[0], maxQueryMemMb: undefined }, TWO_SETS.groupSets[1]],
+    },
+    names: ['groupSets.0.maxQueryMemMb', 'group set root.small', '20000', '16384'],
+  },
+  {
+    what: 'maxQueryMemMb above executorMemoryMb (one set)',
+    input: with_({ maxQueryMemMb: 32768, executorMemoryMb: 16384 }),
+    names: ['maxQueryMemMb', '32768', '16384'],
+  },
+  {
+    what: "a group set's nodes.max not a multiple of its group size",
+    input: withSecondSet({ nodes: { min: 0, max: 25 } }),
+    names: ['groupSets.1.nodes.max', 'group set root.large', 'group size 10', '25'],
+  },
+  {
+    what: 'nodes on a warehouse with groupSets',
+    input: { ...TWO_SETS, nodes: { min: 2, max: 6 } },
+    names: ['nodes', 'groupSets'],
+  },
+  {
+    what: 'groupSet on a warehouse with groupSets',
+    input: { ...TWO_SETS, groupSet: 'root.default' },
+    names: ['groupSet', '"root.default"', 'groupSets'],
+  },
+  { what: 'groupSets empty', input: { ...TWO_SETS, groupSets: [] }, names: ['groupSets', 'at least one'] },
+  {
+    what: 'unknown field in a group set',
+    input: withSecondSet({ replicas: 3 }),
+    names: ['unknown field groupSets.1.replicas (group set root.large)'],
+  },
   // Not a warehouse at all
   { what: 'null', input: null, names: ['warehouse'] },
   { what: 'a list', input: [VALID], names: ['warehouse'] },
@@ -264,4 +346,38 @@ export const RESIZE_CASES: ResizeCase[] = [
   },
   { what: 'unknown field under nodes', resize: { nodes: { min: 2, step: 2 } }, names: ['unknown field', 'nodes.step'] },
   { what: 'not an object', resize: 'nodes.min=4', names: ['resize'] },
+  {
+    what: 'a group set the warehouse does not have',
+    resize: { groupSets: [{ groupSet: 'root.huge', nodes: { max: 8 } }] },
+    names: ['groupSets.0.groupSet', '"root.huge"', 'root.default'],
+  },
+];
+
+/** Against a running warehouse of TWO_SETS' shape: root.small (group size 2, 0..8) and root.large (10, 0..40). */
+export const SET_RESIZE_CASES: ResizeCase[] = [
+  {
+    what: 'a group set the warehouse does not have',
+    resize: { groupSets: [{ groupSet: 'root.huge', nodes: { max: 8 } }] },
+    names: ['groupSets.0.groupSet', '"root.huge"', 'root.small, root.large', '--group-set'],
+  },
+  {
+    what: 'nodes for the whole warehouse',
+    resize: { nodes: { max: 8 } },
+    names: ['nodes', 'root.small, root.large', '--group-set'],
+  },
+  {
+    what: "a set's nodes.max not a multiple of its group size",
+    resize: { groupSets: [{ groupSet: 'root.large', nodes: { max: 25 } }] },
+    names: ['groupSets.1.nodes.max', 'group set root.large', 'group size 10', '25'],
+  },
+  {
+    what: "a set's nodes.min above its nodes.max",
+    resize: { groupSets: [{ groupSet: 'root.small', nodes: { min: 10 } }] },
+    names: ['groupSets.0.nodes.max', 'group set root.small', '8 < 10'],
+  },
+  {
+    what: 'a group set without a name',
+    resize: { groupSets: [{ nodes: { max: 8 } }] },
+    names: ['groupSets.0.groupSet'],
+  },
 ];

@@ -4,7 +4,7 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { applyResize, parseWarehouseSpec, SpecError } from '../../src/config/warehouse-spec';
 import { parseWarehousesText } from '../../src/config/warehouses-file';
-import { RESIZE_CASES, SPEC_CASES, VALID } from './cases';
+import { RESIZE_CASES, SET_RESIZE_CASES, SPEC_CASES, TWO_SETS, VALID } from './cases';
 
 function rejection(fn: () => unknown): string {
   try {
@@ -16,8 +16,9 @@ function rejection(fn: () => unknown): string {
   throw new Error('accepted, but it should have been rejected');
 }
 
-test('the valid base spec is accepted (every case below changes one thing of it)', () => {
+test('the valid base specs are accepted (every case below changes one thing of one)', () => {
   expect(parseWarehouseSpec(VALID).name).toBe('sales');
+  expect(parseWarehouseSpec(TWO_SETS).groupSets?.map((s) => s.groupSet)).toEqual(['root.small', 'root.large']);
 });
 
 describe.each(SPEC_CASES.map((c) => [c.what, c] as const))('spec: %s', (_what, c) => {
@@ -48,6 +49,33 @@ describe.each(RESIZE_CASES.map((c) => [c.what, c] as const))('resize: %s', (_wha
     for (const n of c.names) expect(message).toContain(n);
     expect(JSON.stringify(spec)).toBe(before);
   });
+});
+
+describe.each(SET_RESIZE_CASES.map((c) => [c.what, c] as const))('resize of a two-set warehouse: %s', (_what, c) => {
+  test('rejected by applyResize, naming the set and the field; the running spec is not modified', () => {
+    const spec = parseWarehouseSpec(TWO_SETS);
+    const before = JSON.stringify(spec);
+    const message = rejection(() => applyResize(spec, c.resize));
+    for (const n of c.names) expect(message).toContain(n);
+    expect(JSON.stringify(spec)).toBe(before);
+  });
+});
+
+test('a resize of one group set changes that set only', () => {
+  const spec = parseWarehouseSpec(TWO_SETS);
+  const next = applyResize(spec, { groupSets: [{ groupSet: 'root.large', nodes: { max: 20 }, mode: 'aggressive' }] });
+  expect(next.groupSets).toEqual([
+    { ...spec.groupSets![0] },
+    { ...spec.groupSets![1], nodes: { min: 0, max: 20 }, mode: 'aggressive' },
+  ]);
+  expect(next.nodes).toEqual({ min: 0, max: 28 });
+  expect(next.mode).toBe(spec.mode);
+});
+
+test('a resize naming the one set of a one-set warehouse changes it', () => {
+  const next = applyResize(parseWarehouseSpec(VALID), { groupSets: [{ groupSet: 'root.default', nodes: { max: 8 } }] });
+  expect(next.nodes).toEqual({ min: 2, max: 8 });
+  expect(next.groupSets).toBeUndefined();
 });
 
 test('a file with one bad warehouse among good ones is rejected as a whole, every problem listed', () => {

@@ -124,3 +124,35 @@ test('--mode conservative replays the seed system: one group per decision, its l
     ['add impala-executor-000'],
   ]);
 }, 300000);
+
+test('--group-sets: a burst of small queries resumes only the small set, one large query only the large set', async () => {
+  const { summary, lines } = await demo(['--group-sets']);
+  expectInOrder(lines, [
+    /^Group sets: root\.small \(groups of 1 executor, queries up to 4096 MB an executor\) and root\.large/,
+    'Submitted 12 queries of 512 MB per executor, 10s each.',
+    'Group Set: root.small Load: numQueriesQueued 12, numQueriesRunning 0',
+    'Resuming warehouse as there are 12 queries queued.',
+    'Adding new executor group: impala-executor-root-small-000',
+    'Adding new executor group: impala-executor-root-small-001',
+    'Adding new executor group: impala-executor-root-small-002',
+    // The burst is not the large set's: it stays suspended.
+    'Group Set: root.large Load: numQueriesQueued 0, numQueriesRunning 0',
+    'Warehouse is suspended: 0 executor groups, no queries queued.',
+    'Submitted 1 queries of 10240 MB per executor, 20s each.',
+    'Group Set: root.large Load: numQueriesQueued 1, numQueriesRunning 0',
+    'Resuming warehouse as there are 1 queries queued.',
+    'Adding new executor group: impala-executor-root-large-000',
+    'Removing executor group: impala-executor-root-large-000',
+  ]);
+  expect(summary.mode).toBe('balanced, group sets root.small and root.large');
+  expect(summary.queries).toBe(13);
+  const actions = summary.decisions.flatMap((d) => d.actions);
+  expect(actions.filter((a) => a.startsWith('add')).sort()).toEqual([
+    'add impala-executor-root-large-000',
+    'add impala-executor-root-small-000',
+    'add impala-executor-root-small-001',
+    'add impala-executor-root-small-002',
+  ]);
+  // Every group it added is removed: both sets end suspended.
+  expect(actions.filter((a) => a.startsWith('remove'))).toHaveLength(4);
+}, 300000);

@@ -18,12 +18,12 @@ import { workflowBundle } from './temporal';
 
 // Conservative with its delays shortened is the seed's rule (+1 group per decision, one idle group released per delay):
 // the workflow tests follow the seed's log line by line.
+// A warehouse with groupSets bounds and sizes each set in them instead.
 export function testSpec(overrides: Partial<WarehouseSpecInput> = {}): WarehouseSpec {
   return parseWarehouseSpec({
     name: 'seed',
     namespace: 'impala',
-    executorsPerGroup: 2,
-    nodes: { min: 2, max: 6 },
+    ...(overrides.groupSets ? {} : { executorsPerGroup: 2, nodes: { min: 2, max: 6 } }),
     mode: 'conservative',
     pollIntervalSeconds: 1,
     scaleUpDelaySeconds: 1,

@@ -11,7 +11,7 @@ import type { WarehouseSpec } from '../../policy/types';
 import type { CapturedTemplate, ExecutorGroups, GroupListing, ListedGroup, ScaleEvent } from '../interfaces';
 import { nonRetryable, rethrowKubernetesError, statusCode } from './errors';
 import { eventProblem, podProblem } from './group-problems';
-import { describeLabels, isOurs, MANAGED_BY, WAREHOUSE, warehouseSelector } from './labels';
+import { describeLabels, EXECUTOR_GROUP_SET, groupsSelector, isOurs, MANAGED_BY, WAREHOUSE } from './labels';
 import { type EventLog, type EventTarget, emitScaleEvent } from './scale-events';
 import {
   buildGroupStatefulSet,
@@ -53,7 +53,8 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     for (const sts of items) {
       const name = sts.metadata?.name ?? '';
       const index = groupIndex(name);
-      if (index === undefined || name !== groupName(index)) continue;
+      // A set's groups carry its prefix (impala-executor-root-small-NNN); a one-set warehouse's are impala-executor-NNN.
+      if (index === undefined || name !== groupName(index, spec.groupPrefix)) continue;
       if (!isOurs(sts.metadata?.labels, spec)) {
         takenIndexes.push(index);
         continue;
@@ -85,7 +86,7 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     if (notReady.length === 0) return;
     let pods: V1Pod[];
     try {
-      pods = (await this.core.listNamespacedPod({ namespace: spec.namespace, labelSelector: warehouseSelector(spec) }))
+      pods = (await this.core.listNamespacedPod({ namespace: spec.namespace, labelSelector: groupsSelector(spec) }))
         .items;
     } catch {
       return;
@@ -145,7 +146,7 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
       // Only a refusal no retry can change is the scale-up's failure; a retried attempt may still succeed.
       if (event && err instanceof ApplicationFailure && err.nonRetryable)
         this.emit(
-          { name: groupName(index), namespace: spec.namespace },
+          { name: groupName(index, spec.groupPrefix), namespace: spec.namespace },
           { reason: 'ScaleUpFailed', message: `${event.message} Creating it failed: ${err.message}` },
         );
       throw err;
@@ -158,7 +159,7 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     template: CapturedTemplate | undefined,
     event: ScaleEvent | undefined,
   ): Promise<void> {
-    const name = groupName(index);
+    const name = groupName(index, spec.groupPrefix);
     const where = `StatefulSet ${name} in namespace ${spec.namespace}`;
     const { manifest, revision } = template ?? (await this.captureTemplate(spec));
     if (!manifest)
@@ -184,7 +185,7 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
   }
 
   async delete(spec: WarehouseSpec, index: number, event?: ScaleEvent): Promise<void> {
-    const name = groupName(index);
+    const name = groupName(index, spec.groupPrefix);
     const existing = await this.read(spec, name);
     if (!existing) return;
     this.assertOurs(existing, spec, 'delete');
@@ -225,17 +226,18 @@ export class KubernetesExecutorGroups implements ExecutorGroups {
     throw nonRetryable(
       `cannot ${verb} executor group ${name} of warehouse ${spec.name}: StatefulSet ${name} in namespace ` +
         `${spec.namespace} exists but is not managed by impala-autoscaler for this warehouse (labels: ` +
-        `${describeLabels(sts.metadata?.labels)}; expected ${MANAGED_BY}=impala-autoscaler,${WAREHOUSE}=${spec.name}). ` +
+        `${describeLabels(sts.metadata?.labels)}; expected ${MANAGED_BY}=impala-autoscaler,${WAREHOUSE}=${spec.name}` +
+        `${spec.groupPrefix ? `,${EXECUTOR_GROUP_SET}=${spec.groupSet}` : ''}). ` +
         'It was left untouched: rename or remove it, or label it to let the autoscaler manage it.',
     );
   }
 
-  /** A live group of the warehouse, if any. */
+  /** A live group of the warehouse (of the set, for a set's spec), if any. */
   private async anyGroup(spec: WarehouseSpec): Promise<V1StatefulSet | undefined> {
     try {
       const res = await this.apps.listNamespacedStatefulSet({
         namespace: spec.namespace,
-        labelSelector: warehouseSelector(spec),
+        labelSelector: groupsSelector(spec),
       });
       return res.items.find((s) => !s.metadata?.deletionTimestamp) ?? res.items[0];
     } catch (err) {

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { groupName, impalaGroupName } from '../../policy/names';
 import type { WarehouseSpec } from '../../policy/types';
 import { nonRetryable } from './errors';
-import { EXECUTOR_GROUP, groupLabels, MANAGED_BY, TEMPLATE_REVISION, WAREHOUSE } from './labels';
+import { EXECUTOR_GROUP, EXECUTOR_GROUP_SET, groupLabels, MANAGED_BY, TEMPLATE_REVISION, WAREHOUSE } from './labels';
 
 export { isManifestPath } from '../../config/warehouse-spec';
 
@@ -81,7 +81,7 @@ export function templateManifest(sts: V1StatefulSet): V1StatefulSet {
 
 /** Labels and annotations the user set: the autoscaler's own and kubectl's bookkeeping are left out. */
 function userMeta(meta: V1ObjectMeta | undefined): V1ObjectMeta {
-  const labels = without(meta?.labels, [MANAGED_BY, WAREHOUSE, EXECUTOR_GROUP]);
+  const labels = without(meta?.labels, [MANAGED_BY, WAREHOUSE, EXECUTOR_GROUP, EXECUTOR_GROUP_SET]);
   const annotations = without(meta?.annotations, [LAST_APPLIED, TEMPLATE_REVISION]);
   return { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
 }
@@ -178,7 +178,7 @@ export function buildGroupStatefulSet(
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: {
-      name: groupName(index),
+      name: groupName(index, spec.groupPrefix),
       namespace: spec.namespace,
       labels: { ...templateLabels, ...labels },
       annotations,

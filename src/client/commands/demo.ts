@@ -1,6 +1,7 @@
 // `impala-autoscaler demo`: the seed scenario on a local Temporal dev server, end to end; with --kubernetes the
 // executor groups are real StatefulSets on a local control plane whose pods KWOK makes Ready; with --server postgres
-// the Temporal server is the production topology (temporal-server on PostgreSQL, as docker-compose.yml deploys it).
+// the Temporal server is the production topology (temporal-server on PostgreSQL, as docker-compose.yml deploys it);
+// with --group-sets a warehouse of a small and a large executor group set runs a mixed burst instead.
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { DEMO_SERVERS, type DemoServerKind } from '../../demo/demo-server';
@@ -14,6 +15,7 @@ interface Flags {
   json: boolean;
   kubernetes: boolean;
   server: DemoServerKind;
+  groupSets: boolean;
 }
 
 export function registerDemo(program: Command): void {
@@ -42,6 +44,11 @@ export function registerDemo(program: Command): void {
       false,
     )
     .option(
+      '--group-sets',
+      'a warehouse of two executor group sets (small and large groups): a burst of small queries and one large query, each set scaling on its own queue',
+      false,
+    )
+    .option(
       '--keep-running',
       'leave the dev server, simulator, worker (and cluster) up at the end (Ctrl-C stops them)',
       false,
@@ -61,6 +68,7 @@ export function registerDemo(program: Command): void {
           out,
           kubernetes: cluster?.options,
           server: opts.server,
+          groupSets: opts.groupSets,
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else for (const line of formatSummary(summary)) out(line);
@@ -90,7 +98,13 @@ async function startDemoCluster(
       namespace,
       executorTemplate: path.resolve(__dirname, '../../../deploy/executor-template.yaml'),
       groups: new KubernetesExecutorGroups(kc),
-      membership: (spec) => new KubernetesPodMembership(kc, { name: spec.name, namespace }),
+      membership: (spec) =>
+        new KubernetesPodMembership(kc, {
+          name: spec.name,
+          namespace,
+          groupSet: spec.groupSet,
+          groupPrefix: spec.groupPrefix,
+        }),
       describe: `are StatefulSets in namespace ${namespace} (pods Ready 3 s after create)`,
     },
     stop: () => cluster.stop(),

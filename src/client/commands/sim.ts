@@ -3,9 +3,12 @@
 // healthy executor groups, or (--warehouse, --namespace) the Ready pods of a warehouse's executor StatefulSets on
 // Kubernetes, standing in for Impala's statestore so that the groups the worker adds really take queries. For
 // docker-compose and for trying `probe`, the reader and the workload driver by hand; it runs until SIGTERM/SIGINT.
+// With --expected-executor-group-sets it serves several executor group sets (src/sim/group-set-flags.ts), each with
+// its own groups (on Kubernetes: the set's pods, by the set label) and pool, queries routed as Impala's planner does.
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORT, startCoordinator } from '../../sim/coordinator';
 import { addPoolFlags, poolLimitsOf, type PoolFlags } from '../pool-flags';
+import { groupSetOptionsFromFlags } from '../../sim/group-set-flags';
 import { fixedMembership } from '../../sim/in-process-membership';
 import type { Membership } from '../../sim/membership';
 
@@ -18,6 +21,8 @@ interface CoordinatorFlags extends PoolFlags {
   queriesPerGroup: number;
   executorMemoryMb: number;
   groupSet: string;
+  expectedExecutorGroupSets?: string;
+  maxQueryMemMb?: string;
   warehouse?: string;
   namespace?: string;
   kubeconfig?: string;
@@ -58,6 +63,15 @@ export function registerSim(program: Command): void {
     )
     .option('--group-set <prefix>', 'Impala pool / executor group set prefix', 'root.default')
     .option(
+      '--expected-executor-group-sets <list>',
+      "several executor group sets, as Impala's flag: <prefix>:<executors per group>,… (e.g. root.small:2,root.large:8); " +
+        'each has --groups groups (or, with --warehouse, its own pods) and its own pool; replaces --group-set and --executors-per-group',
+    )
+    .option(
+      '--max-query-mem-mb <list>',
+      "each set's pool max-query-mem-limit, <prefix>=<MB>,… (with --expected-executor-group-sets): the planner routes a query to the first set it fits",
+    )
+    .option(
       '--warehouse <name>',
       "take the groups from this warehouse's Ready executor pods on Kubernetes instead of --groups",
     )
@@ -76,7 +90,9 @@ export function registerSim(program: Command): void {
       );
     if (!opts.warehouse && (opts.namespace || opts.kubeconfig))
       cmd.error('error: --namespace and --kubeconfig go with --warehouse NAME');
-    let membership: Membership;
+    if (opts.maxQueryMemMb !== undefined && opts.expectedExecutorGroupSets === undefined)
+      cmd.error('error: --max-query-mem-mb goes with --expected-executor-group-sets');
+    let membershipOf: (set: { groupSet: string; groupPrefix?: string; executorsPerGroup: number }) => Membership;
     let groupsDescription: string;
     if (opts.warehouse) {
       // Loaded only here: the Kubernetes client is heavy and the fixed simulator does not need it. require, not
@@ -86,17 +102,32 @@ export function registerSim(program: Command): void {
       const { KubernetesPodMembership } =
         require('../../sim/pod-membership') as typeof import('../../sim/pod-membership');
       const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
-      membership = new KubernetesPodMembership(kubeConfig, { name: opts.warehouse, namespace: opts.namespace! });
+      membershipOf = (set) =>
+        new KubernetesPodMembership(kubeConfig, { name: opts.warehouse!, namespace: opts.namespace!, ...set });
       groupsDescription = `groups of warehouse ${opts.warehouse}'s Ready pods in namespace ${opts.namespace} (${kubeConfig.getCurrentCluster()?.server})`;
     } else {
-      membership = fixedMembership(opts.groups, opts.executorsPerGroup);
+      membershipOf = (set) => fixedMembership(opts.groups, set.executorsPerGroup);
       groupsDescription = `${opts.groups} group(s) of ${opts.executorsPerGroup} executors`;
     }
+    let sets;
+    try {
+      sets =
+        opts.expectedExecutorGroupSets === undefined
+          ? undefined
+          : groupSetOptionsFromFlags(
+              { ...opts, expectedExecutorGroupSets: opts.expectedExecutorGroupSets },
+              membershipOf,
+            );
+    } catch (err) {
+      cmd.error(`error: --expected-executor-group-sets / --max-query-mem-mb: ${(err as Error).message}`);
+    }
+    if (sets && !opts.warehouse)
+      groupsDescription = sets.map((s) => `${opts.groups} group(s) of ${s.executorsPerGroup} executors`).join(', ');
     const server = await startCoordinator({
       port: opts.port,
       host: opts.host,
       ...(opts.name ? { name: opts.name } : {}),
-      membership,
+      ...(sets ? { sets } : { membership: membershipOf(opts) }),
       groupSet: opts.groupSet,
       executorsPerGroup: opts.executorsPerGroup,
       queriesPerGroup: opts.queriesPerGroup,
@@ -104,7 +135,7 @@ export function registerSim(program: Command): void {
       poolLimits: poolLimitsOf(opts),
     });
     process.stdout.write(
-      `coordinator simulator ${server.name} on ${server.url}: ${groupsDescription} in ${opts.groupSet}; ` +
+      `coordinator simulator ${server.name} on ${server.url}: ${groupsDescription} in ${sets ? sets.map((s) => s.groupSet).join(', ') : opts.groupSet}; ` +
         `submit with: curl -X POST ${server.url}/queries -d '{"durationMs":60000,"memMb":4096}'\n`,
     );
     await new Promise<void>((resolve) => {

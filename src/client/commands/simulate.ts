@@ -34,6 +34,18 @@ export interface SimulateJson {
   wait: { mean: number; p50: number; p95: number; p99: number; max: number };
   groupSeconds: number;
   groupSecondsPerQuery: number;
+  /** Each group's seconds times its executors: what the warehouse's nodes cost. */
+  executorSeconds: number;
+  /** Per executor group set, for a spec with groupSets. */
+  groupSets?: Record<
+    string,
+    {
+      groupSeconds: number;
+      executorSeconds: number;
+      wait: { p50: number; p95: number; p99: number; max: number };
+      peakGroups: number;
+    }
+  >;
   scaleActions: number;
   suspends: number;
   resumes: number;
@@ -67,6 +79,27 @@ export function toJson(
     },
     groupSeconds: round(r.groupSeconds),
     groupSecondsPerQuery: round(r.groupSecondsPerQuery),
+    executorSeconds: round(r.executorSeconds),
+    ...(r.groupSets
+      ? {
+          groupSets: Object.fromEntries(
+            Object.entries(r.groupSets).map(([set, g]) => [
+              set,
+              {
+                groupSeconds: round(g.groupSeconds),
+                executorSeconds: round(g.executorSeconds),
+                wait: {
+                  p50: round(g.wait.p50),
+                  p95: round(g.wait.p95),
+                  p99: round(g.wait.p99),
+                  max: round(g.wait.max),
+                },
+                peakGroups: g.peakGroups,
+              },
+            ]),
+          ),
+        }
+      : {}),
     scaleActions: r.scaleActions,
     suspends: r.suspends,
     resumes: r.resumes,
@@ -84,6 +117,12 @@ function text(j: SimulateJson, wallS: number): string {
       `${(j.simulatedSeconds / 3600).toFixed(2)} h simulated in ${wallS.toFixed(2)} s`,
     `queue wait: mean ${s(j.wait.mean)}, p50 ${s(j.wait.p50)}, p95 ${s(j.wait.p95)}, p99 ${s(j.wait.p99)}, max ${s(j.wait.max)}`,
     `executor-group-seconds: ${Math.round(j.groupSeconds)} (${(j.groupSeconds / 3600).toFixed(1)} group-hours), ${j.groupSecondsPerQuery.toFixed(1)} per query, peak ${j.peakGroups} groups`,
+    `executor-seconds: ${Math.round(j.executorSeconds)} (${(j.executorSeconds / 3600).toFixed(1)} executor-hours)`,
+    ...Object.entries(j.groupSets ?? {}).map(
+      ([set, g]) =>
+        `Group Set: ${set}: queue wait p50 ${s(g.wait.p50)}, p95 ${s(g.wait.p95)}, max ${s(g.wait.max)}; ` +
+        `${Math.round(g.groupSeconds)} group-seconds, ${Math.round(g.executorSeconds)} executor-seconds, peak ${g.peakGroups} groups`,
+    ),
     `scale actions: ${j.scaleActions}, suspends: ${j.suspends}, resumes: ${j.resumes}`,
     '',
   ].join('\n');

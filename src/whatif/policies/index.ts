@@ -1,6 +1,6 @@
 // Every policy the simulator knows, by the name `simulate --policy` and the benchmark use.
 import type { WarehouseSpec } from '../../policy/types';
-import { simulate, type SimOptions, type SimResult } from '../engine';
+import { simulate, simulateWarehouse, type SimOptions, type SimResult } from '../engine';
 import { oracle } from '../oracle';
 import type { SimPolicy } from '../policy-port';
 import type { TraceQuery } from '../../sim/trace';
@@ -42,8 +42,13 @@ export function makePolicy(name: Exclude<PolicyName, 'oracle'>, spec: WarehouseS
   }
 }
 
-/** Runs one policy (or the oracle) over a trace. */
+/** Runs one policy (or the oracle) over a trace; a warehouse of several group sets runs the policy on each set. */
 export function runPolicy(name: PolicyName, trace: TraceQuery[], spec: WarehouseSpec, options: SimOptions): SimResult {
-  if (name === 'oracle') return oracle(trace, spec, options);
+  if (name === 'oracle') {
+    if (spec.groupSets)
+      throw new Error('the oracle simulates a warehouse of one group set: simulate each set, or run another --policy');
+    return oracle(trace, spec, options);
+  }
+  if (spec.groupSets) return simulateWarehouse(trace, spec, (set) => makePolicy(name, set), options);
   return simulate(trace, spec, makePolicy(name, spec), options);
 }

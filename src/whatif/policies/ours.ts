@@ -11,7 +11,7 @@ import type { Command, SimPolicy, SimView } from '../policy-port';
 export function observationOf(view: SimView): Observation {
   const { spec } = view;
   const groups: GroupObservation[] = view.groups.map((g) => ({
-    name: groupName(g.index),
+    name: groupName(g.index, spec.groupPrefix),
     index: g.index,
     ready: g.ready,
     deleting: g.deleting,
@@ -33,6 +33,7 @@ export function observationOf(view: SimView): Observation {
     },
     groups,
     atMs: view.nowMs,
+    ...(view.busySets ? { busySets: view.busySets } : {}),
   };
 }
 

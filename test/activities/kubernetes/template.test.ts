@@ -64,6 +64,7 @@ test('a group clone keeps the template and sets name, labels, disjoint selector,
       'app.kubernetes.io/managed-by': 'impala-autoscaler',
       'impala.apache.org/warehouse': 'wh',
       'impala.apache.org/executor-group': 'root.etl-group-012',
+      'impala.apache.org/executor-group-set': 'root.etl',
     },
     annotations: { team: 'data', 'impala.apache.org/template-revision': 'abc123' },
   });
@@ -77,6 +78,7 @@ test('a group clone keeps the template and sets name, labels, disjoint selector,
   });
   expect(sts.spec?.template.metadata?.labels).toMatchObject(sts.spec!.selector.matchLabels!);
   expect(sts.spec?.template.metadata?.labels?.['impala.apache.org/warehouse']).toBe('wh');
+  expect(sts.spec?.template.metadata?.labels?.['impala.apache.org/executor-group-set']).toBe('root.etl');
   expect(sts.spec?.template.spec?.terminationGracePeriodSeconds).toBe(3660);
   expect(sts.spec?.template.spec?.containers[0].args).toContain('--executor_groups=root.etl-group-012:4');
   // The template object itself is not modified (it is kept and cloned again for every group).

@@ -1,8 +1,15 @@
 // `warehouse pods NAME`: the warehouse's executor pods as Kubernetes shows them (label
 // impala.apache.org/warehouse=NAME), with their group and readiness — what an operator checks when a scale-up waits.
+// A warehouse of several executor group sets is listed one set after the other, each under a line naming it.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Command } from 'commander';
-import { EXECUTOR_GROUP, MANAGED_BY, MANAGER, WAREHOUSE } from '../../../activities/kubernetes/labels';
+import {
+  EXECUTOR_GROUP,
+  EXECUTOR_GROUP_SET,
+  MANAGED_BY,
+  MANAGER,
+  WAREHOUSE,
+} from '../../../activities/kubernetes/labels';
 import { statusQuery } from '../../../workflows/messages';
 import {
   answeredByWorker,
@@ -16,6 +23,8 @@ import {
 
 export interface PodRow {
   pod: string;
+  /** The pod's executor group set (its pool): the set label, else the group's name less `-group-NNN`. */
+  groupSet: string;
   group: string;
   ready: boolean;
   phase: string;
@@ -69,14 +78,26 @@ export function registerPods(warehouse: Command): void {
         `listing pods ${selector} in Kubernetes namespace ${namespace} at ${kc.getCurrentCluster()?.server} failed: ${e.code ? `HTTP ${e.code}: ` : ''}${(e.message ?? String(err)).split('\n')[0]} (check --kubeconfig / KUBECONFIG and the pods list permission)`,
       );
     }
-    const rows = pods.map(podRow).sort((a, b) => a.pod.localeCompare(b.pod, undefined, { numeric: true }));
+    const rows = pods
+      .map(podRow)
+      .sort((a, b) => a.groupSet.localeCompare(b.groupSet) || a.pod.localeCompare(b.pod, undefined, { numeric: true }));
     if (opts.json) return printJson(rows);
-    if (rows.length === 0)
-      process.stdout.write(`warehouse ${name} has no executor pods in Kubernetes namespace ${namespace}${'\n'}`);
-    else
+    if (rows.length === 0) {
+      process.stdout.write(`warehouse ${name} has no executor pods in Kubernetes namespace ${namespace}\n`);
+      return;
+    }
+    const sets = [...new Set(rows.map((r) => r.groupSet))];
+    sets.forEach((set, i) => {
+      const ofSet = rows.filter((r) => r.groupSet === set);
+      if (sets.length > 1) {
+        const ready = ofSet.filter((r) => r.ready).length;
+        process.stdout.write(
+          `${i > 0 ? '\n' : ''}Group Set: ${set} (${ofSet.length} pod${ofSet.length === 1 ? '' : 's'}, ${ready} ready)\n`,
+        );
+      }
       printTable(
         ['POD', 'GROUP', 'READY', 'PHASE', 'NODE'],
-        rows.map((r) => [
+        ofSet.map((r) => [
           r.pod,
           r.group,
           r.ready ? 'yes' : 'no',
@@ -84,13 +105,17 @@ export function registerPods(warehouse: Command): void {
           r.node ?? '-',
         ]),
       );
+    });
   });
 }
 
 function podRow(p: V1Pod): PodRow {
+  const group = p.metadata?.labels?.[EXECUTOR_GROUP];
   return {
     pod: p.metadata?.name ?? '',
-    group: p.metadata?.labels?.[EXECUTOR_GROUP] ?? '-',
+    // Pods of groups created before the set label existed: their Impala group name says the set.
+    groupSet: p.metadata?.labels?.[EXECUTOR_GROUP_SET] ?? group?.replace(/-group-\d{3,}$/, '') ?? '-',
+    group: group ?? '-',
     ready: (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
     phase: p.status?.phase ?? 'Unknown',
     terminating: Boolean(p.metadata?.deletionTimestamp),
