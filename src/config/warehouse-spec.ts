@@ -2,6 +2,8 @@
 // Pure (no I/O), so the workflow can validate a resize with the same rules as the configuration file.
 import { z } from 'zod';
 import { DEFAULT_DEGRADED_REPLACE_SECONDS } from '../policy/modes';
+import { budgetsSchema } from './budgets';
+import { contradictions, schedulesSchema } from './schedules';
 import type { Mode, Size, WarehouseSpec } from '../policy/types';
 
 export const GROUP_SIZES: Record<Size, number> = { XSMALL: 2, SMALL: 10, MEDIUM: 20, LARGE: 40 };
@@ -147,6 +149,8 @@ export const warehouseSpecSchema = z
       .min(1, 'degradedReplaceSeconds must be ≥ 1')
       .default(DEFAULT_DEGRADED_REPLACE_SECONDS),
     dryRun: z.boolean().default(false),
+    schedules: schedulesSchema.optional(),
+    budgets: budgetsSchema.optional(),
   })
   .superRefine(
     (s, ctx) => {
@@ -183,7 +187,33 @@ export const warehouseSpecSchema = z
     },
     { when: (payload) => parsedFine(payload.issues, ['size', 'executorsPerGroup', 'nodes']) },
   )
-  .transform((s): WarehouseSpec => ({ ...s, executorsPerGroup: s.executorsPerGroup ?? GROUP_SIZES[s.size!] }));
+  .superRefine(
+    (s, ctx) => {
+      const perGroup = s.executorsPerGroup ?? (s.size ? GROUP_SIZES[s.size] : undefined);
+      s.schedules?.forEach((sch, i) => {
+        if (perGroup !== undefined && sch.minGroups !== undefined && sch.minGroups * perGroup > s.nodes.max)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'minGroups'],
+            message: `schedule ${sch.name}: minGroups ${sch.minGroups} is more than nodes.max allows (${s.nodes.max} nodes, ${s.nodes.max / perGroup} executor groups)`,
+          });
+      });
+      // From now: the windows that matter are the coming ones.
+      for (const c of contradictions(s.schedules ?? [], Date.now()))
+        ctx.addIssue({ code: 'custom', path: ['schedules', c.index], message: c.message });
+    },
+    { when: (payload) => parsedFine(payload.issues, ['size', 'executorsPerGroup', 'nodes', 'schedules']) },
+  )
+  .transform((s): WarehouseSpec => {
+    const { schedules, budgets, ...rest } = s;
+    // Absent, not empty: a warehouse without them keeps the spec (and the workflow input) it had before they existed.
+    return {
+      ...rest,
+      executorsPerGroup: s.executorsPerGroup ?? GROUP_SIZES[s.size!],
+      ...(schedules?.length ? { schedules } : {}),
+      ...(budgets?.length ? { budgets } : {}),
+    };
+  });
 
 export type WarehouseSpecInput = z.input<typeof warehouseSpecSchema>;
 
