@@ -112,7 +112,9 @@ function labelOf(s: { name?: string }, i: number): string {
  */
 export function contradictions(schedules: ScheduleSpec[], fromMs: number): { index: number; message: string }[] {
   const problems: { index: number; message: string }[] = [];
-  const windows = schedules.map((s) => windowsOf(s, fromMs));
+  // A schedule that cannot be read has been reported by the schema: it opens no window here.
+  const readable = (s: ScheduleSpec) => !cronProblem(s.start) && !cronProblem(s.end) && isTimeZone(s.timezone);
+  const windows = schedules.map((s) => (readable(s) ? windowsOf(s, fromMs) : []));
   schedules.forEach((held, i) => {
     if (!held.suspend) return;
     schedules.forEach((wants, j) => {
