@@ -109,6 +109,22 @@ export function heldByBudget(t: Tick, wanted: string): boolean {
   return true;
 }
 
+/**
+ * Where each budget stands, for `warehouse status` and the Web UI's details: `Budget per day: 152 of 200
+ * executor-hours used (76%) since 2026-12-02T00:00Z, until 2026-12-03T00:00Z; reached 75% (notify).`
+ */
+export function budgetStandings(spec: WarehouseSpec, s: Pick<PolicyState, 'budget'>): string[] {
+  return (s.budget?.periods ?? []).map((p) => {
+    const b = spec.budgets?.find((x) => budgetLabel(x.period) === p.period);
+    const action = b?.thresholds.find((th) => th.percent === p.reached)?.action;
+    return (
+      `${capital(p.period)}: ${hours(p.usedSeconds)} of ${hours(p.limitSeconds)} executor-hours used (${Math.floor((p.usedSeconds / p.limitSeconds) * 100)}%) since ${isoMinute(p.startMs)}, until ${isoMinute(p.endMs)}` +
+      (p.reached > 0 ? `; reached ${p.reached}%${action ? ` (${action})` : ''}` : '') +
+      '.'
+    );
+  });
+}
+
 function actionText(action: BudgetAction, untilMs: number): string {
   switch (action) {
     case 'notify':

@@ -6,7 +6,7 @@
 import { breakEvenTicks } from './break-even';
 import type { Limits } from './modes';
 import type { Tick } from './tick';
-import type { PolicyState, ScheduleView, WarehouseSpec } from './types';
+import type { Observation, PolicyState, ScheduleView, WarehouseSpec } from './types';
 
 export interface ScheduledRules {
   /** The highest minimum of the windows open now or opening within one start-up and a poll. */
@@ -68,6 +68,23 @@ export function heldBySchedule(t: Tick, wanted: string): boolean {
     `${wanted}, but schedule ${hold.schedule} allows no scale-in until ${isoMinute(hold.untilMs)}; holding ${t.s.target} executor groups.`,
   );
   return true;
+}
+
+/** The schedules as the last observation saw them, for `warehouse status` and the Web UI's details. */
+export function scheduleStandings(obs: Observation | null): string[] {
+  if (obs?.kind !== 'known' || !obs.schedule) return [];
+  const rules = (w: ScheduleView['open'][number]) =>
+    [
+      w.minGroups !== undefined ? `minGroups ${w.minGroups}` : '',
+      w.noScaleIn ? 'noScaleIn' : '',
+      w.suspend ? 'suspend' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+  return [
+    ...obs.schedule.open.map((w) => `Schedule ${w.schedule} is open until ${isoMinute(w.untilMs)} (${rules(w)}).`),
+    ...obs.schedule.next.map((w) => `Schedule ${w.schedule} opens at ${isoMinute(w.atMs)} (minGroups ${w.minGroups}).`),
+  ];
 }
 
 /** A UTC instant to the minute (or second, when it has one), as the decision log prints times. */

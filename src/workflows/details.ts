@@ -1,7 +1,9 @@
 // The workflow's "current details" in the Temporal Web UI: a short markdown table of where the warehouse stands.
 import { backingOff, backoffNote } from '../policy/backoff';
+import { budgetStandings } from '../policy/budgets';
 import { admissionNotes } from '../policy/pool-limits';
 import { frozenDirections } from '../policy/freeze';
+import { scheduleStandings } from '../policy/schedules';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord } from './messages';
 
@@ -29,13 +31,14 @@ export function detailsTable(
     '|---|---|---|---|---|',
     `| ${state.current} | ${state.target} | ${load} | ${spec.mode} | ${spec.nodes.min}–${spec.nodes.max} × ${spec.executorsPerGroup}/group |`,
     ...problems(spec, state),
+    ...scheduleStandings(obs).flatMap((line) => ['', cell(line)]),
     ...(recent.length ? ['', '| when | actions | why |', '|---|---|---|', ...recent] : []),
   ].join('\n');
 }
 
 /**
  * What keeps the warehouse from the capacity it wants: a freeze, a scale-up backoff, the pool's own limits (a queue
- * they hold, a queue timeout shorter than the start-up), and groups that are not capacity.
+ * they hold, a queue timeout shorter than the start-up), its budgets, and groups that are not capacity.
  */
 function problems(spec: WarehouseSpec, state: PolicyState): string[] {
   const lines: string[] = [];
@@ -49,6 +52,7 @@ function problems(spec: WarehouseSpec, state: PolicyState): string[] {
       `Last scale-up failure (tick ${state.lastScaleUpFailure.tick}): ${state.lastScaleUpFailure.reason}.`,
     );
   for (const note of admissionNotes(state)) lines.push('', cell(note));
+  for (const standing of budgetStandings(spec, state)) lines.push('', cell(standing));
   const groups = state.notCapacity ?? [];
   if (groups.length)
     lines.push(
