@@ -1,7 +1,7 @@
 // Schedules and budgets through the real workflow on a real dev server, the coordinator simulator over HTTP and the
 // real Impala reader. Schedules' cron expressions carry croner's leading seconds field so that windows open and close
 // within the test: a minimum's groups start one measured start-up ahead of its window and are kept through it, a
-// suspend window holds queued queries until it closes. A budget over one-minute periods reaches each of its
+// suspend window holds queued queries until it closes. A budget over 90-second periods reaches each of its
 // thresholds — notify, block scale-up, suspend — and the next period resumes the warehouse.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
@@ -22,8 +22,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
-async function world(base: WarehouseSpec, seed: number[]) {
-  const groups = new InProcessExecutorGroups({ readyAfterMs: 500, drainMs: 200 });
+async function world(base: WarehouseSpec, seed: number[], readyAfterMs = 500) {
+  const groups = new InProcessExecutorGroups({ readyAfterMs, drainMs: 200 });
   groups.seed(base.name, seed);
   const c = await startCoordinator({ port: 0, ...clusterOptionsFor(base, new InProcessMembership(groups, base)) });
   open.push(c);
@@ -52,12 +52,13 @@ async function live(groups: InProcessExecutorGroups, spec: WarehouseSpec): Promi
 
 test('a minimum starts one start-up ahead of its window and holds through it; a suspend window holds a queue', async () => {
   const over = { name: 'sched', mode: 'balanced', scaleDownDelaySeconds: 2, nodes: { min: 0, max: 8 } } as const;
-  const { groups, c, h } = await world(testSpec(over), []);
+  // Groups start in 2 s: a start-up of a few ticks, so that the lead it sets outlasts a slow tick.
+  const { groups, c, h } = await world(testSpec(over), [], 2000);
   await h.startWorker();
   // Whole seconds from now: the workflow starts at once, a query measures the groups' start-up, the warehouse suspends.
   const t0 = Math.ceil(Date.now() / 1000) * 1000;
-  const business = { opens: t0 + 16_000, closes: t0 + 26_000 };
-  const night = { opens: t0 + 34_000, closes: t0 + 42_000 };
+  const business = { opens: t0 + 25_000, closes: t0 + 37_000 };
+  const night = { opens: t0 + 45_000, closes: t0 + 55_000 };
   const spec = {
     ...testSpec({
       ...over,
@@ -140,9 +141,9 @@ test('a minimum starts one start-up ahead of its window and holds through it; a 
   }
 }, 120_000);
 
-test('a budget over one-minute periods notifies, blocks scale-up, suspends, and the next period resumes', async () => {
-  // 0.01 executor-hours = 36 executor-seconds: one group of 2 executors uses half in 9 s, 60 % in 11 s, all in 18 s.
-  // Started with at least 40 s of the minute left, so that every threshold falls in one period.
+test('a budget over 90-second periods notifies, blocks scale-up, suspends, and the next period resumes', async () => {
+  // 0.02 executor-hours = 72 executor-seconds: one group of 2 executors uses a quarter in 9 s, 40 % in 14 s, all in
+  // 36 s. Started with at least 60 s of the 90 s period left, so that every threshold falls in one period.
   const { spec, groups, c, h } = await world(
     testSpec({
       name: 'budget',
@@ -151,11 +152,11 @@ test('a budget over one-minute periods notifies, blocks scale-up, suspends, and 
       autoSuspend: { enabled: false, timeoutSeconds: 2 },
       budgets: [
         {
-          period: { seconds: 60 },
-          executorHours: 0.01,
+          period: { seconds: 90 },
+          executorHours: 0.02,
           thresholds: [
-            { percent: 50, action: 'notify' },
-            { percent: 60, action: 'block-scale-up' },
+            { percent: 25, action: 'notify' },
+            { percent: 40, action: 'block-scale-up' },
             { percent: 100, action: 'suspend' },
           ],
         },
@@ -164,22 +165,22 @@ test('a budget over one-minute periods notifies, blocks scale-up, suspends, and 
     [0],
   );
   await h.startWorker();
-  const periodMs = 60_000;
+  const periodMs = 90_000;
   const left = periodMs - (Date.now() % periodMs);
-  if (left < 40_000) await sleep(left + 200);
+  if (left < 60_000) await sleep(left + 200);
   // Continuing as new every 7 ticks: the count is workflow state, carried from run to run.
   const handle = await h.start(spec, { continueAsNewAfterTicks: 7 });
   try {
     await eventually(
-      'the budget reaching 60 %',
-      async () => (await h.status(handle)).state.budget?.periods[0].reached === 60,
+      'the budget reaching 40 %',
+      async () => (await h.status(handle)).state.budget?.periods[0].reached === 40,
       30_000,
     );
-    // 20 queries of 3 s: 12 run on the one group, 8 queue, and no group is added for them.
+    // 20 queries of 3 s: 12 run on the one group, the others queue, and no group is added for them.
     await submit(c.url, 20, 3000);
     await eventually('the queue held by the budget', async () =>
       reasonLines(await h.status(handle)).find((l) =>
-        /^needsScaleUp is true as there are 8 queries queued, but budget per 60s \(\S+ of 0\.01 executor-hours used, \d+%\) blocks scale-up above the minimum 1 until \S+Z; holding 1 executor groups\.$/.test(
+        /^needsScaleUp is true as there are \d+ queries queued, but budget per 90s \(\S+ of 0\.02 executor-hours used, \d+%\) blocks scale-up above the minimum 1 until \S+Z; holding 1 executor groups\.$/.test(
           l,
         ),
       ),
@@ -189,7 +190,7 @@ test('a budget over one-minute periods notifies, blocks scale-up, suspends, and 
     const standing = budgetStandings(spec, blocked.state);
     expect(standing).toEqual([
       expect.stringMatching(
-        /^Budget per 60s: \S+ of 0\.01 executor-hours used \(\d+%\) since \S+Z, until \S+Z; reached 60% \(block-scale-up\)\.$/,
+        /^Budget per 90s: \S+ of 0\.02 executor-hours used \(\d+%\) since \S+Z, until \S+Z; reached 40% \(block-scale-up\)\.$/,
       ),
     ]);
     expect(detailsTable(spec, blocked.state, blocked.lastObservation, blocked.decisions)).toContain(standing[0]);
@@ -203,7 +204,7 @@ test('a budget over one-minute periods notifies, blocks scale-up, suspends, and 
       }),
     );
     expect(await metrics.registry.metrics()).toContain(
-      'impala_autoscaler_budget_threshold_reached_percent{warehouse="budget",budget="60s"} 60',
+      'impala_autoscaler_budget_threshold_reached_percent{warehouse="budget",budget="90s"} 40',
     );
 
     await eventually(
@@ -214,10 +215,10 @@ test('a budget over one-minute periods notifies, blocks scale-up, suspends, and 
     const suspendedAt = Date.now();
     const lines = reasonLines(await h.status(handle));
     expectInOrder(lines, [
-      /^Budget per 60s has reached 50% \(\S+ of 0\.01 executor-hours used since \S+Z\): notify\.$/,
-      /^Budget per 60s has reached 60% \(.*\): no scale-up above the minimum until \S+Z\.$/,
-      /^Budget per 60s has reached 100% \(.*\): the warehouse is held suspended until \S+Z\.$/,
-      /^Suspending warehouse: budget as budget per 60s \(.*\) holds it suspended until \S+Z; removing 1 executor groups\.$/,
+      /^Budget per 90s has reached 25% \(\S+ of 0\.02 executor-hours used since \S+Z\): notify\.$/,
+      /^Budget per 90s has reached 40% \(.*\): no scale-up above the minimum until \S+Z\.$/,
+      /^Budget per 90s has reached 100% \(.*\): the warehouse is held suspended until \S+Z\.$/,
+      /^Suspending warehouse: budget as budget per 90s \(.*\) holds it suspended until \S+Z; removing 1 executor groups\.$/,
     ]);
     // A query now waits for the next period, which resumes the warehouse for it. (The removed group drains for
     // 200 ms: the simulator is told it is gone first, so that the query cannot run on it.)
@@ -226,7 +227,7 @@ test('a budget over one-minute periods notifies, blocks scale-up, suspends, and 
     await submit(c.url, 1, 1000);
     await eventually('the query held by the budget', async () =>
       reasonLines(await h.status(handle)).find((l) =>
-        /^needsScaleUp is true as there are 1 queries queued, but budget per 60s \(.*\) holds the warehouse suspended until \S+Z; the warehouse stays suspended\.$/.test(
+        /^needsScaleUp is true as there are 1 queries queued, but budget per 90s \(.*\) holds the warehouse suspended until \S+Z; the warehouse stays suspended\.$/.test(
           l,
         ),
       ),
@@ -238,7 +239,7 @@ test('a budget over one-minute periods notifies, blocks scale-up, suspends, and 
     const last = await h.status(handle);
     expect(last.run).toBeGreaterThan(5);
     expectInOrder(reasonLines(last), [
-      /^Budget per 60s: a new period began at \S+Z \(\S+ of 0\.01 executor-hours were used in the last\)\.$/,
+      /^Budget per 90s: a new period began at \S+Z \(\S+ of 0\.02 executor-hours were used in the last\)\.$/,
       /^Resuming warehouse as there are 1 queries queued\.$/,
     ]);
   } finally {
