@@ -12,6 +12,7 @@ import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { InProcessMembership } from '../../src/sim/in-process-membership';
 import { detailsTable } from '../../src/workflows/details';
+import { resizeUpdate } from '../../src/workflows/messages';
 import { tickReport } from '../../src/workflows/sinks';
 import { eventually, useTemporalServer } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
@@ -246,3 +247,29 @@ test('a budget over 90-second periods notifies, blocks scale-up, suspends, and t
     await h.close([handle]);
   }
 }, 180_000);
+
+test('a warehouse with schedules and a budget is resized: the spec is checked again inside the workflow', async () => {
+  const { c, h } = await world(testSpec({ name: 'resized' }), [0]);
+  const spec = {
+    ...testSpec({
+      name: 'resized',
+      schedules: [
+        { name: 'office', start: '0 8 * * 1-5', end: '0 18 * * 1-5', timezone: 'Europe/Berlin', minGroups: 2 },
+        { name: 'weekend', start: '0 20 * * 5', end: '0 6 * * 1', timezone: 'Europe/Berlin', suspend: true },
+      ],
+      budgets: [{ period: 'month', executorHours: 1000 }],
+    }),
+    coordinators: [{ url: c.url }],
+  };
+  await h.startWorker();
+  const handle = await h.start(spec);
+  try {
+    const resized = await handle.executeUpdate(resizeUpdate, { args: [{ nodes: { max: 8 } }] });
+    expect(resized.nodes.max).toBe(8);
+    expect(resized.schedules).toEqual(spec.schedules);
+    expect(resized.budgets).toEqual(spec.budgets);
+    await eventually('a tick on the resized spec', async () => (await h.status(handle)).spec.nodes.max === 8);
+  } finally {
+    await h.close([handle]);
+  }
+}, 60_000);
