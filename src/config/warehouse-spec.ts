@@ -294,6 +294,9 @@ export const resizeSchema = z.strictObject({
     .strictObject({ enabled: z.boolean().optional(), timeoutSeconds: seconds('autoSuspend.timeoutSeconds').optional() })
     .optional(),
   dryRun: z.boolean().optional(),
+  /** The whole list, replacing the running one; `[]` removes every schedule (or budget). */
+  schedules: schedulesSchema.optional(),
+  budgets: budgetsSchema.optional(),
 });
 export type Resize = z.infer<typeof resizeSchema>;
 
@@ -310,6 +313,8 @@ export function applyResize(spec: WarehouseSpec, resize: unknown): WarehouseSpec
     scaleDownDelaySeconds: p.scaleDownDelaySeconds ?? spec.scaleDownDelaySeconds,
     autoSuspend: { ...spec.autoSuspend, ...p.autoSuspend },
     dryRun: p.dryRun ?? spec.dryRun,
+    schedules: p.schedules ?? spec.schedules,
+    budgets: p.budgets ?? spec.budgets,
   };
   return parseWarehouseSpec(stripUndefined(next), 'resize');
 }

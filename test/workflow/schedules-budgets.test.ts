@@ -12,6 +12,7 @@ import { clusterOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { InProcessMembership } from '../../src/sim/in-process-membership';
 import { detailsTable } from '../../src/workflows/details';
+import { diff } from '../../src/client/commands/warehouse/apply';
 import { resizeUpdate } from '../../src/workflows/messages';
 import { tickReport } from '../../src/workflows/sinks';
 import { eventually, useTemporalServer } from '../support/temporal';
@@ -248,7 +249,7 @@ test('a budget over 90-second periods notifies, blocks scale-up, suspends, and t
   }
 }, 180_000);
 
-test('a warehouse with schedules and a budget is resized: the spec is checked again inside the workflow', async () => {
+test('a warehouse with schedules and a budget is resized, its schedules and budgets replaced (the spec checked again inside the workflow)', async () => {
   const { c, h } = await world(testSpec({ name: 'resized' }), [0]);
   const spec = {
     ...testSpec({
@@ -269,6 +270,37 @@ test('a warehouse with schedules and a budget is resized: the spec is checked ag
     expect(resized.schedules).toEqual(spec.schedules);
     expect(resized.budgets).toEqual(spec.budgets);
     await eventually('a tick on the resized spec', async () => (await h.status(handle)).spec.nodes.max === 8);
+    // `warehouse apply` of a file that keeps one schedule and no budget.
+    const file = { ...spec, nodes: { ...spec.nodes, max: 8 }, schedules: [spec.schedules![0]], budgets: undefined };
+    const d = diff(resized, file);
+    expect(d).toEqual({
+      resize: { schedules: [spec.schedules![0]], budgets: [] },
+      changes: [expect.stringMatching(/^schedules: /), expect.stringMatching(/^budgets: .* → \(unset\)$/)],
+      fixed: [],
+    });
+    const replaced = await handle.executeUpdate(resizeUpdate, { args: [d.resize] });
+    expect(replaced.schedules).toEqual([spec.schedules![0]]);
+    expect(replaced).not.toHaveProperty('budgets');
+    // A suspend window over the office's minimum is rejected, naming both schedules; nothing changes.
+    const rejected = await handle
+      .executeUpdate(resizeUpdate, {
+        args: [
+          {
+            schedules: [
+              ...spec.schedules!,
+              { ...spec.schedules![1], name: 'lunch', start: '0 12 * * *', end: '0 13 * * *' },
+            ],
+          },
+        ],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { cause?: Error },
+      );
+    expect(rejected?.cause?.message).toMatch(
+      /schedule lunch holds the warehouse suspended .* while schedule office \(minGroups 2\) is open/,
+    );
+    expect((await h.status(handle)).spec.schedules).toEqual([spec.schedules![0]]);
   } finally {
     await h.close([handle]);
   }
