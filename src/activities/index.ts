@@ -1,6 +1,7 @@
 // The activities the warehouse workflow calls: thin adapters over a LoadReader and an ExecutorGroups, and the spec's
 // validation (zod lives here, in the worker's own context, not once per cached workflow: see src/workflows/spec-rules.ts).
 import { ApplicationFailure } from '@temporalio/common';
+import { scheduleView } from '../config/schedules';
 import { parseWarehouseSpec } from '../config/warehouse-spec';
 import { impalaGroupName } from '../policy/names';
 import type { Observation, WarehouseSpec } from '../policy/types';
@@ -50,8 +51,10 @@ export function createActivities({ loadReader, executorGroups }: ActivityDeps) {
       }));
       // Only when there are any: the observation goes into the workflow's history every tick.
       const taken = listed.takenIndexes.length ? { takenIndexes: listed.takenIndexes } : {};
+      // The schedules at the time of the read (the workflow stamps the tick with its own time, within the read's).
+      const schedule = spec.schedules ? { schedule: scheduleView(spec.schedules, Date.now()) } : {};
       return result.ok
-        ? { kind: 'known', load: result.load, groups, ...taken }
+        ? { kind: 'known', load: result.load, groups, ...taken, ...schedule }
         : { kind: 'unknown', reason: result.reason, groups, ...taken };
     },
     /** At a run's start and on `refreshTemplate`: the executor template, kept in the workflow's state. */

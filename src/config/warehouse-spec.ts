@@ -5,6 +5,8 @@ import { DEFAULT_DEGRADED_REPLACE_SECONDS } from '../policy/modes';
 import { setSlug } from '../policy/group-sets';
 import { GROUP_PREFIX } from '../policy/names';
 import type { GroupSetSpec, Mode, Size, WarehouseSpec } from '../policy/types';
+import { budgetsSchema } from './budgets';
+import { contradictions, schedulesSchema } from './schedules';
 
 export const GROUP_SIZES: Record<Size, number> = { XSMALL: 2, SMALL: 10, MEDIUM: 20, LARGE: 40 };
 export const MODES: readonly Mode[] = ['conservative', 'balanced', 'aggressive'];
@@ -200,6 +202,8 @@ const warehouseFields = z.strictObject({
     .array(groupSetEntrySchema, { error: 'groupSets must be a list of group sets' })
     .min(1, 'groupSets must list at least one group set (or leave it out for a warehouse of one set)')
     .optional(),
+  schedules: schedulesSchema.optional(),
+  budgets: budgetsSchema.optional(),
 });
 
 export const warehouseSpecSchema = warehouseFields
@@ -248,7 +252,45 @@ export const warehouseSpecSchema = warehouseFields
         'executorMemoryMb',
       ]),
   })
-  .transform((s): WarehouseSpec => (s.groupSets ? withSets(s, s.groupSets) : oneSet(s)));
+  .superRefine(checkSchedules, {
+    when: (payload) => parsedFine(payload.issues, ['size', 'executorsPerGroup', 'nodes', 'groupSets', 'schedules']),
+  })
+  .transform((parsed): WarehouseSpec => {
+    const { schedules, budgets, ...rest } = parsed;
+    // Absent, not empty: a warehouse without them keeps the spec (and the workflow input) it had before they existed.
+    const s = { ...rest, ...(schedules?.length ? { schedules } : {}), ...(budgets?.length ? { budgets } : {}) };
+    return s.groupSets ? withSets(s, s.groupSets) : oneSet(s);
+  });
+
+/**
+ * A schedule's minimum within nodes.max, and no two windows that contradict each other over the coming year.
+ * Schedules and budgets apply to a warehouse of one set: a set of a warehouse with groupSets has its own bounds, and
+ * a budget shared by sets is not split among them.
+ */
+function checkSchedules(s: ParsedWarehouse, ctx: z.RefinementCtx): void {
+  if (s.groupSets) {
+    for (const field of ['schedules', 'budgets'] as const)
+      if (s[field]?.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} apply to a warehouse of one group set; this warehouse has groupSets: remove ${field}, or split the sets into warehouses of their own`,
+        });
+    return;
+  }
+  const perGroup = groupSizeOf(s);
+  s.schedules?.forEach((sch, i) => {
+    if (perGroup !== undefined && s.nodes && sch.minGroups !== undefined && sch.minGroups * perGroup > s.nodes.max)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedules', i, 'minGroups'],
+        message: `schedule ${sch.name}: minGroups ${sch.minGroups} is more than nodes.max allows (${s.nodes.max} nodes, ${s.nodes.max / perGroup} executor groups)`,
+      });
+  });
+  // From now: the windows that matter are the coming ones.
+  for (const c of contradictions(s.schedules ?? [], Date.now()))
+    ctx.addIssue({ code: 'custom', path: ['schedules', c.index], message: c.message });
+}
 
 type ParsedWarehouse = z.output<typeof warehouseFields>;
 type ParsedSet = z.output<typeof groupSetEntrySchema>;
@@ -498,6 +540,9 @@ export const resizeSchema = z.strictObject({
     .optional(),
   dryRun: z.boolean().optional(),
   groupSets: z.array(setResizeSchema).optional(),
+  /** The whole list, replacing the running one; `[]` removes every schedule (or budget). */
+  schedules: schedulesSchema.optional(),
+  budgets: budgetsSchema.optional(),
 });
 export type Resize = z.infer<typeof resizeSchema>;
 
@@ -513,6 +558,8 @@ export function applyResize(spec: WarehouseSpec, resize: unknown): WarehouseSpec
     ...resized,
     autoSuspend: { ...spec.autoSuspend, ...p.autoSuspend },
     dryRun: p.dryRun ?? spec.dryRun,
+    schedules: p.schedules ?? spec.schedules,
+    budgets: p.budgets ?? spec.budgets,
   };
   return parseWarehouseSpec(stripUndefined(next), 'resize');
 }

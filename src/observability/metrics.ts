@@ -24,6 +24,8 @@ export class AutoscalerMetrics {
   private readonly impalaTimedOut: Counter<'warehouse'>;
   private readonly impalaRejected: Counter<'warehouse'>;
   private readonly startupOverTimeout: Gauge<'warehouse'>;
+  private readonly budgetUsed: Gauge<'warehouse' | 'budget'>;
+  private readonly budgetReached: Gauge<'warehouse' | 'budget'>;
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -93,6 +95,16 @@ export class AutoscalerMetrics {
       'impala_autoscaler_startup_over_queue_timeout_seconds',
       "How much longer the observed executor-group start-up plus one poll is than the pool's queue timeout (0: within it); raise the pool's queue timeout above it",
     );
+    const budgetGauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ['warehouse', 'budget'] as const, registers: [registry] });
+    this.budgetUsed = budgetGauge(
+      'impala_autoscaler_budget_used_percent',
+      "Executor-hours used in the budget's current period, percent of the budget (budget: day, month or the period in seconds)",
+    );
+    this.budgetReached = budgetGauge(
+      'impala_autoscaler_budget_threshold_reached_percent',
+      'The highest threshold of the budget reached in its current period, percent (0: none); its action is in the decision log',
+    );
   }
 
   /** One tick of one warehouse. Gauges keep their last known load when a reading fails. */
@@ -124,6 +136,10 @@ export class AutoscalerMetrics {
     this.scaleUpBackoff.set(l, r.scaleUpBackoffSeconds);
     this.groups.set(l, r.current);
     this.target.set(l, r.target);
+    for (const b of r.budgets ?? []) {
+      this.budgetUsed.set({ ...l, budget: b.budget }, b.usedPercent);
+      this.budgetReached.set({ ...l, budget: b.budget }, b.reachedPercent);
+    }
     if (r.queued !== null) this.queued.set(l, r.queued);
     if (r.running !== null) this.running.set(l, r.running);
     this.lastTick.set(l, Date.now() / 1000);

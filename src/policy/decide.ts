@@ -3,6 +3,8 @@
 // what-if simulator run this same code. Reasons use the seed system's wording exactly.
 import { backingOff, backoffNote, scaleUpFailure } from './backoff';
 import { learnIdleGaps, suspendIdleText, withBreakEven } from './break-even';
+import { budgetExecutors, countBudgets, heldByBudget } from './budgets';
+import { holdSuspended, type SuspendHold } from './held-suspended';
 import { drainedStep, rememberQueue, resumeStep, topUp } from './queue-step';
 import { groupsForLoad, groupsNeeded, holds, runningGroupsNeeded } from './capacity';
 import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } from './degraded';
@@ -12,6 +14,8 @@ import { queuedMems } from './mem-summary';
 import { limitsOf } from './modes';
 import { learnOpenings } from './openings';
 import { checkQueueTimeout, countImpalaFailures, poolHold, usefulQueue } from './pool-limits';
+import { rulesFrom } from './rules';
+import { heldBySchedule, isoMinute, scheduledRules, scheduleMinText, withScheduledMin } from './schedules';
 import { Tick } from './tick';
 import type { Counters, Decision, GroupObservation, Load, Observation, PolicyState, WarehouseSpec } from './types';
 
@@ -34,18 +38,36 @@ export function initialState(): PolicyState {
 export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation): Decision {
   const s: PolicyState = structuredCloneState(prev);
   s.tick = prev.tick + 1;
+  const atMs = obs.kind === 'known' ? obs.atMs : undefined;
+  const limits = withBreakEven(spec, limitsOf(spec, s.presets ?? 'current'), s);
+  // Release 5's schedules and budgets, only on a known load: they need the tick's time (and the budgets its groups).
+  const release5 = obs.kind === 'known' && rulesFrom(s, 'release-5');
+  const budget = release5 ? countBudgets(spec, s, atMs) : undefined;
+  const schedule = release5 ? scheduledRules(spec, s, obs.schedule, atMs) : undefined;
+  const notes = budget?.notes ?? [];
+  if (schedule?.min && budget?.rules.block) {
+    // The budget wins: a window's minimum above the spec's is a scale-up it blocks.
+    if (schedule.min.groups > limits.floorGroups)
+      notes.push(
+        `Schedule ${schedule.min.schedule} asks for at least ${schedule.min.groups} executor groups, but ${budget.rules.block.by} blocks scale-up above the minimum ${limits.floorGroups} until ${isoMinute(budget.rules.block.untilMs)}.`,
+      );
+    delete schedule.min;
+  }
   const t = new Tick(
     spec,
-    withBreakEven(spec, limitsOf(spec, s.presets ?? 'current'), s),
+    schedule?.min ? withScheduledMin(limits, schedule.min.groups) : limits,
     s,
     obs.takenIndexes,
-    obs.kind === 'known' ? obs.atMs : undefined,
+    atMs,
   );
+  t.schedule = schedule;
+  t.budget = budget?.rules;
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {
     if (t.release5 && obs.busySets?.length) t.busySets = obs.busySets;
-    known(t, obs.load, obs.groups, prev);
+    known(t, obs.load, obs.groups, prev, notes);
+    if (release5) budgetExecutors(t, obs.groups);
   }
   t.say(`Impala-autoscaler sleeping for ${spec.pollIntervalSeconds}s`);
   const rule = t.acted?.rule ?? (obs.kind === 'unknown' ? 'unknown-load' : 'hold');
@@ -71,13 +93,14 @@ function unknownLoad(t: Tick, reason: string): void {
   if (t.s.intent !== 'none') t.say(`Operator ${t.s.intent} waits for a known load reading.`);
 }
 
-function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState): void {
+function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyState, notes: string[]): void {
   const { spec, limits, s } = t;
   const live = groups.filter((g) => !g.deleting);
   if (t.release3 && load.unreachableCoordinators?.length) t.unreachable = load.unreachableCoordinators;
   t.say(`Group Set: ${spec.groupSet} Load: numQueriesQueued ${load.queued}, numQueriesRunning ${load.running}`);
   t.say(`Processing Group Set: ${spec.groupSet}`);
   for (const w of load.warnings) t.say(`Warning: ${w}`);
+  for (const note of notes) t.say(note);
   const view = t.release3 ? classify(t, load, live, prev) : kubernetesOnly(live);
   const { ready, pending, degraded } = view;
   // Replaced groups are on their way out: the bounds and the target count their replacements instead.
@@ -101,14 +124,23 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
     rememberQueue(s, load);
   }
 
+  const hold = suspendHold(t);
+  if (hold && s.intent === 'resume') {
+    s.intent = 'none';
+    s.operatorSuspended = false;
+    t.say(`Resume asked for, but ${hold.by} holds the warehouse suspended until ${isoMinute(hold.untilMs)}.`);
+  }
   if (operator(t, load, live, groups)) return;
+  if (hold) return holdSuspended(t, load, live, hold);
   if (t.release3) replaceDegraded(t, view, groups);
   if (scaleUpInProgress(t, load, pending)) {
-    if (t.release4 && t.s.state === 'ScalingUp' && !backingOff(s)) topUp(t, load, prev, pending, groups);
+    if (t.release4 && t.s.state === 'ScalingUp' && !backingOff(s) && !t.budget?.block)
+      topUp(t, load, prev, pending, groups);
     return;
   }
   if (prewarm(t, kept, groups)) return;
-  if (live.length === 0 && (!t.release3 || suspendedBefore(prev) || limits.minGroups === 0))
+  // A schedule's minimum resumes a suspended warehouse (belowMin adds its groups).
+  if (live.length === 0 && (!t.release3 || suspendedBefore(prev) || limits.minGroups === 0) && !t.schedule?.min)
     return suspended(t, load, groups, prev);
   if (kept.length < limits.minGroups) return belowMin(t, kept, groups);
   if (kept.length > limits.maxGroups) return aboveMax(t, ready, degraded);
@@ -139,9 +171,18 @@ function suspendedBefore(prev: PolicyState): boolean {
   return prev.autoSuspended ?? prev.state === 'Suspended';
 }
 
+/** What holds the warehouse suspended this tick (release 5's rules): a used-up budget, or a schedule's window. */
+function suspendHold(t: Tick): SuspendHold | undefined {
+  if (t.budget?.suspend) return t.budget.suspend;
+  const window = t.schedule?.suspend;
+  return window && { by: `schedule ${window.schedule}`, untilMs: window.untilMs };
+}
+
 function belowMin(t: Tick, kept: GroupObservation[], groups: GroupObservation[]): void {
   const { s, limits } = t;
-  const line = `needsScaleUp is true as current executor groups ${kept.length} is below the minimum ${limits.minGroups}`;
+  const min = t.schedule?.min;
+  const of = min && Math.min(min.groups, limits.maxGroups) === limits.minGroups ? ` ${scheduleMinText(min)}` : '';
+  const line = `needsScaleUp is true as current executor groups ${kept.length} is below the minimum ${limits.minGroups}${of}`;
   if (t.release3 && backingOff(s)) {
     t.say(`${line}, but ${backoffNote(t.spec, s, t.atMs)}.`);
     return;
@@ -201,14 +242,8 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
   // A forecast is no reason to retry a scale-up that keeps failing; a queue says so in its own line.
   if (t.release3 && backingOff(s)) return false;
   // Held, the tick goes on: the other rules still serve the load that is there now.
-  if (
-    heldByFreeze(
-      t,
-      'scale-out',
-      `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}`,
-    )
-  )
-    return false;
+  const wanted = `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}`;
+  if (heldByFreeze(t, 'scale-out', wanted) || heldByBudget(t, wanted)) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
   t.because(
     'prewarm',
@@ -383,7 +418,13 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[], prev: Policy
     }
     if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
     t.because('resume', `Resuming warehouse as there are ${load.queued} queries queued.`);
-    t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, resumeStep(t, load, prev))), groups);
+    const step = resumeStep(t, load, prev);
+    const block = t.budget?.block;
+    if (block && step > limits.floorGroups)
+      t.say(
+        `Resuming with the minimum ${limits.floorGroups} executor groups: ${block.by} blocks scale-up above it until ${isoMinute(block.untilMs)}.`,
+      );
+    t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, block ? 0 : step)), groups);
     pendingLine(t);
     s.state = t.spec.dryRun ? 'Suspended' : 'ScalingUp';
     return;
@@ -432,7 +473,8 @@ function queued(t: Tick, load: Load, groups: GroupObservation[], prev: PolicySta
     t.say(`needsScaleUp is true as there are ${load.queued} queries queued, but ${backoffNote(spec, s, t.atMs)}.`);
     return;
   }
-  if (heldByFreeze(t, 'scale-out', `needsScaleUp is true as there are ${load.queued} queries queued`)) return;
+  const needs = `needsScaleUp is true as there are ${load.queued} queries queued`;
+  if (heldByFreeze(t, 'scale-out', needs) || heldByBudget(t, needs)) return;
   t.because('scale-up', `needsScaleUp is true as there are ${load.queued} queries queued.`);
   if (s.counters.up < limits.upTicks) {
     t.say(`enoughConsecutive Up calls false as current ${s.counters.up} target ${limits.upTicks}`);
@@ -484,7 +526,7 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     return;
   }
   const line = `needsScaleDown is true as ${t.held ? "the queue is held by the pool's own limit" : 'there are no queries queued'} and ${fewer} executor groups would hold ${load.running} running queries`;
-  if (heldByFreeze(t, 'scale-in', line)) return;
+  if (heldByFreeze(t, 'scale-in', line) || heldBySchedule(t, line)) return;
   t.because('scale-down', `${line}.`);
   if (limits.release === 'surplus') {
     const peak = s.counters.down === 0 ? undefined : s.downPeak;
@@ -562,8 +604,14 @@ function suspendCheck(t: Tick, load: Load, live: GroupObservation[]): void {
     );
     return;
   }
+  const min = t.schedule?.min;
+  if (min) {
+    s.counters.suspend = 0;
+    t.say(`needsSuspend is false as the minimum is ${limits.minGroups} executor groups ${scheduleMinText(min)}.`);
+    return;
+  }
   const line = 'needsSuspend is true as there are no queries running or queued';
-  if (heldByFreeze(t, 'scale-in', line)) return;
+  if (heldByFreeze(t, 'scale-in', line) || heldBySchedule(t, line)) return;
   t.because('suspend', `${line}.`);
   if (s.counters.suspend < limits.suspendTicks) {
     t.say(`enoughConsecutive Suspend calls false as current ${s.counters.suspend} target ${limits.suspendTicks}`);

@@ -1,9 +1,11 @@
 // One tick's scratch: the state being decided, the log lines and the actions, and the two ways a tick changes the
 // warehouse (add, remove), shared by decide.ts and degraded.ts.
+import type { BudgetRules } from './budgets';
 import type { Forecast } from './history';
 import type { Limits } from './modes';
 import { groupName } from './names';
 import { rulesFrom } from './rules';
+import type { ScheduledRules } from './schedules';
 import type { Action, GroupObservation, PolicyState, Rule, WarehouseSpec } from './types';
 
 export class Tick {
@@ -23,6 +25,10 @@ export class Tick {
   coming?: Forecast;
   /** Why the pool's own limits hold this tick's queue (release 4's rules, src/policy/pool-limits.ts). */
   held?: string;
+  /** What the warehouse's schedules set this tick (release 5's rules, src/policy/schedules.ts). */
+  schedule?: ScheduledRules;
+  /** What its budgets hold this tick (release 5's rules, src/policy/budgets.ts). */
+  budget?: BudgetRules;
   /** Coordinators that did not answer this tick: no group's running count is fully known (release 3's rules on). */
   unreachable?: string[];
   /**

@@ -83,6 +83,51 @@ export interface WarehouseSpec {
    * Absent: `impala-executor-` (src/policy/names.ts GROUP_PREFIX).
    */
   groupPrefix?: string;
+  /** Time windows with their own rules (src/config/schedules.ts evaluates them, src/policy/schedules.ts applies them). */
+  schedules?: ScheduleSpec[];
+  /** Executor-hour budgets per period (src/policy/budgets.ts). */
+  budgets?: BudgetSpec[];
+}
+
+/**
+ * A time window as KEDA's cron scaler writes one: it opens at each `start` and closes at the next `end` (cron
+ * expressions read in `timezone`, an IANA zone). Absent rules are off; `name` labels it in the decision log.
+ */
+export interface ScheduleSpec {
+  name: string;
+  start: string;
+  end: string;
+  timezone: string;
+  /** At least this many executor groups while the window is open (started one observed start-up ahead). */
+  minGroups?: number;
+  /** No scale-down or auto-suspend while the window is open. */
+  noScaleIn?: boolean;
+  /** The warehouse is held suspended while the window is open. */
+  suspend?: boolean;
+}
+
+export type BudgetAction = 'notify' | 'block-scale-up' | 'suspend';
+
+/**
+ * Executor-hours a warehouse may use per period, with actions at thresholds as Snowflake's resource monitors take
+ * them. `period`: `day` or `month` (UTC), or a fixed length in seconds counted from 1970-01-01 00:00 UTC.
+ */
+export interface BudgetSpec {
+  period: 'day' | 'month' | { seconds: number };
+  executorHours: number;
+  /** Ascending by percent. */
+  thresholds: { percent: number; action: BudgetAction }[];
+}
+
+/**
+ * The schedules as they stand at one instant (src/config/schedules.ts scheduleView): plain data the observe activity
+ * puts in the observation, and the what-if simulator in its own, only for a warehouse with schedules.
+ */
+export interface ScheduleView {
+  /** Windows open now, each with the time its schedule's next `end` closes it (epoch ms). */
+  open: { schedule: string; untilMs: number; minGroups?: number; noScaleIn?: true; suspend?: true }[];
+  /** For each schedule with minGroups that is not open now: when it next opens (its groups start one start-up ahead). */
+  next: { schedule: string; atMs: number; minGroups: number }[];
 }
 
 /** One executor group as the cluster shows it (Kubernetes StatefulSet, or the in-process stand-in). */
@@ -214,6 +259,8 @@ export type Observation =
        * warehouse of one set.
        */
       busySets?: string[];
+      /** The warehouse's schedules at the observation's time; absent without schedules. */
+      schedule?: ScheduleView;
     }
   /** A failed or malformed read: the tick changes nothing. `groups` is set when the cluster could still be listed. */
   | { kind: 'unknown'; reason: string; groups?: GroupObservation[]; takenIndexes?: number[] };
@@ -308,6 +355,29 @@ export interface PolicyState {
    * operator first freezes the warehouse; an unfreeze clears both flags.
    */
   frozen?: { scaleIn: boolean; scaleOut: boolean };
+  /**
+   * Executor-hours used in each budget's current period (src/policy/budgets.ts), and the last tick they were counted
+   * at; absent without budgets.
+   */
+  budget?: BudgetUse;
+}
+
+export interface BudgetUse {
+  /** The tick's time and the executors that ran since (every listed group, deleting ones too). */
+  atMs: number;
+  executors: number;
+  /**
+   * One per budget of the spec, in its order: the period's bounds, the executor-seconds used in it and its limit, and
+   * the highest threshold (percent) reached, 0 before the first.
+   */
+  periods: {
+    period: string;
+    startMs: number;
+    endMs: number;
+    usedSeconds: number;
+    limitSeconds: number;
+    reached: number;
+  }[];
 }
 
 export type Action =

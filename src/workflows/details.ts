@@ -1,7 +1,9 @@
 // The workflow's "current details" in the Temporal Web UI: a short markdown table of where the warehouse stands.
 import { backingOff, backoffNote } from '../policy/backoff';
+import { budgetStandings } from '../policy/budgets';
 import { admissionNotes } from '../policy/pool-limits';
 import { frozenDirections } from '../policy/freeze';
+import { scheduleStandings } from '../policy/schedules';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { DecisionRecord, GroupSetStatus } from './messages';
 
@@ -31,6 +33,7 @@ function oneSetTable(spec: WarehouseSpec, state: PolicyState, obs: Observation |
     '|---|---|---|---|---|',
     `| ${state.current} | ${state.target} | ${loadText(obs)} | ${spec.mode} | ${spec.nodes.min}–${spec.nodes.max} × ${spec.executorsPerGroup}/group |`,
     ...problems(spec, state),
+    ...scheduleStandings(obs).flatMap((line) => ['', cell(line)]),
   ];
 }
 
@@ -60,7 +63,7 @@ function loadText(obs: Observation | null): string {
 
 /**
  * What keeps the warehouse from the capacity it wants: a freeze, a scale-up backoff, the pool's own limits (a queue
- * they hold, a queue timeout shorter than the start-up), and groups that are not capacity.
+ * they hold, a queue timeout shorter than the start-up), its budgets, and groups that are not capacity.
  */
 function problems(spec: WarehouseSpec, state: PolicyState): string[] {
   const lines: string[] = [];
@@ -74,6 +77,7 @@ function problems(spec: WarehouseSpec, state: PolicyState): string[] {
       `Last scale-up failure (tick ${state.lastScaleUpFailure.tick}): ${state.lastScaleUpFailure.reason}.`,
     );
   for (const note of admissionNotes(state)) lines.push('', cell(note));
+  for (const standing of budgetStandings(spec, state)) lines.push('', cell(standing));
   const groups = state.notCapacity ?? [];
   if (groups.length)
     lines.push(

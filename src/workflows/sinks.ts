@@ -40,6 +40,8 @@ export interface TickReport {
   impalaRejected?: number;
   /** Seconds the observed group start-up plus one poll exceed the pool's queue timeout; 0 when they do not. */
   startupOverQueueTimeoutSeconds?: number;
+  /** Each budget's use in its current period, percent (src/policy/budgets.ts); absent without budgets. */
+  budgets?: { budget: string; usedPercent: number; reachedPercent: number }[];
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -100,5 +102,14 @@ export function tickReport(
     startupOverQueueTimeoutSeconds: state.queueTimeoutShort
       ? state.queueTimeoutShort.startupSeconds + spec.pollIntervalSeconds - state.queueTimeoutShort.timeoutSeconds
       : 0,
+    ...(state.budget
+      ? {
+          budgets: state.budget.periods.map((p) => ({
+            budget: p.period.replace(/^budget per /, ''),
+            usedPercent: (p.usedSeconds / p.limitSeconds) * 100,
+            reachedPercent: p.reached,
+          })),
+        }
+      : {}),
   };
 }

@@ -293,6 +293,90 @@ export const SPEC_CASES: SpecCase[] = [
     input: withSecondSet({ replicas: 3 }),
     names: ['unknown field groupSets.1.replicas (group set root.large)'],
   },
+  // Schedules
+  {
+    what: 'schedule start not a cron expression',
+    input: with_({
+      schedules: [{ name: 'office', start: '0 25 * * *', end: '0 18 * * *', timezone: 'UTC', minGroups: 1 }],
+    }),
+    names: ['schedules.0.start', 'schedule office', 'not a valid cron expression', 'hour'],
+  },
+  {
+    what: 'schedule end of four fields',
+    input: with_({ schedules: [{ start: '0 8 * * *', end: '0 18 * *', timezone: 'UTC', minGroups: 1 }] }),
+    names: ['schedules.0.end', 'schedule schedule-1', 'not a valid cron expression'],
+  },
+  {
+    what: 'schedule timezone not an IANA zone',
+    input: with_({
+      schedules: [{ name: 'office', start: '0 8 * * *', end: '0 18 * * *', timezone: 'Mars/Olympus', minGroups: 1 }],
+    }),
+    names: ['schedules.0.timezone', 'schedule office', 'IANA time zone', '"Mars/Olympus"'],
+  },
+  {
+    what: 'schedule with no rule',
+    input: with_({ schedules: [{ name: 'office', start: '0 8 * * *', end: '0 18 * * *', timezone: 'UTC' }] }),
+    names: ['schedules.0', 'schedule office', 'minGroups, noScaleIn or suspend'],
+  },
+  {
+    what: 'schedule suspending and holding a minimum at once',
+    input: with_({
+      schedules: [{ name: 'odd', start: '0 8 * * *', end: '0 18 * * *', timezone: 'UTC', suspend: true, minGroups: 1 }],
+    }),
+    names: ['schedules.0.suspend', 'schedule odd', 'contradicts minGroups'],
+  },
+  {
+    what: 'schedule minGroups above nodes.max',
+    input: with_({
+      schedules: [{ name: 'office', start: '0 8 * * *', end: '0 18 * * *', timezone: 'UTC', minGroups: 4 }],
+    }),
+    names: ['schedules.0.minGroups', 'schedule office', 'minGroups 4', 'nodes.max'],
+  },
+  {
+    what: 'overlapping schedules that contradict each other (suspend over a minimum)',
+    input: with_({
+      schedules: [
+        { name: 'office', start: '0 8 * * 1-5', end: '0 18 * * 1-5', timezone: 'Europe/Berlin', minGroups: 2 },
+        { name: 'night', start: '0 17 * * *', end: '0 7 * * *', timezone: 'UTC', suspend: true },
+      ],
+    }),
+    names: ['schedules.1', 'schedule night', 'schedule office (minGroups 2)', 'contradict each other'],
+  },
+  // Budgets
+  {
+    what: 'a budget of zero',
+    input: with_({ budgets: [{ period: 'day', executorHours: 0 }] }),
+    names: ['budgets.0.executorHours', 'budget per day', 'must be > 0', '0'],
+  },
+  {
+    what: 'budget period not a period',
+    input: with_({ budgets: [{ period: 'week', executorHours: 10 }] }),
+    names: ['budgets.0.period', 'day, month', '"week"'],
+  },
+  {
+    what: 'budget threshold action not an action',
+    input: with_({ budgets: [{ period: 'month', executorHours: 10, thresholds: [{ percent: 80, action: 'email' }] }] }),
+    names: ['budgets.0.thresholds.0.action', 'notify, block-scale-up, suspend', '"email"'],
+  },
+  {
+    what: 'two budgets for one period',
+    input: with_({
+      budgets: [
+        { period: 'day', executorHours: 10 },
+        { period: 'day', executorHours: 20 },
+      ],
+    }),
+    names: ['budgets.1.period', 'budget per day', "budget #1's period"],
+  },
+  {
+    what: 'schedules and budgets on a warehouse with groupSets',
+    input: {
+      ...TWO_SETS,
+      schedules: [{ name: 'office', start: '0 8 * * *', end: '0 18 * * *', timezone: 'UTC', noScaleIn: true }],
+      budgets: [{ period: 'day', executorHours: 10 }],
+    },
+    names: ['schedules apply to a warehouse of one group set', 'budgets apply', 'groupSets'],
+  },
   // Not a warehouse at all
   { what: 'null', input: null, names: ['warehouse'] },
   { what: 'a list', input: [VALID], names: ['warehouse'] },

@@ -1,6 +1,7 @@
 // Our policy in the simulator: the very `decide()` the warehouse workflow runs, fed an observation built from the
 // admission model exactly as the workflow's activities build it from Impala and Kubernetes, stamped with the simulated
 // time as the workflow stamps it with workflow time (simulated time 0 is 1970-01-01 00:00 UTC, a Thursday).
+import { scheduleView } from '../../config/schedules';
 import { decide, initialState } from '../../policy/decide';
 import { groupName, impalaGroupName } from '../../policy/names';
 import { summarize } from '../../policy/mem-summary';
@@ -34,6 +35,8 @@ export function observationOf(view: SimView): Observation {
     groups,
     atMs: view.nowMs,
     ...(view.busySets ? { busySets: view.busySets } : {}),
+    // As the observe activity reads them, at the simulated time: `simulate` shows what a schedule costs.
+    ...(spec.schedules ? { schedule: scheduleView(spec.schedules, view.nowMs) } : {}),
   };
 }
 

@@ -28,7 +28,18 @@ import {
 import { refreshTemplate } from './template';
 
 /** What a resize can change (src/config/warehouse-spec.ts resizeSchema). */
-const RESIZABLE = ['nodes', 'mode', 'scaleUpDelaySeconds', 'scaleDownDelaySeconds', 'autoSuspend', 'dryRun'] as const;
+const RESIZABLE = [
+  'nodes',
+  'mode',
+  'scaleUpDelaySeconds',
+  'scaleDownDelaySeconds',
+  'autoSuspend',
+  'dryRun',
+  'schedules',
+  'budgets',
+] as const;
+/** Lists a resize replaces whole: one left out of the file is sent empty, which removes it. */
+const LISTS: readonly string[] = ['schedules', 'budgets'];
 
 export interface ApplyResult {
   name: string;
@@ -156,6 +167,10 @@ export function diff(
     const what = `${k}: ${show(a)} → ${show(b)}`;
     if (!(RESIZABLE as readonly string[]).includes(k))
       fixed.push(`${k} cannot change (running: ${show(a)}, file: ${show(b)})`);
+    else if (b === undefined && LISTS.includes(k)) {
+      resize[k] = [];
+      changes.push(what);
+    }
     // A resize sets values; it cannot go back to "the mode's delay" once a delay was set.
     else if (b === undefined)
       fixed.push(`${k} cannot be unset by a resize (running: ${show(a)}): set the value you want`);

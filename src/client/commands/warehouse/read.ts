@@ -4,7 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { backoffNote } from '../../../policy/backoff';
 import { admissionNotes } from '../../../policy/pool-limits';
+import { budgetStandings } from '../../../policy/budgets';
 import { frozenDirections } from '../../../policy/freeze';
+import { scheduleStandings } from '../../../policy/schedules';
 import type { Command } from 'commander';
 import type { WarehouseSpec } from '../../../policy/types';
 import {
@@ -228,6 +230,7 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
     lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
   lines.push(...admissionNotes(state));
+  lines.push(...budgetStandings(spec, state), ...scheduleStandings(obs));
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length)
     lines.push(
