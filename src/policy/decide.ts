@@ -6,6 +6,7 @@ import { learnIdleGaps, suspendIdleText, withBreakEven } from './break-even';
 import { drainedStep, rememberQueue, resumeStep, topUp } from './queue-step';
 import { groupsForLoad, groupsNeeded, holds, runningGroupsNeeded } from './capacity';
 import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } from './degraded';
+import { type FleetAllowance, fleetAllows } from './fleet';
 import { heldByFreeze } from './freeze';
 import { forecast, record, slotLabel } from './history';
 import { queuedMems } from './mem-summary';
@@ -31,7 +32,11 @@ export function initialState(): PolicyState {
   };
 }
 
-export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation): Decision {
+/**
+ * `fleet`: what the warehouse's fleet granted this tick (src/policy/fleet.ts), when it granted less than an earlier
+ * decision of the same tick wanted to add; absent, as for a warehouse without a fleet, nothing limits the adds.
+ */
+export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation, fleet?: FleetAllowance): Decision {
   const s: PolicyState = structuredCloneState(prev);
   s.tick = prev.tick + 1;
   const t = new Tick(
@@ -41,6 +46,7 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
     obs.takenIndexes,
     obs.kind === 'known' ? obs.atMs : undefined,
   );
+  if (fleet) t.fleet = { ...fleet };
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {
@@ -147,8 +153,10 @@ function belowMin(t: Tick, kept: GroupObservation[], groups: GroupObservation[])
   }
   if (heldByFreeze(t, 'scale-out', line)) return;
   t.because('min', `${line}.`);
+  const allowed = fleetAllows(t, limits.minGroups - kept.length);
+  if (allowed === 0) return;
   t.say('Impala autoscaler will attempt to add executor group.');
-  t.add(limits.minGroups - kept.length, groups);
+  t.add(allowed, groups);
   pendingLine(t);
 }
 
@@ -208,12 +216,12 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
     )
   )
     return false;
+  const wanted = `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}`;
+  const allowed = fleetAllows(t, coming.groups - live.length, wanted);
+  if (allowed === 0) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
-  t.because(
-    'prewarm',
-    `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`,
-  );
-  t.add(coming.groups - live.length, groups, 'prewarm');
+  t.because('prewarm', `${wanted}; adding ${allowed} executor groups.`);
+  t.add(allowed, groups, 'prewarm');
   pendingLine(t);
   if (!spec.dryRun) s.state = 'ScalingUp';
   return true;
@@ -380,9 +388,15 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[], prev: Policy
       s.state = 'Suspended';
       return;
     }
+    const step = Math.min(limits.maxGroups, Math.max(limits.floorGroups, resumeStep(t, load, prev)));
+    const allowed = fleetAllows(t, step, `needsScaleUp is true as there are ${load.queued} queries queued,`);
+    if (allowed === 0) {
+      s.state = 'Suspended';
+      return;
+    }
     if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
     t.because('resume', `Resuming warehouse as there are ${load.queued} queries queued.`);
-    t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, resumeStep(t, load, prev))), groups);
+    t.add(allowed, groups);
     pendingLine(t);
     s.state = t.spec.dryRun ? 'Suspended' : 'ScalingUp';
     return;
@@ -445,9 +459,12 @@ function queued(t: Tick, load: Load, groups: GroupObservation[], prev: PolicySta
         ? drainedStep(t, load, prev)
         : groupsNeeded(spec, load.queued, queuedMems(load));
   if (wanted === 0) return;
+  // Held by the fleet, the up counter is kept: the delay has been served, and capacity that frees is used at once.
+  const allowed = fleetAllows(t, Math.min(wanted, limits.maxGroups - s.target));
+  if (allowed === 0) return;
   s.counters.up = 0;
   t.say('Impala autoscaler will attempt to add executor group.');
-  t.add(Math.min(wanted, limits.maxGroups - s.target), groups);
+  t.add(allowed, groups);
   pendingLine(t);
   if (!spec.dryRun) s.state = 'ScalingUp';
 }
