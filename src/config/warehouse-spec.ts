@@ -9,7 +9,7 @@ export const MODES: readonly Mode[] = ['conservative', 'balanced', 'aggressive']
 
 // Kubernetes object names: warehouses name labels and namespaces, groups name StatefulSets.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsLabel = (what: string, max: number) =>
+export const dnsLabel = (what: string, max: number) =>
   z
     .string({ error: `${what} must be a string` })
     .min(1, `${what} must not be empty`)
@@ -147,6 +147,8 @@ export const warehouseSpecSchema = z
       .min(1, 'degradedReplaceSeconds must be ≥ 1')
       .default(DEFAULT_DEGRADED_REPLACE_SECONDS),
     dryRun: z.boolean().default(false),
+    // Set from the warehouses file's fleet section (src/config/fleet.ts): the workflow fleet-<name> grants its groups.
+    fleet: dnsLabel('fleet', 57).optional(),
   })
   .superRefine(
     (s, ctx) => {

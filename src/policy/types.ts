@@ -46,6 +46,11 @@ export interface WarehouseSpec {
    */
   degradedReplaceSeconds?: number;
   dryRun: boolean;
+  /**
+   * The fleet whose capacity limit this warehouse shares (src/policy/fleet.ts): it asks the fleet's workflow before
+   * adding groups. Absent: no limit beyond nodes.max, and the workflow issues no fleet command.
+   */
+  fleet?: string;
 }
 
 /** One executor group as the cluster shows it (Kubernetes StatefulSet, or the in-process stand-in). */

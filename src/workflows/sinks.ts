@@ -38,6 +38,8 @@ export interface TickReport {
   impalaRejected?: number;
   /** Seconds the observed group start-up plus one poll exceed the pool's queue timeout; 0 when they do not. */
   startupOverQueueTimeoutSeconds?: number;
+  /** 1 while the warehouse's fleet grants less than it wants (src/policy/fleet.ts); absent without a fleet. */
+  fleetWaiting?: number;
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -56,11 +58,15 @@ export function reportTick(
   observation: Observation,
   decision: Decision,
   latenessMs?: number,
+  fleetWaiting?: boolean,
 ): void {
   // The worker drops non-replay sink calls during replay anyway; skipping them here also keeps a replay-only
   // worker (the determinism tests, which register no sinks) from logging "unregistered external sink".
   if (workflowInfo().unsafe.isReplaying) return;
-  const report = tickReport(spec, state, observation, decision);
+  const report = {
+    ...tickReport(spec, state, observation, decision),
+    ...(fleetWaiting !== undefined ? { fleetWaiting: fleetWaiting ? 1 : 0 } : {}),
+  };
   metrics.tick(latenessMs === undefined ? report : { ...report, latenessSeconds: latenessMs / 1000 });
 }
 

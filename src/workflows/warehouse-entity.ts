@@ -14,10 +14,12 @@ import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
 import { afterActions } from '../policy/backoff';
 import { type FreezeDirection, frozenDirections } from '../policy/freeze';
+import { rulesFrom } from '../policy/rules';
 import type { Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { ActOutcome } from './act';
 import { Alarm } from './alarm';
 import { detailsTable } from './details';
+import { FleetLink, type FleetLinkState } from './fleet-link';
 import {
   DECISIONS_KEPT,
   type DecisionRecord,
@@ -47,6 +49,8 @@ export interface Carried {
   lastObservation: Observation | null;
   run: number;
   template?: CapturedTemplate;
+  /** Only for a warehouse of a fleet (src/workflows/fleet-link.ts). */
+  fleet?: FleetLinkState;
 }
 
 export class Warehouse {
@@ -63,6 +67,8 @@ export class Warehouse {
   private said = { text: '', since: 0 };
   /** The search attributes last upserted. */
   private published = '';
+  /** Its fleet's capacity, for a warehouse of a fleet on release-5 rules; absent, no fleet command is ever issued. */
+  readonly fleet?: FleetLink;
 
   constructor(
     public spec: WarehouseSpec,
@@ -73,6 +79,7 @@ export class Warehouse {
     this.lastObservation = carried?.lastObservation ?? null;
     this.run = carried?.run ?? 1;
     this.template = carried?.template;
+    if (spec.fleet && rulesFrom(state, 'release-5')) this.fleet = new FleetLink(spec.fleet, carried?.fleet);
   }
 
   // --- operator messages: each records what it did and wakes the loop; the loop acts on the next tick ---
@@ -143,6 +150,7 @@ export class Warehouse {
       decisions,
       run,
       ...(template ? { template: templateSummary(template) } : {}),
+      ...(this.fleet ? { fleet: this.fleet.status() } : {}),
     };
   }
 
@@ -213,14 +221,21 @@ export class Warehouse {
       ...(decision.why ? { why: decision.why } : {}),
       changes: outcome.changes,
     });
-    reportTick(this.spec, this.state, observation, decision, latenessMs);
+    reportTick(this.spec, this.state, observation, decision, latenessMs, this.fleet?.waiting);
     this.publish();
   }
 
   /** What continue-as-new carries into the next run. */
   carried(): Carried {
     const { state, decisions, lastObservation, run, template } = this;
-    return { state, decisions, lastObservation, run: run + 1, ...(template ? { template } : {}) };
+    return {
+      state,
+      decisions,
+      lastObservation,
+      run: run + 1,
+      ...(template ? { template } : {}),
+      ...(this.fleet ? { fleet: this.fleet.carried() } : {}),
+    };
   }
 
   // --- records, logs, search attributes and details ---
