@@ -4,7 +4,7 @@
 // that is only partly right.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { FleetSpec } from '../policy/fleet';
 import type { WarehouseSpec } from '../policy/types';
 import { type Entry, joinFleet, prioritySchema } from './fleet';
@@ -142,8 +142,12 @@ export function parseWarehousesFile(text: string, file: string): WarehousesFile 
       problems.push(err.message);
     }
   });
-  const fleetNode = doc.get('fleet', true);
-  const fleetLine = isMap(fleetNode) && fleetNode.range ? `:${lines.linePos(fleetNode.range[0]).line}` : '';
+  // The line of the `fleet:` key itself (its value may begin on the next line).
+  const fleetKey = isMap(doc.contents)
+    ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'fleet')
+    : undefined;
+  const fleetStart = isScalar(fleetKey?.key) ? fleetKey.key.range?.[0] : undefined;
+  const fleetLine = fleetStart === undefined ? '' : `:${lines.linePos(fleetStart).line}`;
   const joined = joinFleet((root as { fleet?: unknown }).fleet, entries, `${file}${fleetLine}: fleet`);
   problems.push(...joined.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
