@@ -6,6 +6,7 @@ import type { FleetSpec } from '../../../policy/fleet';
 import { fleetWorkflowIdFor } from '../../../policy/names';
 import { configureFleetUpdate, fleetStatusQuery, type FleetStatus } from '../../../workflows/fleet-messages';
 import type { fleetWorkflow } from '../../../workflows/fleet';
+import type { FleetLinkStatus } from '../../../workflows/fleet-link';
 import type { ConnectedClient } from '../../connection';
 import type { ApplyOptions, ApplyResult } from './apply';
 import { answeredByWorker } from './common';
@@ -54,4 +55,11 @@ function fleetChanges(running: FleetSpec, wanted: FleetSpec): string[] {
   if (JSON.stringify(running.priorities) !== JSON.stringify(wanted.priorities))
     out.push(`priorities: ${JSON.stringify(running.priorities)} → ${JSON.stringify(wanted.priorities)}`);
   return out;
+}
+
+/** `warehouse status`'s line for a warehouse of a fleet: what the fleet counts for it, and whether it waits. */
+export function fleetLine(f: FleetLinkStatus): string {
+  const held = f.told.length ? `groups ${f.told.map((i) => String(i).padStart(3, '0')).join(', ')}` : 'no group';
+  const wait = f.waiting ? `; waiting since tick ${f.waiting.sinceTick}: ${f.waiting.why}` : '; not waiting';
+  return `Fleet ${f.fleet} (workflow ${fleetWorkflowIdFor(f.fleet)}): counts ${held} for this warehouse${wait}`;
 }

@@ -26,6 +26,7 @@ import {
   withClient,
   withClientOptions,
 } from './common';
+import { fleetLine } from './fleet';
 import { groupsOnOlderTemplates } from './template';
 import { pointInTime } from '../../arguments';
 import { readWarehouseTimeline, timelinePoints } from '../../history-timeline';
@@ -228,6 +229,7 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
     lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
   lines.push(...admissionNotes(state));
+  if (s.fleet) lines.push(fleetLine(s.fleet));
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length)
     lines.push(
