@@ -2,7 +2,7 @@
 // adds only what was granted (the decision is taken again with the fleet's allowance, src/policy/fleet.ts, so the log
 // says why the rest waits); after the tick it reports the groups it holds when they changed. Workflow code: the ask
 // and its answer are signals, kept in both histories, so a worker killed at any point replays to the same grants.
-import { condition, getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
 import { type FleetAllowance, type FleetAnswer, type FleetGroup, fleetLimitText } from '../policy/fleet';
 import { fleetWorkflowIdFor } from '../policy/names';
 import type { Decision, Observation, WarehouseSpec } from '../policy/types';
@@ -74,7 +74,9 @@ export class FleetLink {
     const tick = first.state.tick;
     const holding = this.holding(spec, observation, tick);
     const want = adds.map((a) => ({ index: a.index, executors: spec.executorsPerGroup }));
-    const requestId = `${spec.name}/${tick}/${want.map((g) => g.index).join('.')}`;
+    // Unique to this warehouse's workflow (a warehouse stopped and started again counts its ticks from 0 anew) and to
+    // the tick and its groups: only a resent signal of this very ask carries it.
+    const requestId = `${spec.name}/${workflowInfo().firstExecutionRunId}/${tick}/${want.map((g) => g.index).join('.')}`;
     const waitSeconds = Math.max(10, 2 * spec.pollIntervalSeconds);
     this.pending = requestId;
     this.answer = undefined;

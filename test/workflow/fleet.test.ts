@@ -7,6 +7,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import type { ConnectedClient } from '../../src/client/connection';
 import { applyWarehouses } from '../../src/client/commands/warehouse/apply';
+import { fleetLine } from '../../src/client/commands/warehouse/fleet';
+import { AutoscalerMetrics } from '../../src/observability/metrics';
 import type { FleetSpec } from '../../src/policy/fleet';
 import { fleetWorkflowIdFor, workflowIdFor } from '../../src/policy/names';
 import type { WarehouseSpec } from '../../src/policy/types';
@@ -89,7 +91,8 @@ test('two warehouses under one fleet limit: never above it, the wait says why, f
     for (let i = 0; i < n; i++) c.cluster.submit({ durationMs: 600_000, coordinator: c.name });
   };
 
-  await h.startWorker();
+  const metrics = new AutoscalerMetrics();
+  await h.startWorker('worker-1', metrics.sinks());
   const handles: WorkflowHandle[] = [];
   try {
     expect((await apply(fleet)).map((r) => [r.name, r.result])).toEqual([
@@ -107,8 +110,15 @@ test('two warehouses under one fleet limit: never above it, the wait says why, f
       async () => (await handle('sales').query(statusQuery)).fleet?.waiting !== undefined,
       30_000,
     );
-    const salesWait = reasonLines(await handle('sales').query(statusQuery));
-    expect(salesWait).toContain('needsScaleUp is true but the fleet limit of 8 executors is reached (sales 2, etl 6).');
+    const salesStatus = await handle('sales').query(statusQuery);
+    expect(reasonLines(salesStatus)).toContain(
+      'needsScaleUp is true but the fleet limit of 8 executors is reached (sales 2, etl 6).',
+    );
+    // warehouse status and the metric say it too.
+    expect(fleetLine(salesStatus.fleet!)).toMatch(
+      /^Fleet main \(workflow fleet-main\): counts groups 000 for this warehouse; waiting since tick \d+: the fleet limit of 8 executors is reached \(sales 2, etl 6\)$/,
+    );
+    expect(await metrics.registry.metrics()).toContain('impala_autoscaler_fleet_waiting{warehouse="sales"} 1');
     expect(reasonLines(await handle('etl').query(statusQuery))).toContain(
       'needsScaleUp is true but the fleet limit of 8 executors is reached (sales 2, etl 6): adding 2 of the 3 executor groups wanted.',
     );
