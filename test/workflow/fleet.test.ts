@@ -17,7 +17,7 @@ import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordina
 import { InProcessMembership } from '../../src/sim/in-process-membership';
 import { fleetStatusQuery } from '../../src/workflows/fleet';
 import { statusQuery, type warehouseWorkflow } from '../../src/workflows/warehouse';
-import { eventually, useTemporalServer } from '../support/temporal';
+import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
 import { Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
@@ -160,6 +160,9 @@ test('two warehouses under one fleet limit: never above it, the wait says why, f
     expect(status.waiting.map((w) => w.warehouse).sort()).toEqual(['etl', 'sales']);
     // Applying the same file again changes nothing.
     expect((await apply({ ...fleet, maxExecutors: 12 }))[0].result).toBe('unchanged');
+    // Both sides replay on the current code (RECORD_HISTORIES=1 keeps them for test/workflow/replay.test.ts).
+    await replayAndRecord(env(), handle('sales'), 'fleet-warehouse');
+    await replayAndRecord(env(), fleetHandle, 'fleet');
   } finally {
     for (const x of handles) await x.terminate('test over').catch(() => undefined);
     await h.stopWorker();
