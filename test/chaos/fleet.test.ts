@@ -253,7 +253,10 @@ test('kill -9 of the worker running a fleet and its two warehouses: the fleet li
       );
       collecting = false;
       await collector;
-      const finals = await Promise.all([sales, etl].map((w) => status(w)));
+      // The last worker may still be replaying both histories: each query is retried until it answers.
+      const finals = await Promise.all(
+        [sales, etl].map((w) => eventually(`the status of ${w.spec.name}`, () => status(w), 30_000, 500)),
+      );
       for (const [w, log] of logs) {
         log.add(finals[w === sales ? 0 : 1]);
         const problems = counterProblems(log.ticks());
