@@ -13,7 +13,7 @@ export const MODES: readonly Mode[] = ['conservative', 'balanced', 'aggressive']
 
 // Kubernetes object names: warehouses name labels and namespaces, groups name StatefulSets.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsLabel = (what: string, max: number) =>
+export const dnsLabel = (what: string, max: number) =>
   z
     .string({ error: `${what} must be a string` })
     .min(1, `${what} must not be empty`)
@@ -204,6 +204,8 @@ const warehouseFields = z.strictObject({
     .optional(),
   schedules: schedulesSchema.optional(),
   budgets: budgetsSchema.optional(),
+  // Set from the warehouses file's fleet section (src/config/fleet.ts): the workflow fleet-<name> grants its groups.
+  fleet: dnsLabel('fleet', 57).optional(),
 });
 
 export const warehouseSpecSchema = warehouseFields
@@ -253,7 +255,8 @@ export const warehouseSpecSchema = warehouseFields
       ]),
   })
   .superRefine(checkSchedules, {
-    when: (payload) => parsedFine(payload.issues, ['size', 'executorsPerGroup', 'nodes', 'groupSets', 'schedules']),
+    when: (payload) =>
+      parsedFine(payload.issues, ['size', 'executorsPerGroup', 'nodes', 'groupSets', 'schedules', 'fleet']),
   })
   .transform((parsed): WarehouseSpec => {
     const { schedules, budgets, ...rest } = parsed;
@@ -264,17 +267,17 @@ export const warehouseSpecSchema = warehouseFields
 
 /**
  * A schedule's minimum within nodes.max, and no two windows that contradict each other over the coming year.
- * Schedules and budgets apply to a warehouse of one set: a set of a warehouse with groupSets has its own bounds, and
- * a budget shared by sets is not split among them.
+ * Schedules, budgets and a fleet apply to a warehouse of one set: a set of a warehouse with groupSets has its own
+ * bounds and group size, and a budget or a fleet's executors shared by sets are not split among them.
  */
 function checkSchedules(s: ParsedWarehouse, ctx: z.RefinementCtx): void {
   if (s.groupSets) {
-    for (const field of ['schedules', 'budgets'] as const)
+    for (const field of ['schedules', 'budgets', 'fleet'] as const)
       if (s[field]?.length)
         ctx.addIssue({
           code: 'custom',
           path: [field],
-          message: `${field} apply to a warehouse of one group set; this warehouse has groupSets: remove ${field}, or split the sets into warehouses of their own`,
+          message: `${field} ${field === 'fleet' ? 'applies' : 'apply'} to a warehouse of one group set; this warehouse has groupSets: ${field === 'fleet' ? 'leave it out of the fleet (fleet.namespaces)' : `remove ${field}`}, or split the sets into warehouses of their own`,
         });
     return;
   }

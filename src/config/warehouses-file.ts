@@ -4,8 +4,10 @@
 // that is only partly right.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { FleetSpec } from '../policy/fleet';
 import type { WarehouseSpec } from '../policy/types';
+import { type Entry, joinFleet, prioritySchema } from './fleet';
 import { isManifestPath, parseWarehouseSpec, SpecError } from './warehouse-spec';
 
 export class ConfigError extends Error {
@@ -19,6 +21,11 @@ export class ConfigError extends Error {
 }
 
 export function loadWarehousesFile(file: string): WarehouseSpec[] {
+  return loadWarehousesAndFleet(file).warehouses;
+}
+
+/** The file's warehouses and its fleet section, if it has one. */
+export function loadWarehousesAndFleet(file: string): WarehousesFile {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -29,11 +36,18 @@ export function loadWarehousesFile(file: string): WarehouseSpec[] {
     ]);
   }
   // A manifest path is the user's, relative to the file that names it, not to wherever the worker was started.
-  return parseWarehousesText(text, file).map((spec) =>
+  const parsed = parseWarehousesFile(text, file);
+  const warehouses = parsed.warehouses.map((spec) =>
     isManifestPath(spec.executorTemplate) && !path.isAbsolute(spec.executorTemplate)
       ? { ...spec, executorTemplate: path.resolve(path.dirname(file), spec.executorTemplate) }
       : spec,
   );
+  return { ...parsed, warehouses };
+}
+
+export interface WarehousesFile {
+  warehouses: WarehouseSpec[];
+  fleet?: FleetSpec;
 }
 
 /**
@@ -60,6 +74,10 @@ function sharedTemplate(
 }
 
 export function parseWarehousesText(text: string, file: string): WarehouseSpec[] {
+  return parseWarehousesFile(text, file).warehouses;
+}
+
+export function parseWarehousesFile(text: string, file: string): WarehousesFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -76,10 +94,10 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
       `${file}: expected a mapping with a "warehouses:" list at the top (see examples/warehouses.yaml)`,
     ]);
   }
-  const extra = Object.keys(root).filter((k) => k !== 'warehouses');
+  const extra = Object.keys(root).filter((k) => k !== 'warehouses' && k !== 'fleet');
   if (extra.length > 0)
     throw new ConfigError(file, [
-      `${file}: unknown top-level field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (only "warehouses:" is read)`,
+      `${file}: unknown top-level field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (only "warehouses:" and "fleet:" are read)`,
     ]);
   const list = (root as { warehouses: unknown }).warehouses;
   if (!Array.isArray(list) || list.length === 0) {
@@ -95,7 +113,7 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
   };
 
   const problems: string[] = [];
-  const specs: WarehouseSpec[] = [];
+  const entries: Entry[] = [];
   const firstIndex = new Map<string, number>();
   const templateOwner = new Map<string, { name: string; i: number }>();
   list.forEach((item, i) => {
@@ -106,7 +124,8 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
     const line = lineOf(i);
     const where = `${file}${line ? `:${line}` : ''}: warehouse ${name ? `${JSON.stringify(name)} (#${i + 1})` : `#${i + 1}`}`;
     try {
-      const spec = parseWarehouseSpec(item, where);
+      const { priority, rest } = fleetFieldsOf(item, where);
+      const spec = parseWarehouseSpec(rest, where);
       const seen = firstIndex.get(spec.name);
       if (seen !== undefined)
         problems.push(
@@ -117,12 +136,35 @@ export function parseWarehousesText(text: string, file: string): WarehouseSpec[]
         const shared = sharedTemplate(spec, i, templateOwner);
         if (shared) problems.push(`${where}: ${shared}`);
       }
-      specs.push(spec);
+      entries.push({ spec, where, ...(priority !== undefined ? { priority } : {}) });
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       problems.push(err.message);
     }
   });
+  // The line of the `fleet:` key itself (its value may begin on the next line).
+  const fleetKey = isMap(doc.contents)
+    ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'fleet')
+    : undefined;
+  const fleetStart = isScalar(fleetKey?.key) ? fleetKey.key.range?.[0] : undefined;
+  const fleetLine = fleetStart === undefined ? '' : `:${lines.linePos(fleetStart).line}`;
+  const joined = joinFleet((root as { fleet?: unknown }).fleet, entries, `${file}${fleetLine}: fleet`);
+  problems.push(...joined.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return specs;
+  return { warehouses: joined.specs, ...(joined.fleet ? { fleet: joined.fleet } : {}) };
+}
+
+/**
+ * A warehouse entry's `priority` belongs to the fleet (src/config/fleet.ts), not to the spec; `fleet` is set from the
+ * fleet section only, so that the file says in one place which warehouses share the limit.
+ */
+function fleetFieldsOf(item: unknown, where: string): { priority?: number; rest: unknown } {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return { rest: item };
+  const { priority, ...rest } = item as Record<string, unknown>;
+  const problems: string[] = [];
+  if ('fleet' in rest) problems.push("fleet: set by the file's fleet: section, not per warehouse (remove it here)");
+  const p = priority === undefined ? undefined : prioritySchema.safeParse(priority);
+  if (p && !p.success) problems.push(`${p.error.issues[0].message} (got ${JSON.stringify(priority)})`);
+  if (problems.length > 0) throw new SpecError(problems, where);
+  return { rest, ...(p?.success ? { priority: p.data } : {}) };
 }

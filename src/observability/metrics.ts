@@ -26,6 +26,7 @@ export class AutoscalerMetrics {
   private readonly startupOverTimeout: Gauge<'warehouse'>;
   private readonly budgetUsed: Gauge<'warehouse' | 'budget'>;
   private readonly budgetReached: Gauge<'warehouse' | 'budget'>;
+  private readonly fleetWaiting: Gauge<'warehouse'>;
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -83,6 +84,10 @@ export class AutoscalerMetrics {
       'impala_autoscaler_queue_held_by_pool_limit',
       "1 while the pool's own limit (max_requests, max_mem_resources, a user or group quota) holds the queue: no executor group is added for it",
     );
+    this.fleetWaiting = gauge(
+      'impala_autoscaler_fleet_waiting',
+      "1 while the warehouse's fleet grants fewer executor groups than it wants (its capacity limit is reached, or kept for warehouses of higher priority)",
+    );
     this.impalaTimedOut = counter(
       'impala_autoscaler_impala_queries_timed_out_total',
       "Queued queries Impala timed out in the warehouse's pool (its total_timed_out, summed over coordinators)",
@@ -133,6 +138,8 @@ export class AutoscalerMetrics {
       c.inc(l, 0);
     this.queueHeld.set(l, r.queueHeldByPoolLimit ?? 0);
     this.startupOverTimeout.set(l, r.startupOverQueueTimeoutSeconds ?? 0);
+    // Only for a warehouse of a fleet: the others export no such series.
+    if (r.fleetWaiting !== undefined) this.fleetWaiting.set(l, r.fleetWaiting);
     this.scaleUpBackoff.set(l, r.scaleUpBackoffSeconds);
     this.groups.set(l, r.current);
     this.target.set(l, r.target);

@@ -8,6 +8,7 @@ import { holdSuspended, type SuspendHold } from './held-suspended';
 import { drainedStep, rememberQueue, resumeStep, topUp } from './queue-step';
 import { groupsForLoad, groupsNeeded, holds, runningGroupsNeeded } from './capacity';
 import { busyText, classify, kubernetesOnly, notCapacityWhy, replaceDegraded } from './degraded';
+import { type FleetAllowance, fleetAllows } from './fleet';
 import { heldByFreeze } from './freeze';
 import { forecast, record, slotLabel } from './history';
 import { queuedMems } from './mem-summary';
@@ -35,7 +36,11 @@ export function initialState(): PolicyState {
   };
 }
 
-export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation): Decision {
+/**
+ * `fleet`: what the warehouse's fleet granted this tick (src/policy/fleet.ts), when it granted less than an earlier
+ * decision of the same tick wanted to add; absent, as for a warehouse without a fleet, nothing limits the adds.
+ */
+export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation, fleet?: FleetAllowance): Decision {
   const s: PolicyState = structuredCloneState(prev);
   s.tick = prev.tick + 1;
   const atMs = obs.kind === 'known' ? obs.atMs : undefined;
@@ -62,6 +67,7 @@ export function decide(spec: WarehouseSpec, prev: PolicyState, obs: Observation)
   );
   t.schedule = schedule;
   t.budget = budget?.rules;
+  if (fleet) t.fleet = { ...fleet };
   if (obs.kind === 'unknown') {
     unknownLoad(t, obs.reason);
   } else {
@@ -189,8 +195,10 @@ function belowMin(t: Tick, kept: GroupObservation[], groups: GroupObservation[])
   }
   if (heldByFreeze(t, 'scale-out', line)) return;
   t.because('min', `${line}.`);
+  const allowed = fleetAllows(t, limits.minGroups - kept.length);
+  if (allowed === 0) return;
   t.say('Impala autoscaler will attempt to add executor group.');
-  t.add(limits.minGroups - kept.length, groups);
+  t.add(allowed, groups);
   pendingLine(t);
 }
 
@@ -244,12 +252,11 @@ function prewarm(t: Tick, live: GroupObservation[], groups: GroupObservation[]):
   // Held, the tick goes on: the other rules still serve the load that is there now.
   const wanted = `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}`;
   if (heldByFreeze(t, 'scale-out', wanted) || heldByBudget(t, wanted)) return false;
+  const allowed = fleetAllows(t, coming.groups - live.length, wanted);
+  if (allowed === 0) return false;
   s.counters.up = s.counters.down = s.counters.suspend = 0;
-  t.because(
-    'prewarm',
-    `Pre-warming: history shows ${coming.groups} groups needed at ${slotLabel(coming.atMs)}; adding ${coming.groups - live.length} executor groups.`,
-  );
-  t.add(coming.groups - live.length, groups, 'prewarm');
+  t.because('prewarm', `${wanted}; adding ${allowed} executor groups.`);
+  t.add(allowed, groups, 'prewarm');
   pendingLine(t);
   if (!spec.dryRun) s.state = 'ScalingUp';
   return true;
@@ -416,15 +423,21 @@ function suspended(t: Tick, load: Load, groups: GroupObservation[], prev: Policy
       s.state = 'Suspended';
       return;
     }
+    const block = t.budget?.block;
+    const wantedStep = resumeStep(t, load, prev);
+    const step = Math.min(limits.maxGroups, Math.max(limits.floorGroups, block ? 0 : wantedStep));
+    const allowed = fleetAllows(t, step, `needsScaleUp is true as there are ${load.queued} queries queued,`);
+    if (allowed === 0) {
+      s.state = 'Suspended';
+      return;
+    }
     if (t.release3 && !t.spec.dryRun) s.autoSuspended = false;
     t.because('resume', `Resuming warehouse as there are ${load.queued} queries queued.`);
-    const step = resumeStep(t, load, prev);
-    const block = t.budget?.block;
-    if (block && step > limits.floorGroups)
+    if (block && wantedStep > limits.floorGroups)
       t.say(
         `Resuming with the minimum ${limits.floorGroups} executor groups: ${block.by} blocks scale-up above it until ${isoMinute(block.untilMs)}.`,
       );
-    t.add(Math.min(limits.maxGroups, Math.max(limits.floorGroups, block ? 0 : step)), groups);
+    t.add(allowed, groups);
     pendingLine(t);
     s.state = t.spec.dryRun ? 'Suspended' : 'ScalingUp';
     return;
@@ -488,9 +501,12 @@ function queued(t: Tick, load: Load, groups: GroupObservation[], prev: PolicySta
         ? drainedStep(t, load, prev)
         : groupsNeeded(spec, load.queued, queuedMems(load));
   if (wanted === 0) return;
+  // Held by the fleet, the up counter is kept: the delay has been served, and capacity that frees is used at once.
+  const allowed = fleetAllows(t, Math.min(wanted, limits.maxGroups - s.target));
+  if (allowed === 0) return;
   s.counters.up = 0;
   t.say('Impala autoscaler will attempt to add executor group.');
-  t.add(Math.min(wanted, limits.maxGroups - s.target), groups);
+  t.add(allowed, groups);
   pendingLine(t);
   if (!spec.dryRun) s.state = 'ScalingUp';
 }

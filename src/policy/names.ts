@@ -22,3 +22,7 @@ export function groupIndex(name: string): number | undefined {
 export function workflowIdFor(warehouse: string): string {
   return `warehouse-${warehouse}`;
 }
+
+export function fleetWorkflowIdFor(fleet: string): string {
+  return `fleet-${fleet}`;
+}

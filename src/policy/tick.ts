@@ -1,6 +1,7 @@
 // One tick's scratch: the state being decided, the log lines and the actions, and the two ways a tick changes the
 // warehouse (add, remove), shared by decide.ts and degraded.ts.
 import type { BudgetRules } from './budgets';
+import { type FleetAllowance, fleetAllows } from './fleet';
 import type { Forecast } from './history';
 import type { Limits } from './modes';
 import { groupName } from './names';
@@ -29,6 +30,8 @@ export class Tick {
   schedule?: ScheduledRules;
   /** What its budgets hold this tick (release 5's rules, src/policy/budgets.ts). */
   budget?: BudgetRules;
+  /** What the fleet allows this tick (src/policy/fleet.ts): the groups left to add, consumed by `add`. */
+  fleet?: FleetAllowance;
   /** Coordinators that did not answer this tick: no group's running count is fully known (release 3's rules on). */
   unreachable?: string[];
   /**
@@ -83,8 +86,11 @@ export class Tick {
     return out;
   }
 
-  add(n: number, taken: GroupObservation[], why?: 'prewarm' | 'replace'): string[] {
+  add(wanted: number, taken: GroupObservation[], why?: 'prewarm' | 'replace'): string[] {
     const names: string[] = [];
+    // Never more than the fleet granted, whichever rule adds; a rule that checked fleetAllows first says nothing here.
+    const n = fleetAllows(this, wanted);
+    if (this.fleet && this.release5) this.fleet.groups -= Math.max(0, n);
     if (n > 0) this.changed();
     for (const i of this.freeIndexes(n, taken)) {
       this.usedIndexes.add(i);

@@ -87,6 +87,11 @@ export interface WarehouseSpec {
   schedules?: ScheduleSpec[];
   /** Executor-hour budgets per period (src/policy/budgets.ts). */
   budgets?: BudgetSpec[];
+  /**
+   * The fleet whose capacity limit this warehouse shares (src/policy/fleet.ts): it asks the fleet's workflow before
+   * adding groups. Absent: no limit beyond nodes.max, and the workflow issues no fleet command.
+   */
+  fleet?: string;
 }
 
 /**

@@ -1,2 +1,3 @@
 // The worker's workflow bundle entry point.
 export { warehouseWorkflow } from './warehouse';
+export { fleetWorkflow } from './fleet';

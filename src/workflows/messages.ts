@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';
+import type { FleetLinkStatus } from './fleet-link';
 import type { Observation, PolicyState, Rule, WarehouseSpec } from '../policy/types';
 
 export const resizeUpdate = defineUpdate<WarehouseSpec, [Resize]>('resize');
@@ -75,6 +76,8 @@ export interface WarehouseStatus {
   run: number;
   /** Absent on a run started before the template was kept in the workflow's state, until it is refreshed. */
   template?: TemplateSummary;
+  /** A warehouse of a fleet: what the fleet counts for it, and whether it waits for capacity and why. */
+  fleet?: FleetLinkStatus;
   /** A warehouse with groupSets: each set, in the order listed (`state` above sums them up). */
   sets?: GroupSetStatus[];
 }

@@ -42,6 +42,8 @@ export interface TickReport {
   startupOverQueueTimeoutSeconds?: number;
   /** Each budget's use in its current period, percent (src/policy/budgets.ts); absent without budgets. */
   budgets?: { budget: string; usedPercent: number; reachedPercent: number }[];
+  /** 1 while the warehouse's fleet grants less than it wants (src/policy/fleet.ts); absent without a fleet. */
+  fleetWaiting?: number;
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -60,11 +62,15 @@ export function reportTick(
   observation: Observation,
   decision: Decision,
   latenessMs?: number,
+  fleetWaiting?: boolean,
 ): void {
   // The worker drops non-replay sink calls during replay anyway; skipping them here also keeps a replay-only
   // worker (the determinism tests, which register no sinks) from logging "unregistered external sink".
   if (workflowInfo().unsafe.isReplaying) return;
-  const report = tickReport(spec, state, observation, decision);
+  const report = {
+    ...tickReport(spec, state, observation, decision),
+    ...(fleetWaiting !== undefined ? { fleetWaiting: fleetWaiting ? 1 : 0 } : {}),
+  };
   metrics.tick(latenessMs === undefined ? report : { ...report, latenessSeconds: latenessMs / 1000 });
 }
 

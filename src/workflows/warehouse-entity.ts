@@ -16,10 +16,12 @@ import { afterActions } from '../policy/backoff';
 import { type FreezeDirection, frozenDirections } from '../policy/freeze';
 import { initialState } from '../policy/decide';
 import { setSpecs, summaryState } from '../policy/group-sets';
+import { rulesFrom } from '../policy/rules';
 import type { Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { ActOutcome } from './act';
 import { Alarm } from './alarm';
 import { detailsTable } from './details';
+import { FleetLink, type FleetLinkState } from './fleet-link';
 import {
   DECISIONS_KEPT,
   type DecisionRecord,
@@ -51,6 +53,8 @@ export interface Carried {
   lastObservation: Observation | null;
   run: number;
   template?: CapturedTemplate;
+  /** Only for a warehouse of a fleet (src/workflows/fleet-link.ts). */
+  fleet?: FleetLinkState;
   /** A warehouse with groupSets: each set's own state, last observation and template, by groupSet. */
   sets?: Record<string, GroupSetRun>;
 }
@@ -83,6 +87,8 @@ export class Warehouse {
   private readonly sets?: Record<string, GroupSetRun>;
   /** What each set's last logged tick said (see logDecision). */
   private readonly setSaid: Record<string, { text: string; since: number }> = {};
+  /** Its fleet's capacity, for a warehouse of a fleet on release-5 rules; absent, no fleet command is ever issued. */
+  readonly fleet?: FleetLink;
 
   /**
    * `rules`: how this run decides (its release's rules, src/workflows/warehouse.ts rulesOfThisRun), applied to each
@@ -98,6 +104,7 @@ export class Warehouse {
     this.lastObservation = carried?.lastObservation ?? null;
     this.run = carried?.run ?? 1;
     this.template = carried?.template;
+    if (spec.fleet && rulesFrom(state, 'release-5')) this.fleet = new FleetLink(spec.fleet, carried?.fleet);
     if (spec.groupSets)
       this.sets = Object.fromEntries(
         Object.entries(carried?.sets ?? {}).map(([name, set]) => [name, { ...set, state: rules(set.state) }]),
@@ -194,6 +201,7 @@ export class Warehouse {
       run,
       ...(template ? { template: templateSummary(template) } : {}),
       ...(this.sets ? { sets: this.setStatuses() } : {}),
+      ...(this.fleet ? { fleet: this.fleet.status() } : {}),
     };
   }
 
@@ -270,7 +278,7 @@ export class Warehouse {
     // A refused create backs the scale-up off.
     if (release3 && outcome.failed.length) this.state = afterActions(this.spec, this.state, outcome.failed);
     this.record(recordOf(observation, decision, outcome, templateLines));
-    reportTick(this.spec, this.state, observation, decision, latenessMs);
+    reportTick(this.spec, this.state, observation, decision, latenessMs, this.fleet?.waiting);
     this.publish();
   }
 
@@ -323,6 +331,7 @@ export class Warehouse {
       run: run + 1,
       ...(template ? { template } : {}),
       ...(sets ? { sets } : {}),
+      ...(this.fleet ? { fleet: this.fleet.carried() } : {}),
     };
   }
 

@@ -16,6 +16,7 @@ import type { Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
 import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import { act } from './act';
+import { fleetAnswerSignal } from './fleet-messages';
 import { nothingDone, tickGroupSets } from './group-set-tick';
 import {
   freezeScaleInSignal,
@@ -109,6 +110,7 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   setHandler(unfreezeSignal, () => w.unfreeze());
   setHandler(statusQuery, () => w.status());
   setHandler(refreshTemplateUpdate, () => w.refreshTemplate());
+  setHandler(fleetAnswerSignal, (answer) => w.fleet?.answered(answer));
 
   if (checkInActivity) {
     const checked = await validatedInActivity(input.spec);
@@ -145,14 +147,15 @@ async function tickOneSet(w: Warehouse, release3: boolean, latenessMs: number | 
   const observation = await observeOrUnknown(w.spec);
   w.observed(observation);
   // Workflow time (deterministic on replay): the policy's seasonal history is kept by the tick's time.
-  const decision = decide(
-    w.spec,
-    w.state,
-    observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation,
-  );
+  const timed: Observation = observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation;
+  const before = w.state;
+  let decision = decide(w.spec, before, timed);
+  // A warehouse of a fleet adds only the groups its fleet grants; without a fleet, no command is added here.
+  if (w.fleet) decision = await w.fleet.limit(w.spec, observation, decision, (a) => decide(w.spec, before, timed, a));
   w.decided(decision);
   const outcome = decision.actions.length ? await act(w.spec, decision, w.executorTemplate, release3) : nothingDone();
   w.ticked(observation, decision, outcome, templateLines, release3, latenessMs);
+  if (w.fleet) await w.fleet.afterTick(w.spec, observation, decision, outcome);
 }
 
 /** A failed read is unknown load for this tick; the next tick reads again. */

@@ -2,6 +2,7 @@
 // expected actions, and `run` to thread a state through several ticks.
 import { parseWarehouseSpec, type WarehouseSpecInput } from '../../src/config/warehouse-spec';
 import { decide, initialState } from '../../src/policy/decide';
+import type { FleetAllowance } from '../../src/policy/fleet';
 import { summarize } from '../../src/policy/mem-summary';
 import { groupName, impalaGroupName } from '../../src/policy/names';
 import type {
@@ -239,11 +240,13 @@ export interface Row extends Expected {
   spec: WarehouseSpec;
   from: PolicyState;
   obs: Observation;
+  /** What the warehouse's fleet allowed this tick (src/policy/fleet.ts); absent: no fleet. */
+  fleet?: FleetAllowance;
 }
 
 export function checkRow(row: Row): Decision {
   const before = JSON.stringify(row.from);
-  const d = decide(row.spec, row.from, row.obs);
+  const d = decide(row.spec, row.from, row.obs, row.fleet);
   expectDecision(d, row);
   // Pure: the previous state is never modified.
   expect(JSON.stringify(row.from)).toBe(before);

@@ -1,6 +1,6 @@
 // Runs warehouse workflows on a real dev server with the in-process groups and a caller-driven load.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { InjectedSinks, Worker } from '@temporalio/worker';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { InProcessExecutorGroups, InProcessLoadReader } from '../../src/activities/in-process';
 import type { LoadResult } from '../../src/activities/interfaces';
@@ -14,6 +14,7 @@ import {
   warehouseWorkflow,
   type WarehouseWorkflowInput,
 } from '../../src/workflows/warehouse';
+import type { AutoscalerSinks } from '../../src/workflows/sinks';
 import { workflowBundle } from './temporal';
 
 // Conservative with its delays shortened is the seed's rule (+1 group per decision, one idle group released per delay):
@@ -46,8 +47,9 @@ export class Harness {
     readonly load: (spec: WarehouseSpec) => LoadResult | Promise<LoadResult>,
   ) {}
 
-  async startWorker(identity = 'worker-1'): Promise<void> {
+  async startWorker(identity = 'worker-1', sinks?: InjectedSinks<AutoscalerSinks>): Promise<void> {
     const worker = await createWarehouseWorker({
+      ...(sinks ? { sinks } : {}),
       connection: this.env.nativeConnection,
       taskQueue: this.taskQueue,
       workflowBundle: await workflowBundle(),

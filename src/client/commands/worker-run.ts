@@ -7,11 +7,12 @@ import type { Logger } from 'pino';
 import { ImpalaLoadReader } from '../../activities/impala/load-reader';
 import { KubernetesExecutorGroups } from '../../activities/kubernetes/executor-groups';
 import { loadKubeConfigFrom } from '../../activities/kubernetes/kubeconfig';
-import { ConfigError, loadWarehousesFile } from '../../config/warehouses-file';
+import { ConfigError, loadWarehousesAndFleet } from '../../config/warehouses-file';
 import { createLogger, type Level, PinoTemporalLogger } from '../../observability/logger';
 import { AutoscalerMetrics } from '../../observability/metrics';
 import { startObservabilityServer, type Readiness } from '../../observability/http';
 import { SdkMetricsBridge } from '../../observability/sdk-metrics';
+import type { FleetSpec } from '../../policy/fleet';
 import type { WarehouseSpec } from '../../policy/types';
 import { createWarehouseWorker } from '../../worker';
 import { withinMs } from '../../util/deadline';
@@ -34,7 +35,7 @@ export interface WorkerFlags extends ConnectionFlags {
 export async function runWorker(opts: WorkerFlags): Promise<void> {
   if (opts.start && !opts.config) throw new Error('--start applies the warehouses of --config: give --config FILE too');
   // Everything that can be wrong in the configuration is reported before anything connects or listens.
-  const specs = opts.config ? loadWarehousesFile(opts.config) : [];
+  const { warehouses: specs, fleet } = opts.config ? loadWarehousesAndFleet(opts.config) : { warehouses: [] };
   requireCoordinators(specs, opts.config);
   const target = resolveTarget(opts);
   const kubeConfig = loadKubeConfigFrom({ kubeconfigPath: opts.kubeconfig });
@@ -101,7 +102,7 @@ export async function runWorker(opts: WorkerFlags): Promise<void> {
     cleanups.push(stop);
     if (opts.start) {
       // Runs while the worker polls, so the update-with-start of a new warehouse is answered by this worker.
-      void startWarehouses(target, specs, opts.taskQueue, log).catch((err: Error) => {
+      void startWarehouses(target, specs, fleet, opts.taskQueue, log).catch((err: Error) => {
         log.error({ err }, `applying ${opts.config} failed: ${err.message}`);
         process.exitCode = 1;
         worker.shutdown();
@@ -125,6 +126,7 @@ function requireCoordinators(specs: WarehouseSpec[], file: string | undefined): 
 async function startWarehouses(
   target: TemporalTarget,
   specs: WarehouseSpec[],
+  fleet: FleetSpec | undefined,
   taskQueue: string,
   log: Logger,
 ): Promise<void> {
@@ -141,7 +143,7 @@ async function startWarehouses(
       target,
       close: () => connection.close(),
     };
-    for (const r of await applyWarehouses(c, specs, { taskQueue, timeoutSeconds: 60 })) {
+    for (const r of await applyWarehouses(c, specs, { taskQueue, timeoutSeconds: 60, fleet })) {
       log.info(
         { warehouse: r.name, workflowId: r.workflowId, result: r.result, changes: r.changes },
         `warehouse ${r.name}: ${r.result}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`,

@@ -6,8 +6,9 @@
 // re-captures its executor template first (its content is not in the file): a changed template is an update.
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Command } from 'commander';
-import { loadWarehousesFile } from '../../../config/warehouses-file';
+import { loadWarehousesAndFleet } from '../../../config/warehouses-file';
 import type { Resize } from '../../../config/warehouse-spec';
+import type { FleetSpec } from '../../../policy/fleet';
 import { workflowIdFor } from '../../../policy/names';
 import type { WarehouseSpec } from '../../../policy/types';
 import { TASK_QUEUE } from '../../../worker';
@@ -25,6 +26,7 @@ import {
   withClient,
   withClientOptions,
 } from './common';
+import { applyFleet } from './fleet';
 import { refreshTemplate } from './template';
 
 /** What a resize can change (src/config/warehouse-spec.ts resizeSchema). */
@@ -57,6 +59,8 @@ type Plan =
 export interface ApplyOptions {
   taskQueue: string;
   timeoutSeconds: number;
+  /** The file's fleet: started or updated before the warehouses, and listed first in the results. */
+  fleet?: FleetSpec;
 }
 
 /** Applies every warehouse, or none when one has a change a resize cannot make. */
@@ -97,7 +101,7 @@ export async function applyWarehouses(
         'Restore them in the file, or stop the warehouse (temporal workflow terminate --workflow-id warehouse-NAME) and apply again.',
     );
   }
-  const results: ApplyResult[] = [];
+  const results: ApplyResult[] = o.fleet ? [await applyFleet(c, o.fleet, o)] : [];
   for (const p of plans) {
     const workflowId = workflowIdFor(p.spec.name);
     // Before the resize: a resize may add groups at once, and they must be cloned from the new template.
@@ -198,9 +202,9 @@ export function registerApply(warehouse: Command): void {
       .option('--json', 'print the result as one JSON array'),
   ).action(async (opts: CommonFlags & { file: string; taskQueue: string }) => {
     // Validate the whole file before connecting: nothing starts from a file with any error.
-    const specs = loadWarehousesFile(opts.file);
+    const { warehouses: specs, fleet } = loadWarehousesAndFleet(opts.file);
     const results = await withClient(opts, (c) =>
-      applyWarehouses(c, specs, { taskQueue: opts.taskQueue, timeoutSeconds: opts.timeout }),
+      applyWarehouses(c, specs, { taskQueue: opts.taskQueue, timeoutSeconds: opts.timeout, fleet }),
     );
     if (opts.json) return printJson(results);
     printTable(

@@ -28,6 +28,7 @@ import {
   withClient,
   withClientOptions,
 } from './common';
+import { fleetLine } from './fleet';
 import { groupsOnOlderTemplates } from './template';
 import { pointInTime } from '../../arguments';
 import { readWarehouseTimeline, timelinePoints } from '../../history-timeline';
@@ -231,6 +232,7 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
     lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
   lines.push(...admissionNotes(state));
   lines.push(...budgetStandings(spec, state), ...scheduleStandings(obs));
+  if (s.fleet) lines.push(fleetLine(s.fleet));
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length)
     lines.push(
