@@ -33,15 +33,16 @@ export function breakEvenTicks(spec: WarehouseSpec, s: Pick<PolicyState, 'startu
 }
 
 /**
- * Idle ticks before suspending that cost least over the gaps: a gap of g ticks costs g group-ticks if the group is
- * kept through it, k + one start-up if it is suspended after k. Ties go to the longer wait (fewer start-ups).
+ * Idle ticks before suspending (at most `breakEven`) that cost least over the gaps: a gap of g ticks costs g
+ * group-ticks if the group is kept through it, k + `restart` if it is suspended after k (one start-up unless said).
+ * Ties go to the longer wait (fewer start-ups).
  */
-export function cheapestIdleTicks(gaps: number[], breakEven: number): number {
+export function cheapestIdleTicks(gaps: number[], breakEven: number, restart = breakEven): number {
   if (gaps.length < MIN_GAPS) return breakEven;
   let best = breakEven;
   let bestCost = Number.POSITIVE_INFINITY;
   for (let k = breakEven; k >= 0; k--) {
-    const cost = gaps.reduce((sum, g) => sum + (g <= k ? g : k + breakEven), 0);
+    const cost = gaps.reduce((sum, g) => sum + (g <= k ? g : k + restart), 0);
     if (cost < bestCost) {
       best = k;
       bestCost = cost;
@@ -61,10 +62,16 @@ export function withBreakEven(spec: WarehouseSpec, limits: Limits, s: PolicyStat
   };
 }
 
-/** The scale-down delay by the break-even: one start-up, or with the release-5 rules the cheapest over the surplus stretches. */
+/**
+ * The scale-down delay by the break-even: one start-up, or with the release-5 rules the cheapest over the surplus
+ * stretches, a release counted as two start-ups: a released group comes back only after a queue has formed and waited
+ * for its start-up, and the step that answers the queue may start more than one. Counted as one, stretches just short
+ * of the break-even released groups that the next fluctuation restarted (steady/develop-2 at a 180 s start-up: 1.21×
+ * the oracle's group-seconds counted as one, 1.06× as two, 1.10× with the fixed break-even).
+ */
 function releaseTicks(spec: WarehouseSpec, s: PolicyState): number {
   const breakEven = breakEvenTicks(spec, s);
-  return rulesFrom(s, 'release-5') ? cheapestIdleTicks(s.surplusGaps ?? [], breakEven) : breakEven;
+  return rulesFrom(s, 'release-5') ? cheapestIdleTicks(s.surplusGaps ?? [], breakEven, 2 * breakEven) : breakEven;
 }
 
 /**
@@ -97,8 +104,8 @@ export function learnIdleGaps(spec: WarehouseSpec, s: PolicyState, load: Load): 
  * Keeps the warehouse's surplus stretches (release-5 rules): one opens at the first tick at which fewer ready groups
  * than there are would hold the load (by slots, memory and per-executor memory, with the queue the pool admits), and
  * closes at the first at which the load needs every group it had then, or a queue forms (a group released meanwhile
- * would have served it); one start-up and a tick without either counts as such. Whether groups were released
- * meanwhile does not matter, as with the idle gaps.
+ * would have served it); one start-up and a tick without either counts as such, and the next opens, so that a long
+ * surplus weighs by its length. Whether groups were released meanwhile does not matter, as with the idle gaps.
  */
 export function learnSurplusGaps(spec: WarehouseSpec, s: PolicyState, load: Load): void {
   if (!rulesFrom(s, 'release-5')) return;
@@ -144,5 +151,5 @@ export function releaseDelayText(t: Tick): string | undefined {
   if (limits.downTicks >= breakEven) return undefined;
   const poll = spec.pollIntervalSeconds;
   const gaps = (s.surplusGaps ?? []).map((g) => (g > breakEven ? `over ${breakEven * poll}s` : `${g * poll}s`));
-  return `Scale-down delay ${limits.downTicks * poll}s: cheaper than keeping surplus executor groups over the last ${gaps.length} surplus stretches (${gaps.join(', ')}), with a start-up of ${breakEven * poll}s.`;
+  return `Scale-down delay ${limits.downTicks * poll}s: cheaper than keeping surplus executor groups over the last ${gaps.length} surplus stretches (${gaps.join(', ')}), a release counted as two start-ups of ${breakEven * poll}s (the group's and the wait's).`;
 }

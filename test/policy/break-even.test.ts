@@ -177,7 +177,7 @@ describe('release 5: aggressive learns its scale-down delay from the surplus str
       obs: idle2,
       actions: [rm(1, 'scale-down')],
       lines: [
-        'Scale-down delay 0s: cheaper than keeping surplus executor groups over the last 3 surplus stretches (over 60s, over 60s, over 60s), with a start-up of 60s.',
+        "Scale-down delay 0s: cheaper than keeping surplus executor groups over the last 3 surplus stretches (over 60s, over 60s, over 60s), a release counted as two start-ups of 60s (the group's and the wait's).",
         'Impala autoscaler will attempt to remove executor group.',
       ],
     },
@@ -239,7 +239,7 @@ describe('learnSurplusGaps: from fewer groups holding the load to the load needi
     expect(s.surplusGaps).toEqual([2]);
     expect(s.surplusSince).toBeUndefined();
   });
-  test('no need for the groups within a start-up and a tick: counted as that (4), and a new stretch opens', () => {
+  test('no need for the groups within a start-up and a tick: counted as that (4), and the next stretch opens', () => {
     const s = state({ tick: 0, current: 2, startupTicks: 3 });
     learnSurplusGaps(sp, s, obsLoad(0, 0));
     s.tick = 4;
@@ -274,6 +274,10 @@ describe('cheapestIdleTicks: idle ticks before suspending that cost least over t
     { gaps: [1, 1, 4, 4, 4, 4], expected: 1, why: 'mostly long with a few one-tick gaps: one tick' },
   ])('$why', ({ gaps, expected }) => {
     expect(cheapestIdleTicks(gaps, 3)).toBe(expected);
+  });
+  test('a restart counted as two start-ups (the scale-down delay) keeps through gaps that one start-up would not', () => {
+    expect(cheapestIdleTicks([2, 2, 4, 4], 3)).toBe(0);
+    expect(cheapestIdleTicks([2, 2, 4, 4], 3, 6)).toBe(2);
   });
 });
 
