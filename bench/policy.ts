@@ -11,7 +11,9 @@ import { seconds } from '../src/client/arguments';
 import { MODES } from '../src/config/warehouse-spec';
 import type { Mode, WarehouseSpec } from '../src/policy/types';
 import { timelineSvg } from '../src/whatif/chart';
-import type { SimResult } from '../src/whatif/engine';
+import { simulate, type SimResult } from '../src/whatif/engine';
+import { initialState } from '../src/policy/decide';
+import { OursPolicy } from '../src/whatif/policies/ours';
 import { benchmarkTraces, firstDay, RECURRING_DAYS } from '../src/whatif/generators';
 import { runPolicy, type PolicyName } from '../src/whatif/policies';
 import { poolLimitTraces } from '../src/whatif/pool-limit-traces';
@@ -185,6 +187,14 @@ const limited = new Map<string, Map<string, SimResult>>();
 for (const t of suiteOnly ? [] : poolLimitTraces(seed, base.executorMemoryMb, quick)) {
   const rows: Row[] = [];
   for (const m of MODES) rows.push(timed(`ours-${m}`, 'ours', t.trace, specFor(m), t.poolLimits));
+  // Before/after: aggressive with the rules before this release's (its learnt suspend did not weigh the queue timeout).
+  const spec = specFor('aggressive');
+  const policy = new OursPolicy(spec, { ...initialState(), rules: 'release-4' });
+  rows.push({
+    label: 'ours-aggressive (release-4 rules)',
+    r: simulate(t.trace, spec, policy, { startupSeconds: startup, poolLimits: t.poolLimits }),
+    wallS: 0,
+  });
   for (const b of BASELINES) rows.push(timed(b, b, t.trace, specFor('balanced'), t.poolLimits));
   process.stderr.write('\n');
   const by = new Map(rows.map((x) => [x.label, x.r]));

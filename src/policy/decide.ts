@@ -2,7 +2,7 @@
 // (spec, state, observation) → (state, actions, reasons). No I/O, no clock, no randomness: the workflow and the
 // what-if simulator run this same code. Reasons use the seed system's wording exactly.
 import { backingOff, backoffNote, scaleUpFailure } from './backoff';
-import { learnIdleGaps, suspendIdleText, withBreakEven } from './break-even';
+import { learnIdleGaps, learnSurplusGaps, releaseDelayText, suspendIdleText, withBreakEven } from './break-even';
 import { budgetExecutors, countBudgets, heldByBudget } from './budgets';
 import { holdSuspended, type SuspendHold } from './held-suspended';
 import { drainedStep, rememberQueue, resumeStep, topUp } from './queue-step';
@@ -127,6 +127,7 @@ function known(t: Tick, load: Load, groups: GroupObservation[], prev: PolicyStat
     countImpalaFailures(t, load, prev);
     checkQueueTimeout(t, load);
     learnIdleGaps(spec, s, load);
+    learnSurplusGaps(spec, s, load);
     rememberQueue(s, load);
   }
 
@@ -564,6 +565,8 @@ function scaleDown(t: Tick, load: Load, ready: GroupObservation[]): void {
     return;
   }
   s.counters.down = 0;
+  const learnt = releaseDelayText(t);
+  if (learnt) t.say(learnt);
   t.say('Impala autoscaler will attempt to remove executor group.');
   const peak = s.downPeak ?? { running: load.running, memReservedBytes: load.memReservedBytes, groups: needed };
   t.remove(idle.slice(0, releasable(t, peak, idle.length)), 'scale-down');

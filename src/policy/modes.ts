@@ -39,6 +39,10 @@ export interface ModePreset {
 //   1.05× the oracle's. Balanced keeps its delays and the auto-suspend timeout: a learnt suspend cut its cost there
 //   but queued the dashboards' and storms' queries longer than the seed's rule, and no scale-down delay of 100–600 s
 //   met both halves of its target (p95 no worse than the seed's at ≤ 0.9× its cost) on more than 4 of 20 traces.
+// - with the release-5 rules aggressive's scale-down delay is learnt too (break-even.ts releaseTicks): on the develop
+//   set it met its target on 29 of 30 traces at a 60 s start-up and 28 at 180 s (27 and 22 before). Balanced still
+//   keeps its presets: held 600 s with either step it waited no more than the seed but cost 0.97–1.5× it, and a suspend
+//   learnt from the gaps the timeout would have served cut its cost on sporadic load but queued heavy-tailed load.
 export const MODE_PRESETS: Record<Mode, ModePreset> = {
   aggressive: {
     scaleUpDelaySeconds: 0,

@@ -341,6 +341,10 @@ export interface PolicyState {
   lastQueue?: { tick: number; queued: number };
   /** The last idle stretches, in ticks from going idle to the next load, capped at one start-up and a tick. */
   idleGaps?: number[];
+  /** The open surplus stretch: its first tick and the ready groups then (src/policy/break-even.ts learnSurplusGaps). */
+  surplusSince?: { tick: number; groups: number };
+  /** The last surplus stretches, in ticks, capped at one start-up and a tick (release-5 rules). */
+  surplusGaps?: number[];
   /** Set on a workflow run started before the current presets: it decides with the first ones (src/policy/modes.ts). */
   presets?: 'first';
   /**

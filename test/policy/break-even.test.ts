@@ -1,7 +1,7 @@
 // The start-up break-even (src/policy/break-even.ts): aggressive releases a surplus group after one observed start-up
 // and suspends its last group after the idle time that costs least over its own idle gaps — one start-up without
 // knowledge of them, at once when queries come minutes apart. Earlier releases' runs keep the 300 s timeout.
-import { cheapestIdleTicks, learnIdleGaps } from '../../src/policy/break-even';
+import { cheapestIdleTicks, learnIdleGaps, learnSurplusGaps } from '../../src/policy/break-even';
 import { decide } from '../../src/policy/decide';
 import { checkRow, counters, obs, ready, rm, spec, state, type Row } from './support';
 
@@ -125,6 +125,146 @@ describe('aggressive releases a surplus group after one observed start-up', () =
   });
 });
 
+const short = {
+  startupSeconds: 60,
+  timeoutSeconds: 60,
+  warning: 'executor groups take about 60s to become ready …',
+};
+
+describe('release 5: no learnt suspend while a start-up and a poll outlast the pool queue timeout', () => {
+  const rows: Row[] = [
+    {
+      name: 'gaps say suspend at once, but a query that comes meanwhile would time out: the 300 s timeout holds',
+      spec: aggressive,
+      from: state({ current: 1, idleGaps: [4, 4, 4, 4], queueTimeoutShort: short, counters: { suspend: 3 } }),
+      obs: idle1,
+      actions: [],
+      lines: ['enoughConsecutive Suspend calls false as current 3 target 15'],
+    },
+    {
+      name: 'at the timeout it suspends, saying the timeout',
+      spec: aggressive,
+      from: state({ current: 1, idleGaps: [4, 4, 4, 4], queueTimeoutShort: short, counters: { suspend: 15 } }),
+      obs: idle1,
+      actions: [rm(0, 'suspend')],
+      lines: ['Suspending warehouse: wh after 300s idle; removing 1 executor groups.'],
+    },
+    {
+      name: 'release 4 (a run started before): the learnt suspend as before',
+      spec: aggressive,
+      from: state({
+        current: 1,
+        rules: 'release-4',
+        idleGaps: [4, 4, 4, 4],
+        queueTimeoutShort: short,
+        counters: { suspend: 3 },
+      }),
+      obs: idle1,
+      actions: [rm(0, 'suspend')],
+    },
+  ];
+  test.each(rows)('$name', (row) => {
+    checkRow(row);
+  });
+});
+
+describe('release 5: aggressive learns its scale-down delay from the surplus stretches', () => {
+  const rows: Row[] = [
+    {
+      name: 'every surplus stretch outlasted a start-up: the idle surplus group goes at once, saying why',
+      spec: aggressive,
+      from: state({ current: 2, startupTicks: 3, surplusGaps: [4, 4, 4] }),
+      obs: idle2,
+      actions: [rm(1, 'scale-down')],
+      lines: [
+        "Scale-down delay 0s: cheaper than keeping surplus executor groups over the last 3 surplus stretches (over 60s, over 60s, over 60s), a release counted as two start-ups of 60s (the group's and the wait's).",
+        'Impala autoscaler will attempt to remove executor group.',
+      ],
+    },
+    {
+      name: 'stretches shorter than a start-up: kept for the break-even (3 ticks)',
+      spec: aggressive,
+      from: state({ current: 2, startupTicks: 3, surplusGaps: [1, 2, 1] }),
+      obs: idle2,
+      actions: [],
+      lines: ['enoughConsecutive Down calls false as current 0 target 3'],
+    },
+    {
+      name: 'fewer than three stretches: the break-even',
+      spec: aggressive,
+      from: state({ current: 2, startupTicks: 9, surplusGaps: [10, 10] }),
+      obs: idle2,
+      actions: [],
+      lines: ['enoughConsecutive Down calls false as current 0 target 9'],
+    },
+    {
+      name: 'a scale-down delay set by hand wins over the stretches',
+      spec: spec({ mode: 'aggressive', scaleDownDelaySeconds: 200 }),
+      from: state({ current: 2, startupTicks: 3, surplusGaps: [4, 4, 4] }),
+      obs: idle2,
+      actions: [],
+      lines: ['enoughConsecutive Down calls false as current 0 target 10'],
+    },
+    {
+      name: 'balanced keeps its preset delay (100 s = 5 ticks)',
+      spec: spec(),
+      from: state({ current: 2, startupTicks: 3, surplusGaps: [4, 4, 4] }),
+      obs: idle2,
+      actions: [],
+      lines: ['enoughConsecutive Down calls false as current 0 target 5'],
+    },
+    {
+      name: 'release 4: one start-up whatever the stretches',
+      spec: aggressive,
+      from: state({ current: 2, startupTicks: 3, rules: 'release-4', surplusGaps: [4, 4, 4] }),
+      obs: idle2,
+      actions: [],
+      lines: ['enoughConsecutive Down calls false as current 0 target 3'],
+    },
+  ];
+  test.each(rows)('$name', (row) => {
+    checkRow(row);
+  });
+});
+
+describe('learnSurplusGaps: from fewer groups holding the load to the load needing them all, or a queue', () => {
+  const sp = spec({ mode: 'aggressive', groups: [0, 4] });
+  test('3 groups, one query running: a stretch opens; a queue 2 ticks later closes it as a gap of 2', () => {
+    const s = state({ tick: 10, current: 3, startupTicks: 3 });
+    learnSurplusGaps(sp, s, obsLoad(0, 1));
+    expect(s.surplusSince).toEqual({ tick: 10, groups: 3 });
+    s.tick = 12;
+    s.current = 1;
+    learnSurplusGaps(sp, s, obsLoad(3, 12));
+    expect(s.surplusGaps).toEqual([2]);
+    expect(s.surplusSince).toBeUndefined();
+  });
+  test('no need for the groups within a start-up and a tick: counted as that (4), and the next stretch opens', () => {
+    const s = state({ tick: 0, current: 2, startupTicks: 3 });
+    learnSurplusGaps(sp, s, obsLoad(0, 0));
+    s.tick = 4;
+    learnSurplusGaps(sp, s, obsLoad(0, 0));
+    expect(s.surplusGaps).toEqual([4]);
+    expect(s.surplusSince).toEqual({ tick: 4, groups: 2 });
+  });
+  test('the load needing every group closes the stretch; one group at the floor opens none', () => {
+    const s = state({ tick: 0, current: 2, startupTicks: 3 });
+    learnSurplusGaps(sp, s, obsLoad(0, 1));
+    s.tick = 1;
+    learnSurplusGaps(sp, s, obsLoad(0, 13));
+    expect(s.surplusGaps).toEqual([1]);
+    expect(s.surplusSince).toBeUndefined();
+    const one = state({ tick: 0, current: 1 });
+    learnSurplusGaps(sp, one, obsLoad(0, 0));
+    expect(one.surplusSince).toBeUndefined();
+  });
+  test('runs of earlier releases keep no stretches', () => {
+    const s = state({ tick: 0, current: 3, rules: 'release-4' });
+    learnSurplusGaps(sp, s, obsLoad(0, 0));
+    expect(s.surplusSince).toBeUndefined();
+  });
+});
+
 describe('cheapestIdleTicks: idle ticks before suspending that cost least over the gaps (start-up 3 ticks)', () => {
   test.each([
     { gaps: [], expected: 3, why: 'no gaps: the break-even' },
@@ -134,6 +274,10 @@ describe('cheapestIdleTicks: idle ticks before suspending that cost least over t
     { gaps: [1, 1, 4, 4, 4, 4], expected: 1, why: 'mostly long with a few one-tick gaps: one tick' },
   ])('$why', ({ gaps, expected }) => {
     expect(cheapestIdleTicks(gaps, 3)).toBe(expected);
+  });
+  test('a restart counted as two start-ups (the scale-down delay) keeps through gaps that one start-up would not', () => {
+    expect(cheapestIdleTicks([2, 2, 4, 4], 3)).toBe(0);
+    expect(cheapestIdleTicks([2, 2, 4, 4], 3, 6)).toBe(2);
   });
 });
 

@@ -9,6 +9,7 @@ import { simulate } from '../../src/whatif/engine';
 import { runPolicy } from '../../src/whatif/policies';
 import { StaticMaxPolicy } from '../../src/whatif/policies/baselines';
 import { OursPolicy } from '../../src/whatif/policies/ours';
+import { initialState } from '../../src/policy/decide';
 import { formatTraceCsv } from '../../src/sim/trace';
 import { simSpec, trace } from './support';
 
@@ -31,6 +32,22 @@ describe('queue timeout in the what-if simulator', () => {
     });
     expect(long).toMatchObject({ rejected: 0, timedOut: 0, admitted: 1 });
     expect(long.wait.max).toBe(70);
+  });
+
+  test("aggressive's learnt suspend gives way to a queue timeout shorter than a start-up and a poll (release 5)", () => {
+    // A 30 s query every 200 s: each gap is longer than the 60 s break-even, so aggressive suspends after it (and then
+    // at once); each query then comes to a suspended warehouse and waits 60–80 s for a resume, past the 60 s timeout.
+    // With the release-5 rules the timeout (start-up 60 s + poll 20 s > 60 s) keeps the 300 s auto-suspend, and the
+    // one group serves every query.
+    const t = trace(Array.from({ length: 12 }, (_, i): [number, number] => [10 + 200 * i, 30]));
+    const spec = simSpec({ maxGroups: 2, mode: 'aggressive' });
+    const options = { startupSeconds: 60, poolLimits: { ...NONE, queueTimeoutMs: 60_000 } };
+    const release4 = simulate(t, spec, new OursPolicy(spec, { ...initialState(), rules: 'release-4' }), options);
+    const release5 = simulate(t, spec, new OursPolicy(spec), options);
+    // Release 4: every query is lost to a resume.
+    expect(release4).toMatchObject({ rejected: 12, suspends: 11 });
+    // Release 5: only the first query, which finds the warehouse suspended before any group was ever seen.
+    expect(release5).toMatchObject({ rejected: 1, suspends: 0 });
   });
 
   test('max_requests holds static-max to the limit: a second query waits for the first, though a group is free', () => {

@@ -69,11 +69,16 @@ function summaries(view: SimView): Pick<Load, 'queuedMem' | 'runningMem'> {
 export class OursPolicy implements SimPolicy {
   readonly name: string;
   readonly tickMs: number;
-  private state: PolicyState = initialState();
+  private state: PolicyState;
   /** The last decision's log lines (for debugging a what-if run). */
   lastReasons: string[] = [];
 
-  constructor(private readonly spec: WarehouseSpec) {
+  /** `initial`: the state to start from, e.g. a run of an earlier release's rules (`rules: 'release-4'`). */
+  constructor(
+    private readonly spec: WarehouseSpec,
+    initial: PolicyState = initialState(),
+  ) {
+    this.state = initial;
     this.name = `ours-${spec.mode}`;
     this.tickMs = spec.pollIntervalSeconds * 1000;
   }
