@@ -6,9 +6,13 @@ import { backoffNote } from '../../../policy/backoff';
 import { admissionNotes } from '../../../policy/pool-limits';
 import { frozenDirections } from '../../../policy/freeze';
 import type { Command } from 'commander';
-import type { WarehouseSpec } from '../../../policy/types';
+import { setSpecs } from '../../../policy/group-sets';
+import type { Observation, WarehouseSpec } from '../../../policy/types';
 import {
   type DecisionRecord,
+  type GroupSetStatus,
+  type GroupSetsMemo,
+  MEMO_GROUP_SETS,
   SA_FROZEN,
   SA_GROUPS,
   SA_STATE,
@@ -41,6 +45,8 @@ export interface ListedWarehouse {
   target: number | null;
   /** The frozen directions (`ScaleIn`, `ScaleOut`); empty when none is. */
   frozen: string[];
+  /** A warehouse with groupSets: each set's state, groups and target (from the workflow's memo); else absent. */
+  groupSets?: GroupSetsMemo;
   taskQueue: string;
   startTime: string;
 }
@@ -60,6 +66,7 @@ export function registerReads(warehouse: Command): void {
       const out: ListedWarehouse[] = [];
       for await (const wf of c.client.workflow.list({ query })) {
         const sa = wf.typedSearchAttributes;
+        const groupSets = wf.memo?.[MEMO_GROUP_SETS] as GroupSetsMemo | undefined;
         out.push({
           name: sa.get(SA_WAREHOUSE) ?? wf.workflowId.replace(/^warehouse-/, ''),
           workflowId: wf.workflowId,
@@ -68,6 +75,7 @@ export function registerReads(warehouse: Command): void {
           groups: sa.get(SA_GROUPS) ?? null,
           target: sa.get(SA_TARGET) ?? null,
           frozen: sa.get(SA_FROZEN) ?? [],
+          ...(groupSets ? { groupSets } : {}),
           taskQueue: wf.taskQueue,
           startTime: wf.startTime.toISOString(),
         });
@@ -76,13 +84,30 @@ export function registerReads(warehouse: Command): void {
     });
     if (opts.json) return printJson(rows);
     const cell = (v: string | number | null) => (v === null ? '-' : String(v));
+    const anySets = rows.some((r) => r.groupSets);
     printTable(
-      ['WAREHOUSE', 'STATE', 'GROUPS', 'TARGET', ...(opts.all ? ['WORKFLOW'] : []), 'STARTED'],
+      [
+        'WAREHOUSE',
+        'STATE',
+        'GROUPS',
+        'TARGET',
+        ...(anySets ? ['GROUP SETS'] : []),
+        ...(opts.all ? ['WORKFLOW'] : []),
+        'STARTED',
+      ],
       rows.map((r) => [
         r.name,
         r.frozen.length ? `${cell(r.state)} (frozen: ${r.frozen.join(', ')})` : cell(r.state),
         cell(r.groups),
         cell(r.target),
+        // Each set as `root.small Running 2/3` (groups/target).
+        ...(anySets
+          ? [
+              Object.entries(r.groupSets ?? {})
+                .map(([set, x]) => `${set} ${x.state} ${x.groups}/${x.target}`)
+                .join(', ') || '-',
+            ]
+          : []),
         ...(opts.all ? [r.status] : []),
         r.startTime,
       ]),
@@ -207,19 +232,15 @@ async function statusOf(name: string, opts: CommonFlags): Promise<{ status: Ware
 
 function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   const { spec, state } = s;
-  const obs = s.lastObservation;
-  const load = !obs
-    ? 'not read yet'
-    : obs.kind === 'known'
-      ? `${obs.load.queued} queued${obs.load.queueCause ? ` (queue cause: ${obs.load.queueCause})` : ''}, ${obs.load.running} running`
-      : `unknown: ${obs.reason}`;
+  // A warehouse with groupSets reads its load per set (below).
+  const load = s.sets ? `per group set, below` : loadText(s.lastObservation);
   const lines = [
     `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}${frozenNote(state)}`,
     `Workflow ${w.workflowId} (${w.status}, run ${s.run}, task queue ${w.taskQueue})`,
     `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
     `Load: ${load}`,
     `Spec: ${describeSpec(spec)}`,
-    templateLine(s),
+    ...(s.sets ? [] : [templateLine(s)]),
     `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
   ];
   for (const g of state.notCapacity ?? []) lines.push(`Not capacity: ${g.name}: ${g.why}`);
@@ -228,14 +249,43 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
     lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
   lines.push(...admissionNotes(state));
+  for (const set of s.sets ?? []) lines.push('', ...setLines(set));
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length)
     lines.push(
       '',
       'Recent actions (all decisions: warehouse history NAME):',
-      ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`),
+      ...recent.map((d) => `  ${d.at}  ${d.groupSet ? `${d.groupSet}: ` : ''}${d.actions.join(', ')}`),
     );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** One group set of a warehouse with groupSets, as the lines of a warehouse of one set. */
+function setLines(set: GroupSetStatus): string[] {
+  const { groupSet, spec, state, lastObservation: obs } = set;
+  const lines = [
+    `Group set ${groupSet} — ${state.state}`,
+    `  Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
+    `  Load: ${loadText(obs)}`,
+    `  Spec: ${setSpecText(spec)}`,
+    `  Executor template: ${set.template ? `revision ${set.template.revision} (source ${set.template.source}, captured ${set.template.capturedAt})` : 'not captured yet'}`,
+    `  Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
+  ];
+  for (const g of state.notCapacity ?? []) lines.push(`  Not capacity: ${g.name}: ${g.why}`);
+  if (state.lastScaleUpFailure)
+    lines.push(`  Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
+  if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
+    lines.push(`  Scale-up: ${backoffNote(spec, state, undefined)}`);
+  lines.push(...admissionNotes(state).map((l) => `  ${l}`));
+  return lines;
+}
+
+function loadText(obs: Observation | null): string {
+  return !obs
+    ? 'not read yet'
+    : obs.kind === 'known'
+      ? `${obs.load.queued} queued${obs.load.queueCause ? ` (queue cause: ${obs.load.queueCause})` : ''}, ${obs.load.running} running`
+      : `unknown: ${obs.reason}`;
 }
 
 function frozenNote(state: WarehouseStatus['state']): string {
@@ -256,6 +306,21 @@ function templateLine(s: WarehouseStatus): string {
 }
 
 export function describeSpec(spec: WarehouseSpec): string {
+  if (!spec.groupSets) return setSpecText(spec);
+  return [
+    `group sets ${setSpecs(spec)
+      .map(
+        (set) =>
+          `${set.groupSet} (${set.executorsPerGroup} executors/group, nodes ${set.nodes.min}–${set.nodes.max}, mode ${set.mode})`,
+      )
+      .join(', ')}`,
+    `auto-suspend ${spec.autoSuspend.enabled ? `after ${spec.autoSuspend.timeoutSeconds}s` : 'off'}`,
+    `poll ${spec.pollIntervalSeconds}s`,
+  ].join(', ');
+}
+
+/** A warehouse of one set, or one set of a warehouse with groupSets. */
+function setSpecText(spec: WarehouseSpec): string {
   const delays = [
     spec.scaleUpDelaySeconds !== undefined ? `scale-up delay ${spec.scaleUpDelaySeconds}s` : undefined,
     spec.scaleDownDelaySeconds !== undefined ? `scale-down delay ${spec.scaleDownDelaySeconds}s` : undefined,
@@ -266,13 +331,14 @@ export function describeSpec(spec: WarehouseSpec): string {
     `mode ${spec.mode}${delays.length ? ` (${delays.join(', ')})` : ''}`,
     `auto-suspend ${spec.autoSuspend.enabled ? `after ${spec.autoSuspend.timeoutSeconds}s` : 'off'}`,
     `poll ${spec.pollIntervalSeconds}s`,
-    `group set ${spec.groupSet}`,
+    `group set ${spec.groupSet}${spec.maxQueryMemMb !== undefined ? ` (max query memory ${spec.maxQueryMemMb} MB per executor)` : ''}`,
   ].join(', ');
 }
 
 export function formatDecision(d: DecisionRecord): string {
   const load = d.queued === null ? 'load unknown' : `queued ${d.queued}, running ${d.running}`;
-  const head = `${d.at}  tick ${d.tick}  ${load}  groups ${d.current} → target ${d.target}  ${d.state}`;
+  const set = d.groupSet ? `  group set ${d.groupSet}` : '';
+  const head = `${d.at}  tick ${d.tick}${set}  ${load}  groups ${d.current} → target ${d.target}  ${d.state}`;
   const body = [...(d.actions.length ? [`actions: ${d.actions.join(', ')}`] : []), ...d.reasons];
   return `${head}\n${body.map((l) => `    ${l}`).join('\n')}\n`;
 }
