@@ -7,7 +7,10 @@ import { setSpecs } from '../../src/policy/group-sets';
 import { groupSetOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { InProcessMembership } from '../../src/sim/in-process-membership';
+import { AutoscalerMetrics } from '../../src/observability/metrics';
+import { detailsTable } from '../../src/workflows/details';
 import type { WarehouseStatus } from '../../src/workflows/messages';
+import { tickReport } from '../../src/workflows/sinks';
 import { eventually, useTemporalServer } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, testSpec } from '../support/warehouse-harness';
 
@@ -112,6 +115,30 @@ test('two group sets: each resumes, scales and suspends on its own pool; the war
       'delete impala-executor-root-large-000',
       'delete impala-executor-root-small-000',
     ]);
+    // The Web UI's current details have a row per set; the metrics of each set carry its name.
+    const details = detailsTable(s.spec, s.state, s.lastObservation, s.decisions, s.sets);
+    expect(details).toContain('| group set | state | executor groups | target | load | mode | nodes |');
+    expect(details).toContain(
+      '| root.small | Suspended | 0 | 0 | 0 queued, 0 running | conservative | 0–6 × 2/group |',
+    );
+    expect(details).toContain(
+      '| root.large | Suspended | 0 | 0 | 0 queued, 0 running | conservative | 0–8 × 4/group |',
+    );
+    const metrics = new AutoscalerMetrics();
+    for (const set of s.sets!) {
+      const last = s.decisions.filter((d) => d.groupSet === set.groupSet).at(-1)!;
+      metrics.tick(
+        tickReport(set.spec, set.state, set.lastObservation!, {
+          state: set.state,
+          actions: [],
+          reasons: last.reasons,
+          rule: 'hold',
+        }),
+      );
+    }
+    const scrape = await metrics.registry.metrics();
+    expect(scrape).toContain('impala_autoscaler_executor_groups{warehouse="mixed",group_set="root.small"} 0');
+    expect(scrape).toContain('impala_autoscaler_executor_groups{warehouse="mixed",group_set="root.large"} 0');
     const { queries } = (await (await fetch(`${url}/queries`)).json()) as { queries: { state: string }[] };
     expect(queries.map((q) => q.state)).toEqual(['finished', 'finished', 'finished', 'finished']);
   } finally {
