@@ -5,22 +5,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
-import { InProcessExecutorGroups, InProcessLoadReader } from '../../src/activities/in-process';
+import { InProcessExecutorGroups } from '../../src/activities/in-process';
 import type { ApplyResult } from '../../src/client/commands/warehouse/apply';
 import type { ListedWarehouse } from '../../src/client/commands/warehouse/read';
 import type { WarehouseSpec } from '../../src/policy/types';
-import { createWarehouseWorker } from '../../src/worker';
 import type { DecisionRecord, WarehouseStatus } from '../../src/workflows/warehouse';
-import { eventually, startTemporal, workflowBundle } from '../support/temporal';
-import { cli, cliJson } from './support';
+import { eventually } from '../support/temporal';
+import { type CliBackend, cli, cliJson, startCliBackend } from './support';
 
 const TASK_QUEUE = `cli-sets-${process.pid}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-sets-'));
-let env: TestWorkflowEnvironment | undefined;
-let worker: { worker: Worker; done: Promise<void> } | undefined;
+let backend: CliBackend | undefined;
 /** The set with a query queued until one of its groups is ready (as a query waits for its first group). */
 let waiting: string | undefined;
 const groups = new InProcessExecutorGroups({ readyAfterMs: 500 });
@@ -51,41 +47,12 @@ const json = <T>(...args: string[]) => cliJson<T>([...args, ...conn]);
 const status = () => json<WarehouseStatus>('warehouse', 'status', 'mixed');
 
 beforeAll(async () => {
-  env = await startTemporal();
-  conn = ['--address', env.address];
-  const w = await createWarehouseWorker({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    deps: {
-      loadReader: new InProcessLoadReader(async (spec) => ({
-        ok: true,
-        load: {
-          queued: await queuedIn(spec),
-          running: 0,
-          memReservedBytes: 0,
-          queuedQueryMemBytes: Array(await queuedIn(spec)).fill(0),
-          healthyGroups: 0,
-          runningByGroup: {},
-          warnings: [],
-        },
-      })),
-      executorGroups: groups,
-    },
-  });
-  worker = { worker: w, done: w.run() };
+  backend = await startCliBackend(TASK_QUEUE, groups, queuedIn);
+  conn = backend.conn;
 }, 180_000);
 
 afterAll(async () => {
-  await env?.client.workflow
-    .getHandle('warehouse-mixed')
-    .terminate('test over')
-    .catch(() => undefined);
-  if (worker) {
-    worker.worker.shutdown();
-    await worker.done;
-  }
-  await env?.teardown();
+  await backend?.close(['warehouse-mixed']);
   fs.rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

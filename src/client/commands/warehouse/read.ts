@@ -232,23 +232,18 @@ async function statusOf(name: string, opts: CommonFlags): Promise<{ status: Ware
 
 function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   const { spec, state } = s;
-  // A warehouse with groupSets reads its load per set (below).
-  const load = s.sets ? `per group set, below` : loadText(s.lastObservation);
   const lines = [
     `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}${frozenNote(state)}`,
     `Workflow ${w.workflowId} (${w.status}, run ${s.run}, task queue ${w.taskQueue})`,
-    `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
-    `Load: ${load}`,
-    `Spec: ${describeSpec(spec)}`,
-    ...(s.sets ? [] : [templateLine(s)]),
-    `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
+    // A warehouse with groupSets reads its load, and keeps its template, per set (below).
+    ...stateLines(
+      spec,
+      state,
+      s.sets ? 'per group set, below' : loadText(s.lastObservation),
+      describeSpec(spec),
+      s.sets ? undefined : templateLine(s),
+    ),
   ];
-  for (const g of state.notCapacity ?? []) lines.push(`Not capacity: ${g.name}: ${g.why}`);
-  if (state.lastScaleUpFailure)
-    lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
-  if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
-    lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
-  lines.push(...admissionNotes(state));
   for (const set of s.sets ?? []) lines.push('', ...setLines(set));
   const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
   if (recent.length)
@@ -261,23 +256,39 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
 }
 
 /** One group set of a warehouse with groupSets, as the lines of a warehouse of one set. */
-function setLines(set: GroupSetStatus): string[] {
-  const { groupSet, spec, state, lastObservation: obs } = set;
-  const lines = [
+function setLines({ groupSet, spec, state, lastObservation, template }: GroupSetStatus): string[] {
+  const captured = template
+    ? `revision ${template.revision} (source ${template.source}, captured ${template.capturedAt})`
+    : 'not captured yet';
+  return [
     `Group set ${groupSet} — ${state.state}`,
-    `  Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
-    `  Load: ${loadText(obs)}`,
-    `  Spec: ${setSpecText(spec)}`,
-    `  Executor template: ${set.template ? `revision ${set.template.revision} (source ${set.template.source}, captured ${set.template.capturedAt})` : 'not captured yet'}`,
-    `  Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
+    ...stateLines(spec, state, loadText(lastObservation), setSpecText(spec), `Executor template: ${captured}`).map(
+      (l) => `  ${l}`,
+    ),
   ];
-  for (const g of state.notCapacity ?? []) lines.push(`  Not capacity: ${g.name}: ${g.why}`);
+}
+
+/** Where a warehouse of one set, or one set of a warehouse with groupSets, stands. */
+function stateLines(
+  spec: WarehouseSpec,
+  state: WarehouseStatus['state'],
+  load: string,
+  specText: string,
+  template: string | undefined,
+): string[] {
+  const lines = [
+    `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
+    `Load: ${load}`,
+    `Spec: ${specText}`,
+    ...(template ? [template] : []),
+    `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
+  ];
+  for (const g of state.notCapacity ?? []) lines.push(`Not capacity: ${g.name}: ${g.why}`);
   if (state.lastScaleUpFailure)
-    lines.push(`  Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
+    lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
   if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
-    lines.push(`  Scale-up: ${backoffNote(spec, state, undefined)}`);
-  lines.push(...admissionNotes(state).map((l) => `  ${l}`));
-  return lines;
+    lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
+  return [...lines, ...admissionNotes(state)];
 }
 
 function loadText(obs: Observation | null): string {
