@@ -1,29 +1,33 @@
 // The autoscaler's own Prometheus metrics, fed by the workflow's per-tick sink (src/workflows/sinks.ts). One
 // prom-client registry holds these and the Temporal SDK's metrics (sdk-metrics.ts); http.ts serves it on one port.
-// Labels are warehouse names only: nothing here can carry a URL, a user or a secret.
+// Labels are warehouse and group set names only: nothing here can carry a URL, a user or a secret. A warehouse with
+// groupSets reports each set as its own series (label group_set); a one-set warehouse's series carry the warehouse only.
 import type { InjectedSinks } from '@temporalio/worker';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AutoscalerSinks, TickReport } from '../workflows/sinks';
 
+const LABELS = ['warehouse', 'group_set'] as const;
+type Labels = (typeof LABELS)[number];
+
 export class AutoscalerMetrics {
   readonly registry: Registry;
-  private readonly scaleUp: Counter<'warehouse'>;
-  private readonly scaleDown: Counter<'warehouse'>;
-  private readonly suspend: Counter<'warehouse'>;
-  private readonly resume: Counter<'warehouse'>;
-  private readonly loadReadFailures: Counter<'warehouse'>;
-  private readonly scaleUpFailures: Counter<'warehouse'>;
-  private readonly scaleUpBackoff: Gauge<'warehouse'>;
-  private readonly groups: Gauge<'warehouse'>;
-  private readonly target: Gauge<'warehouse'>;
-  private readonly queued: Gauge<'warehouse'>;
-  private readonly running: Gauge<'warehouse'>;
-  private readonly lastTick: Gauge<'warehouse'>;
+  private readonly scaleUp: Counter<Labels>;
+  private readonly scaleDown: Counter<Labels>;
+  private readonly suspend: Counter<Labels>;
+  private readonly resume: Counter<Labels>;
+  private readonly loadReadFailures: Counter<Labels>;
+  private readonly scaleUpFailures: Counter<Labels>;
+  private readonly scaleUpBackoff: Gauge<Labels>;
+  private readonly groups: Gauge<Labels>;
+  private readonly target: Gauge<Labels>;
+  private readonly queued: Gauge<Labels>;
+  private readonly running: Gauge<Labels>;
+  private readonly lastTick: Gauge<Labels>;
   private readonly lateness: Histogram;
-  private readonly queueHeld: Gauge<'warehouse'>;
-  private readonly impalaTimedOut: Counter<'warehouse'>;
-  private readonly impalaRejected: Counter<'warehouse'>;
-  private readonly startupOverTimeout: Gauge<'warehouse'>;
+  private readonly queueHeld: Gauge<Labels>;
+  private readonly impalaTimedOut: Counter<Labels>;
+  private readonly impalaRejected: Counter<Labels>;
+  private readonly startupOverTimeout: Gauge<Labels>;
   private readonly budgetUsed: Gauge<'warehouse' | 'budget'>;
   private readonly budgetReached: Gauge<'warehouse' | 'budget'>;
   private readonly fleetWaiting: Gauge<'warehouse'>;
@@ -31,9 +35,8 @@ export class AutoscalerMetrics {
   constructor(registry = new Registry()) {
     this.registry = registry;
     const counter = (name: string, help: string) =>
-      new Counter({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
-    const gauge = (name: string, help: string) =>
-      new Gauge({ name, help, labelNames: ['warehouse'] as const, registers: [registry] });
+      new Counter({ name, help, labelNames: LABELS, registers: [registry] });
+    const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: LABELS, registers: [registry] });
     this.scaleUp = counter(
       'impala_autoscaler_scale_up_calls_total',
       'Executor groups the autoscaler asked to add to scale up (resumes not counted)',
@@ -114,7 +117,7 @@ export class AutoscalerMetrics {
 
   /** One tick of one warehouse. Gauges keep their last known load when a reading fails. */
   tick(r: TickReport): void {
-    const l = { warehouse: r.warehouse };
+    const l = r.groupSet ? { warehouse: r.warehouse, group_set: r.groupSet } : { warehouse: r.warehouse };
     if (r.latenessSeconds !== undefined) this.lateness.observe(r.latenessSeconds);
     if (r.scaleUps) this.scaleUp.inc(l, r.scaleUps);
     if (r.scaleDowns) this.scaleDown.inc(l, r.scaleDowns);

@@ -47,11 +47,6 @@ export function setSlug(groupSet: string): string {
   return groupSet.toLowerCase().replace(/[^a-z0-9]/g, '-');
 }
 
-/** The spec of the set named `groupSet`, or undefined when the warehouse has no such set. */
-export function setSpecOf(spec: WarehouseSpec, groupSet: string): WarehouseSpec | undefined {
-  return setSpecs(spec).find((s) => s.groupSet === groupSet);
-}
-
 /**
  * Whether a set keeps the other sets of its warehouse from auto-suspending this tick: queries queued or running in
  * its pool, or groups it started that are not ready yet.

@@ -94,6 +94,10 @@ export interface GroupSetStatus {
 
 export const DECISIONS_KEPT = 50;
 
+/** The memo key under which a warehouse with groupSets publishes each set's state, groups and target. */
+export const MEMO_GROUP_SETS = 'impalaGroupSets';
+export type GroupSetsMemo = Record<string, { state: PolicyState['state']; groups: number; target: number }>;
+
 export const SA_WAREHOUSE = defineSearchAttributeKey('ImpalaWarehouse', SearchAttributeType.KEYWORD);
 export const SA_STATE = defineSearchAttributeKey('ImpalaWarehouseState', SearchAttributeType.KEYWORD);
 export const SA_GROUPS = defineSearchAttributeKey('ImpalaExecutorGroups', SearchAttributeType.INT);

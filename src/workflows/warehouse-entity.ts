@@ -7,6 +7,7 @@ import {
   log,
   proxyActivities,
   setCurrentDetails,
+  upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -26,6 +27,8 @@ import {
   DECISIONS_KEPT,
   type DecisionRecord,
   type GroupSetStatus,
+  type GroupSetsMemo,
+  MEMO_GROUP_SETS,
   SA_FROZEN,
   SA_GROUPS,
   SA_STATE,
@@ -378,7 +381,8 @@ export class Warehouse {
     // The freeze attribute only once a freeze was ever sent: upserts of runs that never had one stay as they were.
     const frozen =
       this.state.frozen && frozenDirections(this.state).map((d) => (d === 'scale-in' ? 'ScaleIn' : 'ScaleOut'));
-    const key = JSON.stringify({ state, current, target, ...(frozen ? { frozen } : {}) });
+    const sets = this.sets && this.setsMemo();
+    const key = JSON.stringify({ state, current, target, ...(frozen ? { frozen } : {}), ...(sets ? { sets } : {}) });
     if (key !== this.published) {
       // Upserts cost a history event each: only when something the Web UI lists has changed.
       upsertSearchAttributes([
@@ -388,6 +392,9 @@ export class Warehouse {
         { key: SA_TARGET, value: target },
         ...(frozen ? [{ key: SA_FROZEN, value: frozen.length ? frozen : null }] : []),
       ]);
+      // Each set's state for `warehouse list`, in the memo: no search attribute to register, and none of a one-set
+      // warehouse's commands change.
+      if (sets) upsertMemo({ [MEMO_GROUP_SETS]: sets });
       this.published = key;
     }
     setCurrentDetails(
@@ -399,6 +406,15 @@ export class Warehouse {
    * Captures the template of the warehouse, or of one of its sets (`set`): the line says which set. `keep` stores
    * what was captured; a failure keeps the template captured before.
    */
+  private setsMemo(): GroupSetsMemo {
+    return Object.fromEntries(
+      setSpecs(this.spec).map(({ groupSet }) => {
+        const { state, current, target } = this.setRun(groupSet).state;
+        return [groupSet, { state, groups: current, target }];
+      }),
+    );
+  }
+
   private async recapture(
     spec: WarehouseSpec = this.spec,
     before: CapturedTemplate | undefined = this.template,

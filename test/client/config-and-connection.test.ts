@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveTarget } from '../../src/client/connection';
 import { ConfigError, loadWarehousesFile, parseWarehousesText } from '../../src/config/warehouses-file';
+import { setSpecs } from '../../src/policy/group-sets';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -23,7 +24,15 @@ describe('warehouses file', () => {
     const full = loadWarehousesFile(path.join(REPO, 'examples/warehouses.yaml'));
     expect(full.map((s) => [s.name, s.executorsPerGroup, s.nodes, s.mode, s.autoSuspend])).toEqual([
       ['sales', 20, { min: 40, max: 80 }, 'balanced', { enabled: true, timeoutSeconds: 300 }],
+      // Two group sets: the warehouse's nodes are their bounds summed, its group size the first set's.
+      ['mixed', 2, { min: 0, max: 56 }, 'balanced', { enabled: true, timeoutSeconds: 300 }],
       ['adhoc', 10, { min: 0, max: 30 }, 'aggressive', { enabled: true, timeoutSeconds: 300 }],
+    ]);
+    expect(
+      setSpecs(full[1]).map((s) => [s.groupSet, s.groupPrefix, s.executorsPerGroup, s.nodes, s.mode, s.maxQueryMemMb]),
+    ).toEqual([
+      ['root.bi', 'impala-executor-root-bi-', 2, { min: 0, max: 16 }, 'aggressive', 4096],
+      ['root.etl', 'impala-executor-root-etl-', 10, { min: 0, max: 40 }, 'balanced', undefined],
     ]);
     const [minimal] = loadWarehousesFile(path.join(REPO, 'examples/minimal.yaml'));
     expect(minimal).toMatchObject({

@@ -2,6 +2,11 @@
 // worker and servers that answer it run on this test process's event loop.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type InProcessExecutorGroups, InProcessLoadReader } from '../../src/activities/in-process';
+import type { WarehouseSpec } from '../../src/policy/types';
+import { createWarehouseWorker } from '../../src/worker';
+import { startTemporal, workflowBundle } from '../support/temporal';
 
 export const BIN = path.join(__dirname, '../../bin/impala-autoscaler.js');
 
@@ -59,6 +64,64 @@ export function background(args: string[], env: NodeJS.ProcessEnv = {}): Backgro
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+  };
+}
+
+/**
+ * What the `warehouse` commands talk to in these tests: a dev server, and a worker in this process serving
+ * `taskQueue` with in-process executor groups and a load whose queue the test computes per set spec.
+ */
+export interface CliBackend {
+  env: TestWorkflowEnvironment;
+  /** `--address …` for the command line. */
+  conn: string[];
+  /** Terminates these warehouses' workflows, stops the worker and the server. */
+  close(workflowIds: string[]): Promise<void>;
+}
+
+export async function startCliBackend(
+  taskQueue: string,
+  groups: InProcessExecutorGroups,
+  queued: (spec: WarehouseSpec) => number | Promise<number>,
+): Promise<CliBackend> {
+  const env = await startTemporal();
+  const worker = await createWarehouseWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    deps: {
+      loadReader: new InProcessLoadReader(async (spec) => {
+        const n = await queued(spec);
+        return {
+          ok: true,
+          load: {
+            queued: n,
+            running: 0,
+            memReservedBytes: 0,
+            queuedQueryMemBytes: Array(n).fill(0),
+            healthyGroups: 0,
+            runningByGroup: {},
+            warnings: [],
+          },
+        };
+      }),
+      executorGroups: groups,
+    },
+  });
+  const done = worker.run();
+  return {
+    env,
+    conn: ['--address', env.address],
+    async close(workflowIds) {
+      for (const id of workflowIds)
+        await env.client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined);
+      worker.shutdown();
+      await done;
+      await env.teardown();
     },
   };
 }

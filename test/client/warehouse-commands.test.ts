@@ -4,23 +4,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
-import { InProcessExecutorGroups, InProcessLoadReader } from '../../src/activities/in-process';
+import { InProcessExecutorGroups } from '../../src/activities/in-process';
 import type { ApplyResult } from '../../src/client/commands/warehouse/apply';
 import type { ListedWarehouse } from '../../src/client/commands/warehouse/read';
 import { buildProgram } from '../../src/client/main';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { freePorts } from '../../src/util/ports';
-import { createWarehouseWorker } from '../../src/worker';
 import type { DecisionRecord, WarehouseStatus } from '../../src/workflows/warehouse';
-import { eventually, startTemporal, workflowBundle } from '../support/temporal';
-import { cli, cliJson } from './support';
+import { eventually } from '../support/temporal';
+import { type CliBackend, cli, cliJson, startCliBackend } from './support';
 
 const TASK_QUEUE = `cli-test-${process.pid}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-wh-'));
 let env: TestWorkflowEnvironment | undefined;
-let worker: { worker: Worker; done: Promise<void> } | undefined;
+let backend: CliBackend | undefined;
 let queued = 0;
 const groups = new InProcessExecutorGroups({ readyAfterMs: 500 });
 
@@ -46,41 +44,13 @@ const json = <T>(...args: string[]) => cliJson<T>([...args, ...conn]);
 const status = () => json<WarehouseStatus>('warehouse', 'status', 'cli');
 
 beforeAll(async () => {
-  env = await startTemporal();
-  conn = ['--address', env.address];
-  const w = await createWarehouseWorker({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    deps: {
-      loadReader: new InProcessLoadReader(() => ({
-        ok: true,
-        load: {
-          queued,
-          running: 0,
-          memReservedBytes: 0,
-          queuedQueryMemBytes: Array(queued).fill(0),
-          healthyGroups: 0,
-          runningByGroup: {},
-          warnings: [],
-        },
-      })),
-      executorGroups: groups,
-    },
-  });
-  worker = { worker: w, done: w.run() };
+  backend = await startCliBackend(TASK_QUEUE, groups, () => queued);
+  env = backend.env;
+  conn = backend.conn;
 }, 180_000);
 
 afterAll(async () => {
-  await env?.client.workflow
-    .getHandle('warehouse-cli')
-    .terminate('test over')
-    .catch(() => undefined);
-  if (worker) {
-    worker.worker.shutdown();
-    await worker.done;
-  }
-  await env?.teardown();
+  await backend?.close(['warehouse-cli']);
   fs.rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

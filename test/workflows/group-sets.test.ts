@@ -1,17 +1,22 @@
 // A warehouse of two executor group sets on a real dev server, reading the coordinator simulator over HTTP with the
 // real Impala reader: small queries are routed (as Impala's planner routes them) to root.small and resume only that
 // set; a large query resumes root.large; root.small, idle, is not suspended while root.large runs, and the warehouse
-// suspends once both are idle. Each set's groups are named by its set, and each set decides on its own pool.
+// suspends once both are idle. Each set's groups are named by its set, and each set decides on its own pool, its
+// state carried through continue-as-new.
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import { setSpecs } from '../../src/policy/group-sets';
 import { groupSetOptionsFor } from '../../src/sim/cluster';
 import { startCoordinator, type CoordinatorServer } from '../../src/sim/coordinator';
 import { InProcessMembership } from '../../src/sim/in-process-membership';
+import { AutoscalerMetrics } from '../../src/observability/metrics';
+import { detailsTable } from '../../src/workflows/details';
 import type { WarehouseStatus } from '../../src/workflows/messages';
+import { tickReport } from '../../src/workflows/sinks';
 import { eventually, useTemporalServer } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, testSpec } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
+const CONTINUE_EVERY = 4;
 
 /** The lines of one set's decision records, in order. */
 const setLines = (s: WarehouseStatus, groupSet: string) =>
@@ -42,7 +47,8 @@ test('two group sets: each resumes, scales and suspends on its own pool; the war
     const reader = new ImpalaLoadReader({ timeoutMs: 2000 });
     h = new Harness(env(), groups, (s) => reader.read(s));
     await h.startWorker();
-    const handle = await h.start(spec);
+    // Continued as new every few ticks: each set's state must be carried across runs for any of this to hold.
+    const handle = await h.start(spec, { continueAsNewAfterTicks: CONTINUE_EVERY });
     handles.push(handle);
     const status = () => h!.status(handle);
     await eventually(
@@ -112,6 +118,34 @@ test('two group sets: each resumes, scales and suspends on its own pool; the war
       'delete impala-executor-root-large-000',
       'delete impala-executor-root-small-000',
     ]);
+    // Several runs, each set's ticks counted across them (a set's state carried by continue-as-new), the decision
+    // records of earlier runs kept.
+    expect(s.run).toBeGreaterThan(2);
+    for (const set of s.sets!) expect(set.state.tick).toBeGreaterThan(CONTINUE_EVERY * (s.run - 1));
+    // The Web UI's current details have a row per set; the metrics of each set carry its name.
+    const details = detailsTable(s.spec, s.state, s.lastObservation, s.decisions, s.sets);
+    expect(details).toContain('| group set | state | executor groups | target | load | mode | nodes |');
+    expect(details).toContain(
+      '| root.small | Suspended | 0 | 0 | 0 queued, 0 running | conservative | 0–6 × 2/group |',
+    );
+    expect(details).toContain(
+      '| root.large | Suspended | 0 | 0 | 0 queued, 0 running | conservative | 0–8 × 4/group |',
+    );
+    const metrics = new AutoscalerMetrics();
+    for (const set of s.sets!) {
+      const last = s.decisions.filter((d) => d.groupSet === set.groupSet).at(-1)!;
+      metrics.tick(
+        tickReport(set.spec, set.state, set.lastObservation!, {
+          state: set.state,
+          actions: [],
+          reasons: last.reasons,
+          rule: 'hold',
+        }),
+      );
+    }
+    const scrape = await metrics.registry.metrics();
+    expect(scrape).toContain('impala_autoscaler_executor_groups{warehouse="mixed",group_set="root.small"} 0');
+    expect(scrape).toContain('impala_autoscaler_executor_groups{warehouse="mixed",group_set="root.large"} 0');
     const { queries } = (await (await fetch(`${url}/queries`)).json()) as { queries: { state: string }[] };
     expect(queries.map((q) => q.state)).toEqual(['finished', 'finished', 'finished', 'finished']);
   } finally {

@@ -10,7 +10,7 @@ import { loadWarehousesAndFleet } from '../../../config/warehouses-file';
 import type { Resize } from '../../../config/warehouse-spec';
 import type { FleetSpec } from '../../../policy/fleet';
 import { workflowIdFor } from '../../../policy/names';
-import type { WarehouseSpec } from '../../../policy/types';
+import type { GroupSetSpec, WarehouseSpec } from '../../../policy/types';
 import { TASK_QUEUE } from '../../../worker';
 import { resizeUpdate, SA_WAREHOUSE, statusQuery, type TemplateRefresh } from '../../../workflows/messages';
 import type { warehouseWorkflow } from '../../../workflows/warehouse';
@@ -42,6 +42,10 @@ const RESIZABLE = [
 ] as const;
 /** Lists a resize replaces whole: one left out of the file is sent empty, which removes it. */
 const LISTS: readonly string[] = ['schedules', 'budgets'];
+/** What a resize can change of one group set (its groupSets entries). */
+const SET_RESIZABLE = ['nodes', 'mode', 'scaleUpDelaySeconds', 'scaleDownDelaySeconds'] as const;
+/** Fields a warehouse with groupSets derives from its sets (src/config/warehouse-spec.ts): its sets say what changed. */
+const DERIVED_FROM_SETS = ['nodes', 'groupSet', 'executorsPerGroup'];
 
 export interface ApplyResult {
   name: string;
@@ -151,7 +155,14 @@ function templateChange(r: TemplateRefresh): string[] {
 
 function resizableOf(spec: WarehouseSpec): Resize {
   const r: Record<string, unknown> = {};
-  for (const k of RESIZABLE) if (spec[k] !== undefined) r[k] = spec[k];
+  // A warehouse with groupSets is bounded set by set: its own nodes are the sets' sum.
+  for (const k of RESIZABLE) if (spec[k] !== undefined && !(spec.groupSets && k === 'nodes')) r[k] = spec[k];
+  if (spec.groupSets)
+    r.groupSets = spec.groupSets.map((set) => {
+      const x: Record<string, unknown> = { groupSet: set.groupSet };
+      for (const k of SET_RESIZABLE) if (set[k] !== undefined) x[k] = set[k];
+      return x;
+    });
   return r as Resize;
 }
 
@@ -164,10 +175,15 @@ export function diff(
   const changes: string[] = [];
   const fixed: string[] = [];
   const keys = new Set([...Object.keys(running), ...Object.keys(wanted)]) as Set<keyof WarehouseSpec>;
+  const sets = running.groupSets !== undefined || wanted.groupSets !== undefined;
   for (const k of keys) {
     const a = running[k];
     const b = wanted[k];
-    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (JSON.stringify(a) === JSON.stringify(b) || (sets && DERIVED_FROM_SETS.includes(k))) continue;
+    if (k === 'groupSets' && running.groupSets && wanted.groupSets) {
+      diffSets(running.groupSets, wanted.groupSets, resize, changes, fixed);
+      continue;
+    }
     const what = `${k}: ${show(a)} → ${show(b)}`;
     if (!(RESIZABLE as readonly string[]).includes(k))
       fixed.push(`${k} cannot change (running: ${show(a)}, file: ${show(b)})`);
@@ -184,6 +200,46 @@ export function diff(
     }
   }
   return { resize: resize as Resize, changes, fixed };
+}
+
+/**
+ * The sets' part of `diff`: the same sets, in the same order, may change their bounds, mode and delays (one
+ * groupSets entry of the resize each); anything else of a set is fixed for the warehouse's life.
+ */
+function diffSets(
+  running: GroupSetSpec[],
+  wanted: GroupSetSpec[],
+  resize: Record<string, unknown>,
+  changes: string[],
+  fixed: string[],
+): void {
+  const names = (sets: GroupSetSpec[]) => sets.map((x) => x.groupSet);
+  if (JSON.stringify(names(running)) !== JSON.stringify(names(wanted))) {
+    fixed.push(
+      `groupSets cannot add, remove, rename or reorder sets (running: ${names(running).join(', ')}; file: ${names(wanted).join(', ')})`,
+    );
+    return;
+  }
+  const entries: Record<string, unknown>[] = [];
+  running.forEach((a, i) => {
+    const b = wanted[i];
+    const entry: Record<string, unknown> = { groupSet: a.groupSet };
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof GroupSetSpec>;
+    for (const k of keys) {
+      if (JSON.stringify(a[k]) === JSON.stringify(b[k])) continue;
+      const field = `groupSets ${a.groupSet} ${k}`;
+      if (!(SET_RESIZABLE as readonly string[]).includes(k))
+        fixed.push(`${field} cannot change (running: ${show(a[k])}, file: ${show(b[k])})`);
+      else if (b[k] === undefined)
+        fixed.push(`${field} cannot be unset by a resize (running: ${show(a[k])}): set the value you want`);
+      else {
+        entry[k] = b[k];
+        changes.push(`${field}: ${show(a[k])} → ${show(b[k])}`);
+      }
+    }
+    if (Object.keys(entry).length > 1) entries.push(entry);
+  });
+  if (entries.length) resize.groupSets = entries;
 }
 
 function show(v: unknown): string {

@@ -4,7 +4,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { Resize } from '../../../config/warehouse-spec';
+import type { Resize, SetResize } from '../../../config/warehouse-spec';
 import { MODES } from '../../../config/warehouse-spec';
 import {
   freezeScaleInSignal,
@@ -27,6 +27,7 @@ import {
 import { describeSpec } from './read';
 
 interface ResizeFlags extends CommonFlags {
+  groupSet?: string;
   minNodes?: number;
   maxNodes?: number;
   mode?: Resize['mode'];
@@ -46,16 +47,20 @@ const number =
     return n;
   };
 
+/** The resize the flags ask for; with --group-set, the set's fields (bounds, mode, delays) go to that set. */
 export function resizeFrom(f: ResizeFlags): Resize {
   const r: Resize = {};
+  const set: Omit<SetResize, 'groupSet'> = {};
   if (f.minNodes !== undefined || f.maxNodes !== undefined)
-    r.nodes = {
+    set.nodes = {
       ...(f.minNodes !== undefined && { min: f.minNodes }),
       ...(f.maxNodes !== undefined && { max: f.maxNodes }),
     };
-  if (f.mode !== undefined) r.mode = f.mode;
-  if (f.scaleUpDelay !== undefined) r.scaleUpDelaySeconds = f.scaleUpDelay;
-  if (f.scaleDownDelay !== undefined) r.scaleDownDelaySeconds = f.scaleDownDelay;
+  if (f.mode !== undefined) set.mode = f.mode;
+  if (f.scaleUpDelay !== undefined) set.scaleUpDelaySeconds = f.scaleUpDelay;
+  if (f.scaleDownDelay !== undefined) set.scaleDownDelaySeconds = f.scaleDownDelay;
+  if (f.groupSet !== undefined) r.groupSets = [{ groupSet: f.groupSet, ...set }];
+  else Object.assign(r, set);
   if (f.autoSuspend !== undefined || f.autoSuspendTimeout !== undefined) {
     r.autoSuspend = {
       ...(f.autoSuspend !== undefined && { enabled: f.autoSuspend }),
@@ -74,6 +79,10 @@ export function registerControls(warehouse: Command): void {
         'change a running warehouse: node bounds, mode, delays, auto-suspend, dry run (validated; a rejected change writes nothing)',
       )
       .argument('<name>', 'warehouse name')
+      .option(
+        '--group-set <set>',
+        "change this group set's nodes, mode and delays (a warehouse with groupSets: required for --min-nodes and --max-nodes)",
+      )
       .option('--min-nodes <n>', 'nodes.min (a multiple of the group size)', number('--min-nodes'))
       .option('--max-nodes <n>', 'nodes.max (a multiple of the group size, ≥ min)', number('--max-nodes'))
       .addOption(new Option('--mode <mode>', 'scaling mode').choices(MODES))
@@ -91,7 +100,8 @@ export function registerControls(warehouse: Command): void {
       .option('--json', 'print the new spec as one JSON object'),
   ).action(async (name: string, opts: ResizeFlags, cmd: Command) => {
     const resize = resizeFrom(opts);
-    if (Object.keys(resize).length === 0) {
+    const setChanges = resize.groupSets?.some((x) => Object.keys(x).length > 1);
+    if (Object.keys(resize).filter((k) => k !== 'groupSets').length === 0 && !setChanges) {
       cmd.error(
         'error: nothing to change: give at least one of --min-nodes, --max-nodes, --mode, --scale-up-delay, --scale-down-delay, --[no-]auto-suspend, --auto-suspend-timeout, --[no-]dry-run',
       );

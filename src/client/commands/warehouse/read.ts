@@ -8,9 +8,13 @@ import { budgetStandings } from '../../../policy/budgets';
 import { frozenDirections } from '../../../policy/freeze';
 import { scheduleStandings } from '../../../policy/schedules';
 import type { Command } from 'commander';
-import type { WarehouseSpec } from '../../../policy/types';
+import { setSpecs } from '../../../policy/group-sets';
+import type { Observation, WarehouseSpec } from '../../../policy/types';
 import {
   type DecisionRecord,
+  type GroupSetStatus,
+  type GroupSetsMemo,
+  MEMO_GROUP_SETS,
   SA_FROZEN,
   SA_GROUPS,
   SA_STATE,
@@ -44,6 +48,8 @@ export interface ListedWarehouse {
   target: number | null;
   /** The frozen directions (`ScaleIn`, `ScaleOut`); empty when none is. */
   frozen: string[];
+  /** A warehouse with groupSets: each set's state, groups and target (from the workflow's memo); else absent. */
+  groupSets?: GroupSetsMemo;
   taskQueue: string;
   startTime: string;
 }
@@ -63,6 +69,7 @@ export function registerReads(warehouse: Command): void {
       const out: ListedWarehouse[] = [];
       for await (const wf of c.client.workflow.list({ query })) {
         const sa = wf.typedSearchAttributes;
+        const groupSets = wf.memo?.[MEMO_GROUP_SETS] as GroupSetsMemo | undefined;
         out.push({
           name: sa.get(SA_WAREHOUSE) ?? wf.workflowId.replace(/^warehouse-/, ''),
           workflowId: wf.workflowId,
@@ -71,6 +78,7 @@ export function registerReads(warehouse: Command): void {
           groups: sa.get(SA_GROUPS) ?? null,
           target: sa.get(SA_TARGET) ?? null,
           frozen: sa.get(SA_FROZEN) ?? [],
+          ...(groupSets ? { groupSets } : {}),
           taskQueue: wf.taskQueue,
           startTime: wf.startTime.toISOString(),
         });
@@ -79,13 +87,30 @@ export function registerReads(warehouse: Command): void {
     });
     if (opts.json) return printJson(rows);
     const cell = (v: string | number | null) => (v === null ? '-' : String(v));
+    const anySets = rows.some((r) => r.groupSets);
     printTable(
-      ['WAREHOUSE', 'STATE', 'GROUPS', 'TARGET', ...(opts.all ? ['WORKFLOW'] : []), 'STARTED'],
+      [
+        'WAREHOUSE',
+        'STATE',
+        'GROUPS',
+        'TARGET',
+        ...(anySets ? ['GROUP SETS'] : []),
+        ...(opts.all ? ['WORKFLOW'] : []),
+        'STARTED',
+      ],
       rows.map((r) => [
         r.name,
         r.frozen.length ? `${cell(r.state)} (frozen: ${r.frozen.join(', ')})` : cell(r.state),
         cell(r.groups),
         cell(r.target),
+        // Each set as `root.small Running 2/3` (groups/target).
+        ...(anySets
+          ? [
+              Object.entries(r.groupSets ?? {})
+                .map(([set, x]) => `${set} ${x.state} ${x.groups}/${x.target}`)
+                .join(', ') || '-',
+            ]
+          : []),
         ...(opts.all ? [r.status] : []),
         r.startTime,
       ]),
@@ -210,19 +235,57 @@ async function statusOf(name: string, opts: CommonFlags): Promise<{ status: Ware
 
 function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
   const { spec, state } = s;
-  const obs = s.lastObservation;
-  const load = !obs
-    ? 'not read yet'
-    : obs.kind === 'known'
-      ? `${obs.load.queued} queued${obs.load.queueCause ? ` (queue cause: ${obs.load.queueCause})` : ''}, ${obs.load.running} running`
-      : `unknown: ${obs.reason}`;
   const lines = [
     `Warehouse ${spec.name} (Kubernetes namespace ${spec.namespace}) — ${state.state}${spec.dryRun ? ' — dry run' : ''}${state.paused ? ' — paused' : ''}${frozenNote(state)}`,
     `Workflow ${w.workflowId} (${w.status}, run ${s.run}, task queue ${w.taskQueue})`,
+    // A warehouse with groupSets reads its load, and keeps its template, per set (below).
+    ...stateLines(
+      spec,
+      state,
+      s.sets ? 'per group set, below' : loadText(s.lastObservation),
+      describeSpec(spec),
+      s.sets ? undefined : templateLine(s),
+    ),
+  ];
+  for (const set of s.sets ?? []) lines.push('', ...setLines(set));
+  lines.push(...budgetStandings(spec, state), ...scheduleStandings(s.lastObservation));
+  if (s.fleet) lines.push(fleetLine(s.fleet));
+  const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
+  if (recent.length)
+    lines.push(
+      '',
+      'Recent actions (all decisions: warehouse history NAME):',
+      ...recent.map((d) => `  ${d.at}  ${d.groupSet ? `${d.groupSet}: ` : ''}${d.actions.join(', ')}`),
+    );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** One group set of a warehouse with groupSets, as the lines of a warehouse of one set. */
+function setLines({ groupSet, spec, state, lastObservation, template }: GroupSetStatus): string[] {
+  const captured = template
+    ? `revision ${template.revision} (source ${template.source}, captured ${template.capturedAt})`
+    : 'not captured yet';
+  return [
+    `Group set ${groupSet} — ${state.state}`,
+    ...stateLines(spec, state, loadText(lastObservation), setSpecText(spec), `Executor template: ${captured}`).map(
+      (l) => `  ${l}`,
+    ),
+  ];
+}
+
+/** Where a warehouse of one set, or one set of a warehouse with groupSets, stands. */
+function stateLines(
+  spec: WarehouseSpec,
+  state: WarehouseStatus['state'],
+  load: string,
+  specText: string,
+  template: string | undefined,
+): string[] {
+  const lines = [
     `Executor groups: ${state.current} ready, target ${state.target}${state.pending.length ? `; pending ${state.pending.map((p) => p.name).join(', ')}` : ''}`,
     `Load: ${load}`,
-    `Spec: ${describeSpec(spec)}`,
-    templateLine(s),
+    `Spec: ${specText}`,
+    ...(template ? [template] : []),
     `Counters (ticks): up ${state.counters.up}, down ${state.counters.down}, suspend ${state.counters.suspend}, in scale-up ${state.counters.inScaleUp}; tick ${state.tick}`,
   ];
   for (const g of state.notCapacity ?? []) lines.push(`Not capacity: ${g.name}: ${g.why}`);
@@ -230,17 +293,15 @@ function printStatus(s: WarehouseStatus, w: WorkflowRef): void {
     lines.push(`Last scale-up failure: tick ${state.lastScaleUpFailure.tick}: ${state.lastScaleUpFailure.reason}`);
   if (state.scaleUpBackoff && state.scaleUpBackoff.untilTick > state.tick)
     lines.push(`Scale-up: ${backoffNote(spec, state, undefined)}`);
-  lines.push(...admissionNotes(state));
-  lines.push(...budgetStandings(spec, state), ...scheduleStandings(obs));
-  if (s.fleet) lines.push(fleetLine(s.fleet));
-  const recent = s.decisions.filter((d) => d.actions.length > 0).slice(-5);
-  if (recent.length)
-    lines.push(
-      '',
-      'Recent actions (all decisions: warehouse history NAME):',
-      ...recent.map((d) => `  ${d.at}  ${d.actions.join(', ')}`),
-    );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return [...lines, ...admissionNotes(state)];
+}
+
+function loadText(obs: Observation | null): string {
+  return !obs
+    ? 'not read yet'
+    : obs.kind === 'known'
+      ? `${obs.load.queued} queued${obs.load.queueCause ? ` (queue cause: ${obs.load.queueCause})` : ''}, ${obs.load.running} running`
+      : `unknown: ${obs.reason}`;
 }
 
 function frozenNote(state: WarehouseStatus['state']): string {
@@ -261,6 +322,21 @@ function templateLine(s: WarehouseStatus): string {
 }
 
 export function describeSpec(spec: WarehouseSpec): string {
+  if (!spec.groupSets) return setSpecText(spec);
+  return [
+    `group sets ${setSpecs(spec)
+      .map(
+        (set) =>
+          `${set.groupSet} (${set.executorsPerGroup} executors/group, nodes ${set.nodes.min}–${set.nodes.max}, mode ${set.mode})`,
+      )
+      .join(', ')}`,
+    `auto-suspend ${spec.autoSuspend.enabled ? `after ${spec.autoSuspend.timeoutSeconds}s` : 'off'}`,
+    `poll ${spec.pollIntervalSeconds}s`,
+  ].join(', ');
+}
+
+/** A warehouse of one set, or one set of a warehouse with groupSets. */
+function setSpecText(spec: WarehouseSpec): string {
   const delays = [
     spec.scaleUpDelaySeconds !== undefined ? `scale-up delay ${spec.scaleUpDelaySeconds}s` : undefined,
     spec.scaleDownDelaySeconds !== undefined ? `scale-down delay ${spec.scaleDownDelaySeconds}s` : undefined,
@@ -271,13 +347,14 @@ export function describeSpec(spec: WarehouseSpec): string {
     `mode ${spec.mode}${delays.length ? ` (${delays.join(', ')})` : ''}`,
     `auto-suspend ${spec.autoSuspend.enabled ? `after ${spec.autoSuspend.timeoutSeconds}s` : 'off'}`,
     `poll ${spec.pollIntervalSeconds}s`,
-    `group set ${spec.groupSet}`,
+    `group set ${spec.groupSet}${spec.maxQueryMemMb !== undefined ? ` (max query memory ${spec.maxQueryMemMb} MB per executor)` : ''}`,
   ].join(', ');
 }
 
 export function formatDecision(d: DecisionRecord): string {
   const load = d.queued === null ? 'load unknown' : `queued ${d.queued}, running ${d.running}`;
-  const head = `${d.at}  tick ${d.tick}  ${load}  groups ${d.current} → target ${d.target}  ${d.state}`;
+  const set = d.groupSet ? `  group set ${d.groupSet}` : '';
+  const head = `${d.at}  tick ${d.tick}${set}  ${load}  groups ${d.current} → target ${d.target}  ${d.state}`;
   const body = [...(d.actions.length ? [`actions: ${d.actions.join(', ')}`] : []), ...d.reasons];
   return `${head}\n${body.map((l) => `    ${l}`).join('\n')}\n`;
 }
