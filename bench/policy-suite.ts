@@ -59,7 +59,7 @@ function measure(t: SuiteTrace, run: SuiteRun): Measured {
     by.set(before(m), simulate(t.trace, spec, new OursPolicy(spec, { ...initialState(), rules: BEFORE }), options));
     run.tick?.();
   }
-  by.set('seed', runPolicy('seed', t.trace, run.base, options));
+  by.set('legacy', runPolicy('legacy', t.trace, run.base, options));
   const staticMax = runPolicy('static-max', t.trace, run.base, options);
   by.set('static-max', staticMax);
   by.set('oracle', oracleOf(staticMax, run.startupS));
@@ -80,7 +80,7 @@ export function verdicts(m: Measured, startupS: number, pollS: number): Verdict[
   const o = by.get('oracle')!;
   const a = by.get('ours-aggressive')!;
   const b = by.get('ours-balanced')!;
-  const seed = by.get('seed')!;
+  const legacy = by.get('legacy')!;
   const sm = by.get('static-max')!;
   const out: Verdict[] = [];
   const waitLimit = o.wait.p95 + startupS + pollS;
@@ -92,14 +92,14 @@ export function verdicts(m: Measured, startupS: number, pollS: number): Verdict[
     figures: `p95 ${f1(a.wait.p95)} s (limit ${f1(waitLimit)}), ${x2(aCost)} oracle`,
   });
   if (!m.saturates) {
-    const bCost = b.groupSeconds / seed.groupSeconds;
+    const bCost = b.groupSeconds / legacy.groupSeconds;
     out.push({
-      target: 'balanced: p95 ≤ seed, ≤ 0.9× seed (not saturating)',
+      target: 'balanced: p95 ≤ legacy, ≤ 0.9× legacy (not saturating)',
       trace: t.id,
-      ok: b.wait.p95 <= seed.wait.p95 && bCost <= 0.9,
-      // Where 0.9× the seed's cost is below the clairvoyant oracle's, meeting it would take a non-clairvoyant policy
+      ok: b.wait.p95 <= legacy.wait.p95 && bCost <= 0.9,
+      // Where 0.9× the legacy rule's cost is below the clairvoyant oracle's, meeting it would take a non-clairvoyant policy
       // cheaper than one that knows the trace (at the oracle's waits): said with the miss.
-      figures: `p95 ${f1(b.wait.p95)} vs ${f1(seed.wait.p95)} s, ${x2(bCost)} seed${0.9 * seed.groupSeconds < o.groupSeconds ? ' (0.9× seed is below the oracle)' : ''}`,
+      figures: `p95 ${f1(b.wait.p95)} vs ${f1(legacy.wait.p95)} s, ${x2(bCost)} legacy${0.9 * legacy.groupSeconds < o.groupSeconds ? ' (0.9× legacy is below the oracle)' : ''}`,
     });
   }
   if (t.recurring) {
@@ -119,20 +119,20 @@ export function verdicts(m: Measured, startupS: number, pollS: number): Verdict[
 function traceTable(ms: Measured[], run: SuiteRun): void {
   const { say } = run;
   say(
-    '| trace (seed) | queries | h | oracle p95 · gh · starts/h | aggressive p95 · ÷oracle · starts/h | balanced p95 · ÷seed · starts/h | conservative p95 · ÷static-max · starts/h | seed p95 · gh · starts/h |',
+    '| trace (seed) | queries | h | oracle p95 · gh · starts/h | aggressive p95 · ÷oracle · starts/h | balanced p95 · ÷legacy · starts/h | conservative p95 · ÷static-max · starts/h | legacy p95 · gh · starts/h |',
   );
   say('|---|---:|---:|---|---|---|---|---|');
   for (const { t, by, saturates } of ms) {
     const o = by.get('oracle')!;
-    const seed = by.get('seed')!;
+    const legacy = by.get('legacy')!;
     const sm = by.get('static-max')!;
     const cell = (r: SimResult, ref: SimResult) =>
       `${f1(r.wait.p95)} · ${x2(r.groupSeconds / ref.groupSeconds)} · ${f1(startsPerHour(r))}`;
     say(
       `| ${t.id}${saturates ? ' (saturates)' : ''} | ${t.trace.length} | ${f1(sm.horizonS / 3600)} | ` +
         `${f1(o.wait.p95)} · ${f1(o.groupSeconds / 3600)} · ${f1(startsPerHour(o))} | ` +
-        `${cell(by.get('ours-aggressive')!, o)} | ${cell(by.get('ours-balanced')!, seed)} | ` +
-        `${cell(by.get('ours-conservative')!, sm)} | ${f1(seed.wait.p95)} · ${f1(seed.groupSeconds / 3600)} · ${f1(startsPerHour(seed))} |`,
+        `${cell(by.get('ours-aggressive')!, o)} | ${cell(by.get('ours-balanced')!, legacy)} | ` +
+        `${cell(by.get('ours-conservative')!, sm)} | ${f1(legacy.wait.p95)} · ${f1(legacy.groupSeconds / 3600)} · ${f1(startsPerHour(legacy))} |`,
     );
   }
   say();
@@ -160,7 +160,7 @@ function passFail(all: Verdict[], run: SuiteRun): { held: number; total: number 
 
 /** Starts per hour summed over a set, per policy: the churn figure, side by side. */
 function churn(ms: Measured[], run: SuiteRun): void {
-  const names = ['oracle', 'ours-aggressive', 'ours-balanced', 'ours-conservative', 'seed'];
+  const names = ['oracle', 'ours-aggressive', 'ours-balanced', 'ours-conservative', 'legacy'];
   const sum = (n: string) => ms.reduce((s, m) => s + m.by.get(n)!.groupsAdded, 0);
   const hours = ms.reduce((s, m) => s + m.by.get('static-max')!.horizonS / 3600, 0);
   run.say(

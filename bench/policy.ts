@@ -70,7 +70,7 @@ for (const s of sets)
 const wallStart = process.hrtime.bigint();
 
 const BASELINES: PolicyName[] = [
-  'seed',
+  'legacy',
   'impala-test',
   'snowflake-standard',
   'snowflake-economy',
@@ -164,7 +164,7 @@ for (const t of suiteOnly ? [] : benchmarkTraces(seed, base.executorMemoryMb, qu
     const day1 = firstDay(t.trace);
     const firstRows: Row[] = [];
     for (const m of MODES) firstRows.push(timed(`ours-${m}`, 'ours', day1, specFor(m)));
-    for (const b of ['seed', 'static-max', 'oracle'] as const) firstRows.push(timed(b, b, day1, specFor('balanced')));
+    for (const b of ['legacy', 'static-max', 'oracle'] as const) firstRows.push(timed(b, b, day1, specFor('balanced')));
     const fb = new Map(firstRows.map((x) => [x.label, x.r]));
     say(`First day alone (${day1.length} queries; no history yet, so no pre-warming; not in the targets):`);
     say();
@@ -176,7 +176,7 @@ for (const t of suiteOnly ? [] : benchmarkTraces(seed, base.executorMemoryMb, qu
   const svg = timelineSvg(
     `${t.name}: ours (balanced) — queued, running, groups, pre-warmings; dashed: other policies' groups`,
     { label: 'ours-balanced', points: ours.r.timeline },
-    ['ours-aggressive', 'seed', 'oracle'].map((l) => ({ label: l, points: by.get(l)!.timeline })),
+    ['ours-aggressive', 'legacy', 'oracle'].map((l) => ({ label: l, points: by.get(l)!.timeline })),
   );
   writeFileSync(join(outDir, `${t.name}.svg`), svg);
 }
@@ -204,7 +204,7 @@ for (const t of suiteOnly ? [] : poolLimitTraces(seed, base.executorMemoryMb, qu
   table(rows, by.get('oracle')!, by.get('static-max')!);
 }
 
-// The modes' targets, side by side with the oracle, static-max and the seed's rule.
+// The modes' targets, side by side with the oracle, static-max and the legacy rule (the seed system's).
 if (!suiteOnly) namedTargets();
 
 // One large executor group set against a small + large pair on mixed BI + ETL work (bench/group-sets.ts).
@@ -236,12 +236,12 @@ function namedTargets(): void {
   }
   for (const [trace, by] of results) {
     const b = by.get('ours-balanced')!;
-    const s = by.get('seed')!;
+    const s = by.get('legacy')!;
     const gsRatio = b.groupSeconds / s.groupSeconds;
     check(
-      'balanced p95 ≤ seed at ≤ 0.9× seed',
+      'balanced p95 ≤ legacy at ≤ 0.9× legacy',
       trace,
-      `p95 ${f1(b.wait.p95)} vs ${f1(s.wait.p95)} s, ${gsRatio.toFixed(2)}× seed`,
+      `p95 ${f1(b.wait.p95)} vs ${f1(s.wait.p95)} s, ${gsRatio.toFixed(2)}× legacy`,
       b.wait.p95 <= s.wait.p95 && gsRatio <= 0.9,
     );
   }

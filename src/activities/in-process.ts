@@ -8,7 +8,7 @@ import type { CapturedTemplate, ExecutorGroups, GroupListing, LoadReader, LoadRe
 interface Entry {
   createdAt: number;
   deletingSince?: number;
-  /** The template revision it was created with (none for a seeded group). */
+  /** The template revision it was created with (none for a pre-existing group). */
   templateRevision?: string;
 }
 
@@ -33,7 +33,7 @@ export class InProcessExecutorGroups implements ExecutorGroups {
   }
 
   /** Groups that exist before the autoscaler starts (adopted on its first tick). */
-  seed(warehouse: string, indexes: number[], ready = true): void {
+  preexisting(warehouse: string, indexes: number[], ready = true): void {
     const groups = this.of({ name: warehouse });
     for (const i of indexes) groups.set(i, { createdAt: ready ? this.now() - this.opts.readyAfterMs : this.now() });
   }

@@ -109,7 +109,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       o.kubernetes ? o.kubernetes.membership(set) : new InProcessMembership(groups, set);
     // The seed's scenario starts with group 000; a warehouse of sets starts suspended, each set resuming on its queue.
     if (!o.groupSets) {
-      if (groups instanceof InProcessExecutorGroups) groups.seed(base.name, [0]);
+      if (groups instanceof InProcessExecutorGroups) groups.preexisting(base.name, [0]);
       else await groups.create(base, 0);
     }
     const coordinator = await startCoordinator(

@@ -29,7 +29,7 @@ export interface ModePreset {
 //   its start-up costs more than restarting it (the ski-rental break-even). Cost fell from 1.19–1.69× to 1.01–1.18×
 //   the oracle on every trace, p95 wait stayed ≤ 80 s (start-up + one poll).
 // - balanced sizes its step by the queue and releases the surplus after 100 s instead of +1 group / one group per
-//   600 s (the seed's rule, which `seed` keeps as a baseline): on the short, bursty and spiky traces it waits less
+//   600 s (the seed system's rule, which the `legacy` policy keeps as a baseline): on the short, bursty and spiky traces it waits less
 //   than the seed at 0.70–0.87× its cost. On steady load no setting measured both waits less and costs ≤ 0.9× the
 //   seed (a sweep of delays 120–600 s, steps and releases: 0.9× cost came with ≥ 2× the seed's p95 wait); 100 s
 //   takes the cost and gives up the seed's p95 there.

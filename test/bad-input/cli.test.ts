@@ -233,7 +233,7 @@ const spec = testSpec({ name: TARGET, executorsPerGroup: VALID.executorsPerGroup
 
 beforeAll(async () => {
   groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   harness = new Harness(env(), groups, () => busy);
   await harness.startWorker();
   const handle = await harness.start(spec);

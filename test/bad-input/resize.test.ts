@@ -20,7 +20,7 @@ const busy = knownLoad({ running: 1 });
 test(`${RESIZE_CASES.length} invalid resize updates: each rejected naming the field, nothing written`, async () => {
   const spec = testSpec({ name: 'bad-resize', executorsPerGroup: VALID.executorsPerGroup, nodes: VALID.nodes });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   const h = new Harness(env(), groups, () => busy);
   await h.startWorker();
   const handle = await h.start(spec);
@@ -66,7 +66,7 @@ test(`${RESIZE_CASES.length} invalid resize updates: each rejected naming the fi
 test('invalid resize signals: recorded as rejected with the field named, the spec unchanged, no group touched', async () => {
   const spec = testSpec({ name: 'bad-resize-signal', executorsPerGroup: VALID.executorsPerGroup, nodes: VALID.nodes });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   const h = new Harness(env(), groups, () => busy);
   await h.startWorker();
   const handle = await h.start(spec);

@@ -59,7 +59,7 @@ test('warehouse history --chart draws the ticks of every run, as the workflow ob
   // Auto-suspend after 4 s: not before the queue comes, one tick after the start.
   const spec = testSpec({ name: 'chart', autoSuspend: { enabled: true, timeoutSeconds: 4 } });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0, drainMs: 0 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   let burst = false;
   const seen: Seen[] = [];
   const h = new Harness(env(), groups, async (s) => {

@@ -45,7 +45,7 @@ afterAll(async () => {
 test('the Web UI lists the warehouse and shows its scaling history: activity summaries, current details, search attributes', async () => {
   const spec = testSpec({ name: 'webui' });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 300 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   const world = new SeedWorld(groups, 10 * 1024 * MIB);
   const h = new Harness(env!, groups, (s) => world.read(s));
   await h.startWorker();

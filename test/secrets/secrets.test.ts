@@ -178,7 +178,7 @@ test('planted Impala passwords and a Temporal API key appear nowhere: history, s
       { ...base, name: 'secret-env', coordinators: [{ url: envProxy.url, user: USER, passwordEnv: ENV_VAR }] },
       { ...base, name: 'secret-wrong', coordinators: [{ url: wrongProxy.url, user: USER, passwordEnv: WRONG_VAR }] },
     ];
-    for (const s of specs) groups.seed(s.name, [0]);
+    for (const s of specs) groups.preexisting(s.name, [0]);
 
     // The worker's and the client's connections carry the API key (no TLS: the dev server has none).
     const address = env().address;

@@ -167,7 +167,7 @@ describe('coordinator simulator with in-process executor groups', () => {
   test("Impala's view (Load.impalaGroups): a group's executors are registered once it is ready, and quiesce when it is deleted", async () => {
     let now = 0;
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 5000, now: () => now });
-    groups.seed(spec.name, [0]);
+    groups.preexisting(spec.name, [0]);
     const c = await coordinator({
       port: 0,
       ...clusterOptionsFor(spec, new InProcessMembership(groups, spec)),

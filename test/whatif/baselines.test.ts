@@ -6,7 +6,7 @@ import { runPolicy } from '../../src/whatif/policies';
 import {
   HpaPolicy,
   ImpalaTestPolicy,
-  SeedPolicy,
+  LegacyPolicy,
   SnowflakePolicy,
   StaticMaxPolicy,
 } from '../../src/whatif/policies/baselines';
@@ -41,7 +41,7 @@ describe('static-max', () => {
 describe('seed: +1 group per decision, only after the previous one is ready, up delay 1 tick', () => {
   test('four queries, one slot a group: groups arrive 80 s apart', () => {
     // tick 0 resume (ready 60); tick 60 counts 1; tick 80 adds (ready 140); tick 160 adds (ready 220); tick 240 adds (ready 300).
-    const r = simulate(four, simSpec({ maxGroups: 4 }), new SeedPolicy(simSpec()), opts);
+    const r = simulate(four, simSpec({ maxGroups: 4 }), new LegacyPolicy(simSpec()), opts);
     expect(r.wait.mean).toBe((60 + 140 + 220 + 300) / 4);
     expect(r.wait.max).toBe(300);
     expect(groupsCreated(r)).toBe(4);
@@ -235,7 +235,7 @@ describe('oracle: the clairvoyant lower bound', () => {
     const t = trace(Array.from({ length: 60 }, (_, i): [number, number] => [i * 37, 20 + ((i * 13) % 50)]));
     const spec = simSpec({ maxGroups: 6 });
     const o = runPolicy('oracle', t, spec, opts);
-    for (const p of ['ours', 'seed', 'snowflake-standard', 'hpa', 'static-max'] as const) {
+    for (const p of ['ours', 'legacy', 'snowflake-standard', 'hpa', 'static-max'] as const) {
       const r = runPolicy(p, t, spec, opts);
       if (r.wait.max === 0) expect(r.groupSeconds).toBeGreaterThanOrEqual(o.groupSeconds);
       expect(r.wait.mean).toBeGreaterThanOrEqual(o.wait.mean);

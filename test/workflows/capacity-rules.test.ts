@@ -52,7 +52,7 @@ test('a group that loses readiness while running a query: scale-up goes on, it i
     autoSuspend: { enabled: false, timeoutSeconds: 2 },
   });
   const groups = new CrashableGroups({ readyAfterMs: 1000, drainMs: 200 });
-  groups.seed(spec.name, [0, 1]);
+  groups.preexisting(spec.name, [0, 1]);
   // One query runs on group 001 until released; three queue until a group beyond 000 and 001 is ready.
   let released = false;
   const load = async (s: WarehouseSpec): Promise<LoadResult> => {
@@ -152,7 +152,7 @@ describe('through the coordinator simulator over HTTP', () => {
       autoSuspend: { enabled: false, timeoutSeconds: 2 },
     });
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 300 });
-    groups.seed(base.name, [0, 1]);
+    groups.preexisting(base.name, [0, 1]);
     const a = await startCoordinator({ port: 0, ...clusterOptionsFor(base, new InProcessMembership(groups, base)) });
     open.push(a);
     const b = await startCoordinator({ port: 0, cluster: a.cluster });
@@ -211,7 +211,7 @@ describe('through the coordinator simulator over HTTP', () => {
       autoSuspend: { enabled: false, timeoutSeconds: 2 },
     });
     const groups = new InProcessExecutorGroups({ readyAfterMs: 1000, drainMs: 300 });
-    groups.seed(base.name, [0, 1, 2]);
+    groups.preexisting(base.name, [0, 1, 2]);
     const c = await startCoordinator({ port: 0, ...clusterOptionsFor(base, new InProcessMembership(groups, base)) });
     open.push(c);
     const spec = { ...base, coordinators: [{ url: c.url }] };

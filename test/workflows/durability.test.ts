@@ -21,7 +21,7 @@ test('continue-as-new carries counters and a pending scale-up', async () => {
   const spec = testSpec({ name: 'can', scaleUpTimeoutSeconds: 60 });
   // 001 never becomes ready during the test: every run sees the same pending scale-up, however slow the machine.
   const groups = new InProcessExecutorGroups({ readyAfterMs: 600000 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   const h = new Harness(env(), groups, () => queued(3));
   await h.startWorker();
   const handle = await h.start(spec, { continueAsNewAfterTicks: 3 });
@@ -62,7 +62,7 @@ test('continue-as-new carries counters and a pending scale-up', async () => {
 test('a worker stopped and restarted during a pending scale-up creates no second group and keeps its counters', async () => {
   const spec = testSpec({ name: 'restart', scaleUpTimeoutSeconds: 60 });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 7000 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   let load = queued(3);
   const h = new Harness(env(), groups, () => load);
   await h.startWorker('worker-1');

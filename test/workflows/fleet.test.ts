@@ -41,7 +41,7 @@ export function peakExecutors(groups: InProcessExecutorGroups, perGroup: number,
       edges.push({ at: c.at + DRAIN_MS, d: -perGroup });
     }
   }
-  let now = 2 * perGroup; // the seeded group 000 of each warehouse
+  let now = 2 * perGroup; // the pre-existing group 000 of each warehouse
   let peak = now;
   for (const e of edges.sort((a, b) => a.at - b.at || a.d - b.d)) {
     now += e.d;
@@ -62,7 +62,7 @@ test('two warehouses under one fleet limit: never above it, the wait says why, f
       nodes: { min: 2, max: 8 },
       autoSuspend: { enabled: false, timeoutSeconds: 2 },
     });
-    groups.seed(name, [0]);
+    groups.preexisting(name, [0]);
     const c = await startCoordinator({ port: 0, ...clusterOptionsFor(base, new InProcessMembership(groups, base)) });
     open.push(c);
     await c.cluster.refreshMembership();

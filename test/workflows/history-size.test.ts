@@ -23,7 +23,7 @@ test(`history per tick with ${QUEUED} queued queries stays under 2 KB`, async ()
     autoSuspend: { enabled: false, timeoutSeconds: 2 },
   });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
-  groups.seed(base.name, [0]);
+  groups.preexisting(base.name, [0]);
   let c: CoordinatorServer | undefined;
   let h: Harness | undefined;
   const handles = [];

@@ -16,7 +16,7 @@ const env = useTemporalServer();
 test('seed burst through the simulator: groups added, queries admitted as they join, none killed on scale-down', async () => {
   const base = testSpec({ name: 'sim', scaleDownDelaySeconds: 1, autoSuspend: { enabled: true, timeoutSeconds: 2 } });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 1500, drainMs: 500 });
-  groups.seed(base.name, [0]);
+  groups.preexisting(base.name, [0]);
   let coordinator: CoordinatorServer | undefined;
   let h: Harness | undefined;
   const handles = [];

@@ -26,7 +26,7 @@ const idle = knownLoad({ running: 1 });
 test('resize: a valid update is applied and returned; an invalid one is rejected with the field and writes nothing', async () => {
   const spec = testSpec({ name: 'resize' });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   const h = new Harness(env(), groups, () => idle);
   await h.startWorker();
   const handle = await h.start(spec);
@@ -78,7 +78,7 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
   // tick is due about 30 s later, so an effect recorded within a few seconds of the signal was woken by it.
   const spec = testSpec({ name: 'signals', pollIntervalSeconds: 30, scaleUpDelaySeconds: 0 });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0, drainMs: 0 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   let queued = 0;
   const h = new Harness(env(), groups, () => knownLoad({ queued }));
   await h.startWorker();
@@ -167,7 +167,7 @@ test('suspend, resume, pause and unpause take effect at once, not at the next ti
 test('freezes: scale-in held, then scale-out too, in status and the search attribute; unfreeze scales at once', async () => {
   const spec = testSpec({ name: 'freezes', scaleUpDelaySeconds: 0 });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 0, drainMs: 0 });
-  groups.seed(spec.name, [0, 1]);
+  groups.preexisting(spec.name, [0, 1]);
   let queued = 0;
   const h = new Harness(env(), groups, () => knownLoad({ queued }));
   await h.startWorker();

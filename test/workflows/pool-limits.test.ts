@@ -33,7 +33,7 @@ async function warehouse(name: string, maxRequests: number) {
     autoSuspend: { enabled: false, timeoutSeconds: 2 },
   });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 500, drainMs: 200 });
-  groups.seed(base.name, [0]);
+  groups.preexisting(base.name, [0]);
   const limits: PoolLimits = { maxRequests, maxMemBytes: -1, maxQueued: -1 };
   const c = await startCoordinator({
     port: 0,

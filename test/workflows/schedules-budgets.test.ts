@@ -26,7 +26,7 @@ afterEach(async () => {
 
 async function world(base: WarehouseSpec, seed: number[], readyAfterMs = 500) {
   const groups = new InProcessExecutorGroups({ readyAfterMs, drainMs: 200 });
-  groups.seed(base.name, seed);
+  groups.preexisting(base.name, seed);
   const c = await startCoordinator({ port: 0, ...clusterOptionsFor(base, new InProcessMembership(groups, base)) });
   open.push(c);
   await c.cluster.refreshMembership();

@@ -11,7 +11,7 @@ const env = useTemporalServer();
 test('seed scenario: scale up one group at a time, drain, scale down, suspend, resume', async () => {
   const spec = testSpec({ name: 'seed' });
   const groups = new InProcessExecutorGroups({ readyAfterMs: 1500, drainMs: 500 });
-  groups.seed(spec.name, [0]);
+  groups.preexisting(spec.name, [0]);
   const world = new SeedWorld(groups, 10 * 1024 * MIB);
   const h = new Harness(env(), groups, (s) => world.read(s));
   await h.startWorker();

@@ -41,7 +41,7 @@ export class StaticMaxPolicy implements SimPolicy {
 }
 
 /**
- * seed — the system this project replaces, as its log (docs/design.md, "The decision log") shows it: a control loop every
+ * legacy — the rule of the seed system (the system this project replaces), as its log (docs/design.md, "The decision log") shows it: a control loop every
  * `pollIntervalSeconds` (20 s: "Impala-autoscaler sleeping for 20s"); scale up by one group when a queue has lasted one
  * more tick ("enoughConsecutive Up calls false as current 0 target 1"); no decision while a scale-up is pending
  * ("needsScaleDown/needsSuspend is false as scaling in progress"), so a new group only after the previous one is ready;
@@ -50,8 +50,8 @@ export class StaticMaxPolicy implements SimPolicy {
  * group fewer would hold the load, suspend at the last group after the AutoSuspend timeout. Frozen here, so that
  * changes to our modes do not move the baseline.
  */
-export class SeedPolicy implements SimPolicy {
-  readonly name = 'seed';
+export class LegacyPolicy implements SimPolicy {
+  readonly name = 'legacy';
   readonly tickMs: number;
   private up = 0;
   private down = 0;

@@ -4,13 +4,13 @@ import { simulate, simulateWarehouse, type SimOptions, type SimResult } from '..
 import { oracle } from '../oracle';
 import type { SimPolicy } from '../policy-port';
 import type { TraceQuery } from '../../sim/trace';
-import { HpaPolicy, ImpalaTestPolicy, SeedPolicy, SnowflakePolicy, StaticMaxPolicy } from './baselines';
+import { HpaPolicy, ImpalaTestPolicy, LegacyPolicy, SnowflakePolicy, StaticMaxPolicy } from './baselines';
 import { OursPolicy } from './ours';
 
 export const POLICY_NAMES = [
   'ours',
   'static-max',
-  'seed',
+  'legacy',
   'impala-test',
   'snowflake-standard',
   'snowflake-economy',
@@ -29,8 +29,8 @@ export function makePolicy(name: Exclude<PolicyName, 'oracle'>, spec: WarehouseS
       return new OursPolicy(spec);
     case 'static-max':
       return new StaticMaxPolicy();
-    case 'seed':
-      return new SeedPolicy(spec);
+    case 'legacy':
+      return new LegacyPolicy(spec);
     case 'impala-test':
       return new ImpalaTestPolicy();
     case 'snowflake-standard':
