@@ -12,7 +12,7 @@ import { AutoscalerMetrics } from '../../src/observability/metrics';
 import { detailsTable } from '../../src/workflows/details';
 import type { WarehouseStatus } from '../../src/workflows/messages';
 import { tickReport } from '../../src/workflows/sinks';
-import { eventually, useTemporalServer } from '../support/temporal';
+import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
 import { expectInOrder, Harness, InProcessExecutorGroups, testSpec } from '../support/warehouse-harness';
 
 const env = useTemporalServer();
@@ -148,6 +148,8 @@ test('two group sets: each resumes, scales and suspends on its own pool; the war
     expect(scrape).toContain('impala_autoscaler_executor_groups{warehouse="mixed",group_set="root.large"} 0');
     const { queries } = (await (await fetch(`${url}/queries`)).json()) as { queries: { state: string }[] };
     expect(queries.map((q) => q.state)).toEqual(['finished', 'finished', 'finished', 'finished']);
+    // A run of a warehouse with groupSets (carried sets, a tick per set) replays, and is kept as a fixture.
+    await replayAndRecord(env(), handle, 'group-sets');
   } finally {
     await h?.close(handles);
     await coordinator?.close();
