@@ -253,9 +253,20 @@ test('kill -9 of the worker running a fleet and its two warehouses: the fleet li
       );
       collecting = false;
       await collector;
-      // The last worker may still be replaying both histories: each query is retried until it answers.
+      // The last worker may still be replaying both histories: each query is retried until it answers, and until the
+      // warehouse has observed what Kubernetes shows (a group that just became Ready is pending until its next tick).
       const finals = await Promise.all(
-        [sales, etl].map((w) => eventually(`the status of ${w.spec.name}`, () => status(w), 30_000, 500)),
+        [sales, etl].map((w) =>
+          eventually(
+            `the status of ${w.spec.name}, settled on its ready groups`,
+            async () => {
+              const s = await status(w);
+              return s && s.state.pending.length === 0 && s.state.current === (await live(w)) ? s : undefined;
+            },
+            30_000,
+            500,
+          ),
+        ),
       );
       for (const [w, log] of logs) {
         log.add(finals[w === sales ? 0 : 1]);
