@@ -5,14 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { InProcessExecutorGroups } from '../../src/activities/in-process';
 import type { ApplyResult } from '../../src/client/commands/warehouse/apply';
 import type { ListedWarehouse } from '../../src/client/commands/warehouse/read';
 import type { WarehouseSpec } from '../../src/policy/types';
 import type { DecisionRecord, WarehouseStatus } from '../../src/workflows/warehouse';
 import { eventually } from '../support/temporal';
-import { type CliBackend, cli, cliJson, startCliBackend } from './support';
+import { type CliBackend, cli, cliJson, startCliBackend, warehousesFile } from './support';
 
 const TASK_QUEUE = `cli-sets-${process.pid}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-sets-'));
@@ -36,11 +35,7 @@ const mixed = (small: { min: number; max: number } = { min: 2, max: 6 }) => ({
     { groupSet: 'root.large', size: 'SMALL', nodes: { min: 0, max: 40 }, executorMemoryMb: 65536 },
   ],
 });
-function file(name: string, warehouses: unknown[]): string {
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, stringify({ warehouses }));
-  return f;
-}
+const file = (name: string, warehouses: unknown[]) => warehousesFile(dir, name, warehouses);
 let conn: string[] = [];
 const run = (...args: string[]) => cli([...args, ...conn]);
 const json = <T>(...args: string[]) => cliJson<T>([...args, ...conn]);

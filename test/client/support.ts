@@ -1,14 +1,23 @@
 // Runs the real command line (node bin/impala-autoscaler.js …) as a child process. Asynchronous on purpose: the
 // worker and servers that answer it run on this test process's event loop.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { stringify } from 'yaml';
 import { type InProcessExecutorGroups, InProcessLoadReader } from '../../src/activities/in-process';
 import type { WarehouseSpec } from '../../src/policy/types';
 import { createWarehouseWorker } from '../../src/worker';
 import { startTemporal, workflowBundle } from '../support/temporal';
 
 export const BIN = path.join(__dirname, '../../bin/impala-autoscaler.js');
+
+/** Writes a warehouses file `name` in `dir` listing these warehouses, for `warehouse apply`; returns its path. */
+export function warehousesFile(dir: string, name: string, warehouses: unknown[]): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, stringify({ warehouses }));
+  return f;
+}
 
 export interface CliResult {
   code: number;

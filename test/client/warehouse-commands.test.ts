@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { stringify } from 'yaml';
 import { InProcessExecutorGroups } from '../../src/activities/in-process';
 import type { ApplyResult } from '../../src/client/commands/warehouse/apply';
 import type { ListedWarehouse } from '../../src/client/commands/warehouse/read';
@@ -13,7 +12,7 @@ import type { WarehouseSpec } from '../../src/policy/types';
 import { freePorts } from '../../src/util/ports';
 import type { DecisionRecord, WarehouseStatus } from '../../src/workflows/warehouse';
 import { eventually } from '../support/temporal';
-import { type CliBackend, cli, cliJson, startCliBackend } from './support';
+import { type CliBackend, cli, cliJson, startCliBackend, warehousesFile } from './support';
 
 const TASK_QUEUE = `cli-test-${process.pid}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-wh-'));
@@ -33,11 +32,7 @@ const warehouse = (over: Record<string, unknown> = {}) => ({
   autoSuspend: { enabled: false, timeoutSeconds: 300 },
   ...over,
 });
-function file(name: string, warehouses: unknown[]): string {
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, stringify({ warehouses }));
-  return f;
-}
+const file = (name: string, warehouses: unknown[]) => warehousesFile(dir, name, warehouses);
 let conn: string[] = [];
 const run = (...args: string[]) => cli([...args, ...conn]);
 const json = <T>(...args: string[]) => cliJson<T>([...args, ...conn]);
