@@ -261,19 +261,11 @@ test('kill -9 of the worker process at 20 random points of scale-up → scale-do
         extra: `ticks ${log.ticks().length} (1..${final.state.tick}, none lost), kills by phase ${JSON.stringify(byPhase)}, mid-activity ${kills.filter((k) => k.inFlight).length}, worker down p50 ${downs[downs.length >> 1]} ms`,
       };
     } catch (err) {
-      say(
-        `last decisions:\n${log
-          .all()
-          .slice(-6)
-          .map((d) => `  tick ${d.tick} ${d.at}: ${[...d.reasons, ...d.actions].join(' | ')}`)
-          .join('\n')}`,
-      );
+      say(`last decisions:\n${log.tail(6)}`);
       say(
         `current worker ${current.name} output: ${current.output().slice(-3000)}; k8s events: ${JSON.stringify(current.events.filter((e) => e.event === 'k8s').slice(-6))}`,
       );
-      say(
-        `live groups: ${JSON.stringify(await w.live().catch((e: Error) => e.message))}; queries: ${JSON.stringify(w.coordinator.cluster.queries().map((q) => q.state))}`,
-      );
+      say(await w.report());
       throw err;
     } finally {
       stopKilling = true;
@@ -387,10 +379,13 @@ test('the Temporal dev server stopped and restarted on its database file mid-seq
     const h = await startWarehouse(w, 'chaos-srv');
     const log = new DecisionLog();
     try {
-      w.submit(30, 3000);
+      // As in the kill case: queries long enough that group 000 alone cannot clear them before the scale-up lands, or
+      // a slow first tick on a loaded machine finds an empty queue and the warehouse never reaches 3 groups.
+      w.submit(30, 12_000);
       await eventually(
         '3 ready groups and an empty queue',
         async () => {
+          log.add(await status(h));
           const live = await w.live();
           return live.length === 3 && live.every((g) => g.ready) && w.queued() === 0;
         },
@@ -467,6 +462,10 @@ test('the Temporal dev server stopped and restarted on its database file mid-seq
         orphans: orphans.count,
         extra: `server down ${downForMs} ms at scale-down counter ${before.state.counters.down}/${downTicks}; ticks ${log.ticks().length} continuous`,
       };
+    } catch (err) {
+      say(`last decisions:\n${log.tail(8)}`);
+      say(await w.report());
+      throw err;
     } finally {
       await bounded(5000, () => h.terminate('case over')).catch(() => undefined);
       await workers.close();

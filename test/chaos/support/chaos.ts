@@ -220,6 +220,13 @@ export class DecisionLog {
   actions(): string[] {
     return this.all().flatMap((d) => d.actions);
   }
+  /** The last n records, a line each, for a failed case's report. */
+  tail(n: number): string {
+    return this.all()
+      .slice(-n)
+      .map((d) => `  tick ${d.tick} ${d.at}: ${[...d.reasons, ...d.actions].join(' | ')}`)
+      .join('\n');
+  }
   /** Adds decided per group name, from the actions (`add impala-executor-001`, not `… failed`). */
   addsDecided(): Record<string, number> {
     const out: Record<string, number> = {};

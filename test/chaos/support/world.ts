@@ -21,6 +21,8 @@ export interface World {
   queued(): number;
   /** Live (not deleting) groups, from the API server. */
   live(): Promise<{ name: string; ready: boolean }[]>;
+  /** The live groups and the queries' states, a line for a failed case's report. */
+  report(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,8 @@ export async function startWorld(
     await coordinator.close();
     throw err;
   }
+  const live = async () =>
+    (await recorder.snapshot()).filter((g) => !g.deleting).map((g) => ({ name: g.name, ready: g.ready }));
   return {
     spec,
     kc,
@@ -63,8 +67,9 @@ export async function startWorld(
       for (let i = 0; i < n; i++) coordinator.cluster.submit({ durationMs, coordinator: coordinator.name });
     },
     queued: () => coordinator.cluster.queries().filter((q) => q.state === 'queued').length,
-    live: async () =>
-      (await recorder.snapshot()).filter((g) => !g.deleting).map((g) => ({ name: g.name, ready: g.ready })),
+    live,
+    report: async () =>
+      `live groups: ${JSON.stringify(await live().catch((e: Error) => e.message))}; queries: ${JSON.stringify(coordinator.cluster.queries().map((q) => q.state))}`,
     close: async () => {
       recorder.stop();
       await coordinator.close();
