@@ -30,7 +30,10 @@ interface Args {
   overrides: Partial<
     Pick<
       WorkerOptions,
-      'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxConcurrentWorkflowTaskPolls'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
+      | 'maxConcurrentWorkflowTaskPolls'
+      | 'stickyQueueScheduleToStartTimeout'
     >
   >;
 }

@@ -11,8 +11,8 @@
 // times (one run of each is not a figure): the table shows each run and the medians with their spread, and each run
 // says how busy the machine was just before it started (other work skews a run; a busy start is flagged).
 //
-// Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls override the worker's options (without
-// them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the ceiling.
+// Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls, --sticky-timeout-seconds override the
+// worker's options (without them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the ceiling.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -89,6 +89,11 @@ const program = new Command('bench:scale')
   .option('--la-slots <n>', 'maxConcurrentLocalActivityExecutions override', int('--la-slots', 1))
   .option('--wft-polls <n>', 'maxConcurrentWorkflowTaskPolls override', int('--wft-polls', 2))
   .option(
+    '--sticky-timeout-seconds <n>',
+    'stickyQueueScheduleToStartTimeout override: how long a task waits for its worker before any may take it',
+    int('--sticky-timeout-seconds', 1),
+  )
+  .option(
     '--max-old-space-mb <n>',
     "worker processes' V8 heap limit (the SDK sizes its workflow cache from it)",
     int('--max-old-space-mb', 256),
@@ -114,6 +119,7 @@ interface Opts {
   wftSlots?: number;
   laSlots?: number;
   wftPolls?: number;
+  stickyTimeoutSeconds?: number;
   maxOldSpaceMb?: number;
   startParallelism: number;
   cpuProf?: string;
@@ -340,6 +346,7 @@ async function runPhase(
       ...(o.wftSlots !== undefined && { maxConcurrentWorkflowTaskExecutions: o.wftSlots }),
       ...(o.laSlots !== undefined && { maxConcurrentLocalActivityExecutions: o.laSlots }),
       ...(o.wftPolls !== undefined && { maxConcurrentWorkflowTaskPolls: o.wftPolls }),
+      ...(o.stickyTimeoutSeconds !== undefined && { stickyQueueScheduleToStartTimeout: `${o.stickyTimeoutSeconds}s` }),
     };
     const reports: WorkerReport[] = [];
     const waiting = new Map<ChildProcess, (r: WorkerReport) => void>();

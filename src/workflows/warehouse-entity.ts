@@ -20,7 +20,8 @@ import { setSpecs, summaryState } from '../policy/group-sets';
 import { rulesFrom } from '../policy/rules';
 import type { Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import type { ActOutcome } from './act';
-import { Alarm } from './alarm';
+import { Alarm, type LoopAlarm } from './alarm';
+import { RaceAlarm } from './race-alarm';
 import { detailsTable } from './details';
 import { FleetLink, type FleetLinkState } from './fleet-link';
 import {
@@ -71,7 +72,7 @@ export interface GroupSetRun {
 
 export class Warehouse {
   /** Wakes the loop when an operator's message arrives. */
-  readonly alarm = new Alarm();
+  readonly alarm: LoopAlarm;
   private decisions: DecisionRecord[];
   private lastObservation: Observation | null;
   private readonly run: number;
@@ -107,6 +108,7 @@ export class Warehouse {
     this.lastObservation = carried?.lastObservation ?? null;
     this.run = carried?.run ?? 1;
     this.template = carried?.template;
+    this.alarm = rulesFrom(state, 'release-5') ? new Alarm() : new RaceAlarm();
     if (spec.fleet && rulesFrom(state, 'release-5')) this.fleet = new FleetLink(spec.fleet, carried?.fleet);
     if (spec.groupSets)
       this.sets = Object.fromEntries(
