@@ -1,20 +1,17 @@
 // One worker process of bench:scale (forked by bench/scale.ts, so that its RSS and CPU can be read from /proc). Mode
-// `warehouse`: the production worker (createWarehouseWorker) with a cheap simulated load per warehouse; mode `bare`:
-// the bare loop. Measures, per tick, the lateness: when the tick's local activity starts, against when the tick was
+// `warehouse`: the production worker as `worker` runs it (createWarehouseWorker, its Prometheus sinks, and its pino
+// logger at info, writing to /dev/null) with a cheap simulated load per warehouse; mode `bare`: the bare loop, with
+// the same logger. Measures, per tick, the lateness: when the tick's local activity starts, against when the tick was
 // due — the previous tick's local activity end plus the poll interval (the loop's timer starts right after that end,
 // so any slack before the timer starts counts as lateness too). Counts workflow tasks from the SDK's own metrics.
+import fs from 'node:fs';
 import { Context } from '@temporalio/activity';
-import {
-  DefaultLogger,
-  MetricsBuffer,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { MetricsBuffer, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import type { ExecutorGroups, GroupListing, LoadResult } from '../src/activities/interfaces';
 import { InProcessLoadReader } from '../src/activities/in-process';
+import { createLogger, PinoTemporalLogger } from '../src/observability/logger';
+import { AutoscalerMetrics } from '../src/observability/metrics';
 import { groupName } from '../src/policy/names';
 import type { WarehouseSpec } from '../src/policy/types';
 import { createWarehouseWorker } from '../src/worker';
@@ -124,7 +121,9 @@ const loadReader = new InProcessLoadReader((spec) => {
 
 async function main(): Promise<void> {
   const buffer = new MetricsBuffer({ maxBufferSize: 200000, useSecondsForDurations: false });
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { metrics: { buffer } } });
+  // Every line the worker would print is formatted, then dropped: the cost of logging counts, a terminal does not.
+  const log = createLogger({ level: 'info', pretty: false, destination: fs.createWriteStream('/dev/null') });
+  Runtime.install({ logger: new PinoTemporalLogger(log), telemetryOptions: { metrics: { buffer } } });
   setInterval(() => {
     for (const u of buffer.retrieveUpdates()) {
       const name = u.metric.name;
@@ -161,6 +160,7 @@ async function main(): Promise<void> {
       taskQueue: args.taskQueue,
       workflowBundle: bundle,
       deps: { loadReader, executorGroups: groups },
+      sinks: new AutoscalerMetrics().sinks(),
       maxCachedWorkflows: args.maxCachedWorkflows,
     });
   } else {
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       taskQueue: args.taskQueue,
       workflowBundle: bundle,
       activities: createActivities({ loadReader, executorGroups: groups }),
-      sinks: { metrics: { tick: { fn: () => undefined } } },
+      sinks: new AutoscalerMetrics().sinks(),
       maxCachedWorkflows: args.maxCachedWorkflows,
       ...args.overrides,
     });

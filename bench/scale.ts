@@ -12,7 +12,8 @@
 // says how busy the machine was just before it started (other work skews a run; a busy start is flagged).
 //
 // Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls, --sticky-timeout-seconds override the
-// worker's options (without them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the ceiling.
+// worker's options (without them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the
+// ceiling.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
