@@ -108,8 +108,9 @@ export class Warehouse {
     this.lastObservation = carried?.lastObservation ?? null;
     this.run = carried?.run ?? 1;
     this.template = carried?.template;
-    this.alarm = rulesFrom(state, 'release-5') ? new Alarm() : new RaceAlarm();
-    if (spec.fleet && rulesFrom(state, 'release-5')) this.fleet = new FleetLink(spec.fleet, carried?.fleet);
+    const release5 = rulesFrom(state, 'release-5');
+    this.alarm = release5 ? new Alarm() : new RaceAlarm();
+    if (spec.fleet && release5) this.fleet = new FleetLink(spec.fleet, carried?.fleet);
     if (spec.groupSets)
       this.sets = Object.fromEntries(
         Object.entries(carried?.sets ?? {}).map(([name, set]) => [name, { ...set, state: rules(set.state) }]),
