@@ -1,6 +1,7 @@
 // In-process stand-ins for the demo and the workflow tests: executor groups that become ready after a delay
 // (as pods do) and drain for a while when removed, and a load reader driven by the caller.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { groupName } from '../policy/names';
 import type { WarehouseSpec } from '../policy/types';
 import type { CapturedTemplate, ExecutorGroups, GroupListing, LoadReader, LoadResult, ScaleEvent } from './interfaces';
@@ -17,6 +18,8 @@ export interface InProcessGroupsOptions {
   readyAfterMs: number;
   /** Time a removed group stays listed as deleting (graceful shutdown). */
   drainMs?: number;
+  /** Time each create and delete call takes to answer once it has changed the group (an API server's round trip). */
+  callMs?: number;
   now?: () => number;
 }
 
@@ -77,6 +80,7 @@ export class InProcessExecutorGroups implements ExecutorGroups {
     groups.set(index, { createdAt: this.now(), ...(template ? { templateRevision: template.revision } : {}) });
     this.calls.push({ op: 'create', warehouse: spec.name, group, at: this.now() });
     if (event) this.events.push({ group, ...event });
+    await this.answer();
   }
 
   async delete(spec: WarehouseSpec, index: number, event?: ScaleEvent): Promise<void> {
@@ -86,6 +90,11 @@ export class InProcessExecutorGroups implements ExecutorGroups {
     const group = groupName(index, spec.groupPrefix);
     this.calls.push({ op: 'delete', warehouse: spec.name, group, at: this.now() });
     if (event) this.events.push({ group, ...event });
+    await this.answer();
+  }
+
+  private async answer(): Promise<void> {
+    if (this.opts.callMs) await sleep(this.opts.callMs);
   }
 
   /** A warehouse's groups; each group set of a warehouse with several has its own (its StatefulSets' prefix). */

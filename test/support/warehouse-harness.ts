@@ -89,6 +89,15 @@ export class Harness {
 }
 
 /** Every reason line the workflow recorded, in order. */
+/**
+ * Suspended, and the tick that suspended it recorded: a tick's state is taken when it decides, its record once its
+ * actions are done (`WarehouseEntity.decided` and `ticked`), so a status read between the two shows the new state
+ * without the lines that explain it.
+ */
+export function suspendedAndRecorded(status: WarehouseStatus): boolean {
+  return status.state.state === 'Suspended' && status.decisions.at(-1)?.state === 'Suspended';
+}
+
 export function reasonLines(status: WarehouseStatus): string[] {
   return status.decisions.flatMap((d) => d.reasons);
 }

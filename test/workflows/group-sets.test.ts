@@ -13,7 +13,13 @@ import { detailsTable } from '../../src/workflows/details';
 import type { WarehouseStatus } from '../../src/workflows/messages';
 import { tickReport } from '../../src/workflows/sinks';
 import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
-import { expectInOrder, Harness, InProcessExecutorGroups, testSpec } from '../support/warehouse-harness';
+import {
+  expectInOrder,
+  Harness,
+  InProcessExecutorGroups,
+  suspendedAndRecorded,
+  testSpec,
+} from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 const CONTINUE_EVERY = 4;
@@ -88,7 +94,7 @@ test('two group sets: each resumes, scales and suspends on its own pool; the war
       'the warehouse to suspend once both sets are idle, and their groups to be gone',
       async () => {
         const now = await status();
-        return now.state.state === 'Suspended' && now.state.current === 0;
+        return suspendedAndRecorded(now) && now.state.current === 0;
       },
       40000,
     );

@@ -9,7 +9,14 @@ import { InProcessMembership } from '../../src/sim/in-process-membership';
 import { parseTraceCsv } from '../../src/sim/trace';
 import { replayTrace } from '../../src/sim/workload';
 import { eventually, useTemporalServer } from '../support/temporal';
-import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+import {
+  expectInOrder,
+  Harness,
+  InProcessExecutorGroups,
+  reasonLines,
+  suspendedAndRecorded,
+  testSpec,
+} from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 
@@ -53,7 +60,7 @@ test('seed burst through the simulator: groups added, queries admitted as they j
 
     await eventually(
       'the warehouse to scale in and suspend',
-      async () => (await h!.status(handle)).state.state === 'Suspended',
+      async () => suspendedAndRecorded(await h!.status(handle)),
       30000,
     );
     const lines = reasonLines(await h.status(handle));

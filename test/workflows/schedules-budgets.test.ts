@@ -16,7 +16,14 @@ import { diff } from '../../src/client/commands/warehouse/apply';
 import { resizeUpdate } from '../../src/workflows/messages';
 import { tickReport } from '../../src/workflows/sinks';
 import { eventually, useTemporalServer } from '../support/temporal';
-import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+import {
+  expectInOrder,
+  Harness,
+  InProcessExecutorGroups,
+  reasonLines,
+  suspendedAndRecorded,
+  testSpec,
+} from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 const open: CoordinatorServer[] = [];
@@ -211,7 +218,7 @@ test('a budget over 90-second periods notifies, blocks scale-up, suspends, and t
 
     await eventually(
       'suspended by the budget',
-      async () => (await h.status(handle)).state.state === 'Suspended' && (await live(groups, spec)) === 0,
+      async () => suspendedAndRecorded(await h.status(handle)) && (await live(groups, spec)) === 0,
       30_000,
     );
     const suspendedAt = Date.now();

@@ -4,13 +4,20 @@
 import { MIB } from '../../src/policy/capacity';
 import { SeedWorld } from '../support/seed-world';
 import { eventually, replayAndRecord, useTemporalServer } from '../support/temporal';
-import { expectInOrder, Harness, InProcessExecutorGroups, reasonLines, testSpec } from '../support/warehouse-harness';
+import {
+  expectInOrder,
+  Harness,
+  InProcessExecutorGroups,
+  reasonLines,
+  suspendedAndRecorded,
+  testSpec,
+} from '../support/warehouse-harness';
 
 const env = useTemporalServer();
 
 test('seed scenario: scale up one group at a time, drain, scale down, suspend, resume', async () => {
   const spec = testSpec({ name: 'seed' });
-  const groups = new InProcessExecutorGroups({ readyAfterMs: 1500, drainMs: 500 });
+  const groups = new InProcessExecutorGroups({ readyAfterMs: 1500, drainMs: 500, callMs: 300 });
   groups.preexisting(spec.name, [0]);
   const world = new SeedWorld(groups, 10 * 1024 * MIB);
   const h = new Harness(env(), groups, (s) => world.read(s));
@@ -20,7 +27,7 @@ test('seed scenario: scale up one group at a time, drain, scale down, suspend, r
   try {
     await eventually(
       'the warehouse to suspend after the queue drained',
-      async () => (await h.status(handle)).state.state === 'Suspended',
+      async () => suspendedAndRecorded(await h.status(handle)),
       60000,
     );
     const suspendedAt = reasonLines(await h.status(handle));
