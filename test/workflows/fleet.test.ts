@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ImpalaLoadReader } from '../../src/activities/impala/load-reader';
 import type { ConnectedClient } from '../../src/client/connection';
 import { applyWarehouses } from '../../src/client/commands/warehouse/apply';
-import { fleetLine } from '../../src/client/commands/warehouse/fleet';
+import { fleetLine, fleetStatusLines, fleetStatusOf } from '../../src/client/commands/warehouse/fleet';
 import { AutoscalerMetrics } from '../../src/observability/metrics';
 import type { FleetSpec } from '../../src/policy/fleet';
 import { fleetWorkflowIdFor, workflowIdFor } from '../../src/policy/names';
@@ -160,6 +160,17 @@ test('two warehouses under one fleet limit: never above it, the wait says why, f
     const status = await fleetHandle.query(fleetStatusQuery);
     expect(status).toMatchObject({ used: 12, held: { sales: 6, etl: 6 } });
     expect(status.waiting.map((w) => w.warehouse).sort()).toEqual(['etl', 'sales']);
+    // `warehouse fleet main` says the same: the limit, then each warehouse by priority, with what it waits for.
+    const fleetLines = fleetStatusLines(await fleetStatusOf(client, 'main', 10));
+    expect(fleetLines).toEqual([
+      'Fleet main (workflow fleet-main): 12 of 12 executors in use; 2 waiting for capacity',
+      expect.stringMatching(/^WAREHOUSE +PRIORITY +EXECUTORS +GROUPS +WAITING FOR$/),
+      expect.stringMatching(/^sales +10 +6 +\d{3}, \d{3}, \d{3} +\d+ more executors, since \S+Z$/),
+      expect.stringMatching(/^etl +1 +6 +\d{3}, \d{3}, \d{3} +\d+ more executors, since \S+Z$/),
+    ]);
+    await expect(fleetStatusOf(client, 'nope', 10)).rejects.toThrow(
+      'no fleet nope is running (workflow fleet-nope): `warehouse apply -f FILE` starts it from a warehouses file whose fleet: section is named nope',
+    );
     // Applying the same file again changes nothing.
     expect((await apply({ ...fleet, maxExecutors: 12 }))[0].result).toBe('unchanged');
     // Both sides replay on the current code (RECORD_HISTORIES=1 keeps them for test/workflows/replay.test.ts).

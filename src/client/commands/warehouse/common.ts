@@ -101,13 +101,16 @@ export function printJson(value: unknown): void {
 
 /** Aligned columns; an empty table prints the header and "(none)". */
 export function printTable(header: string[], rows: string[][]): void {
+  for (const line of tableLines(header, rows)) process.stdout.write(`${line}\n`);
+}
+
+export function tableLines(header: string[], rows: string[][]): string[] {
   const body = rows.length ? rows : [header.map((_, i) => (i === 0 ? '(none)' : ''))];
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  for (const r of [header, ...body])
-    process.stdout.write(
-      `${r
-        .map((cell, i) => (cell ?? '').padEnd(widths[i]))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
+  return [header, ...body].map((r) =>
+    r
+      .map((cell, i) => (cell ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }

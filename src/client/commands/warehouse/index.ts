@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerApply } from './apply';
 import { registerControls } from './control';
+import { registerFleet } from './fleet';
 import { registerPods } from './pods';
 import { registerReads } from './read';
 import { registerTemplate } from './template';
@@ -15,4 +16,5 @@ export function registerWarehouse(program: Command): void {
   registerControls(warehouse);
   registerTemplate(warehouse);
   registerPods(warehouse);
+  registerFleet(warehouse);
 }
