@@ -30,14 +30,17 @@ export interface IdleTickEvents {
   slowestTasks: { cause: string; waitSeconds: number; sticky: boolean }[];
 }
 
-type HistoryEvent = { eventTime?: { seconds?: unknown; nanos?: number | null } | null } & Record<string, unknown>;
+export type HistoryEvent = { eventTime?: { seconds?: unknown; nanos?: number | null } | null } & Record<
+  string,
+  unknown
+>;
 
-const typeOf = (e: HistoryEvent): string =>
+export const typeOf = (e: HistoryEvent): string =>
   Object.keys(e)
     .find((k) => k.endsWith('EventAttributes') && e[k])
     ?.replace(/EventAttributes$/, '') ?? 'unknown';
 
-const timeMs = (e: HistoryEvent): number =>
+export const timeMs = (e: HistoryEvent): number =>
   Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 export async function idleTickEvents(

@@ -32,6 +32,7 @@ import { warehouseWorkflow } from '../src/workflows/warehouse';
 import { bundleWarehouseWorkflows } from '../src/worker';
 import { bareLoopWorkflow } from './bare-loop-workflow';
 import { idleTickEvents, type IdleTickEvents } from './idle-tick-events';
+import { type StarvedWarehouse, starvedText, starvedWarehouses } from './starved-warehouses';
 
 const int = (what: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -318,6 +319,8 @@ export interface PhaseResult {
   maxHistoryLength: number;
   /** Ticks each warehouse got in the window: the fewest, and the median (a starved warehouse shows as min ≪ median). */
   ticksPerWarehouse: { min: number; median: number };
+  /** The 5 warehouses that ticked least: their histories over the window (bench/starved-warehouses.ts). */
+  fewestTicks: StarvedWarehouse[];
 }
 
 async function runPhase(
@@ -504,6 +507,14 @@ async function runPhase(
     const lateness = reports.flatMap((r) => r.lateness).map((ms) => ms / 1000);
     const ticks = reports.reduce((a, r) => a + r.ticks, 0);
     const perWarehouse = ids.map((name) => ticksBy[workflowId(name)] ?? 0);
+    const fewestTicks = await starvedWarehouses(
+      client,
+      [...ids]
+        .sort((a, b) => (ticksBy[workflowId(a)] ?? 0) - (ticksBy[workflowId(b)] ?? 0))
+        .slice(0, 5)
+        .map(workflowId),
+      { fromMs: t0, toMs: t0 + seconds * 1000 },
+    );
     const result: PhaseResult = {
       server: kind,
       run,
@@ -543,6 +554,7 @@ async function runPhase(
       startSeconds,
       maxHistoryLength,
       ticksPerWarehouse: { min: Math.min(...perWarehouse), median: quantile(perWarehouse, 0.5) },
+      fewestTicks,
     };
     progress(
       `${mode}: ${result.ticksPerSecond.toFixed(1)} of ${result.wantedTicksPerSecond.toFixed(1)} ticks/s, lateness p99 ${result.lateness.p99.toFixed(2)} s, ` +
@@ -550,6 +562,9 @@ async function runPhase(
         `WFT schedule→start (SDK metric) ${wftSummary(reports.flatMap((r) => r.wftScheduleToStart))}; ` +
         `slowest workflow tasks in the sampled histories (schedule→start, after): ${result.slowestWorkflowTasks.map((w) => `${w.waitSeconds.toFixed(1)} s ${w.sticky ? 'sticky ' : ''}${w.cause}`).join(', ') || 'none'}`,
     );
+    // A starved warehouse (min ≪ median): what its history says it waited on.
+    if (result.ticksPerWarehouse.min < result.ticksPerWarehouse.median / 2)
+      for (const s of fewestTicks) progress(`  fewest ticks: ${starvedText(s)}`);
     await connection.close();
     return result;
   } finally {
