@@ -49,11 +49,19 @@ const wftScheduleToStart: number[] = [];
 const lastEnd = new Map<string, number>();
 let gauges: Record<string, number> = {};
 
+/** Workflows that have ticked since the worker started, and those not yet sent to bench/scale.ts (its warm-up). */
+const everTicked = new Set<string>();
+let newlyTicked: string[] = [];
+
 function tickStarted(): void {
   const info = Context.current().info;
   const id = info.workflowExecution?.workflowId ?? '?';
   const now = Date.now();
   const prev = lastEnd.get(id);
+  if (!everTicked.has(id)) {
+    everTicked.add(id);
+    newlyTicked.push(id);
+  }
   if (!measuring) return;
   ticks += 1;
   ticksBy.set(id, (ticksBy.get(id) ?? 0) + 1);
@@ -205,6 +213,11 @@ async function main(): Promise<void> {
       worker.shutdown();
     }
   });
+  setInterval(() => {
+    if (!newlyTicked.length) return;
+    process.send!({ type: 'ticked', ids: newlyTicked });
+    newlyTicked = [];
+  }, 1000).unref();
   const running = worker.run();
   process.send!({ type: 'ready' });
   await running;

@@ -2,7 +2,7 @@
 //                        [--server dev|postgres|dev,postgres] [--repeat 3] [--json]
 //
 // N warehouse workflows at a poll interval on a fresh Temporal server and 1 or 2 worker processes, each warehouse with
-// its own simulated load, measured for a bounded time after a warm-up; then the machine's ceiling: the bare loop (a
+// its own simulated load, measured for a bounded time after a warm-up that begins once every workflow has ticked; then the machine's ceiling: the bare loop (a
 // no-op local activity and a timer) at the same N on a fresh server and the same workers. The server is the CLI's
 // dev server (SQLite), or with --server postgres the production topology (temporal-server on PostgreSQL, set up as
 // docker-compose.yml deploys it: src/devenv/postgres-stack.ts); --server dev,postgres measures both in one run. Prints
@@ -46,7 +46,7 @@ const program = new Command('bench:scale')
   .option('--duration-seconds <s>', 'measured time, after the warm-up', int('--duration-seconds', 10), 240)
   .option(
     '--warmup-seconds <s>',
-    'warm-up after the last workflow started (default: max(60, 2 × poll))',
+    'warm-up once every workflow has ticked (default: max(60, 2 × poll))',
     int('--warmup-seconds', 0),
   )
   .option('--poll-seconds <s>', 'poll interval of every warehouse', int('--poll-seconds', 1), 20)
@@ -105,6 +105,9 @@ const program = new Command('bench:scale')
   .option('--repeat <n>', 'runs of the warehouse and the bare loop, alternately', int('--repeat', 1), 3);
 
 type ServerKind = 'dev' | 'postgres';
+
+/** The longest the warm-up waits for every workflow's first tick. */
+const FIRST_TICK_BOUND_MS = 10 * 60_000;
 
 interface Opts {
   warehouses: number;
@@ -316,6 +319,8 @@ export interface PhaseResult {
   cacheSize: number;
   maxCachedWorkflows?: number;
   startSeconds: number;
+  /** From the first start until every workflow had ticked once (or the bound): the start-up's backlog. */
+  firstTicksSeconds: number;
   maxHistoryLength: number;
   /** Ticks each warehouse got in the window: the fewest, and the median (a starved warehouse shows as min ≪ median). */
   ticksPerWarehouse: { min: number; median: number };
@@ -354,6 +359,8 @@ async function runPhase(
     };
     const reports: WorkerReport[] = [];
     const waiting = new Map<ChildProcess, (r: WorkerReport) => void>();
+    /** Workflows that have ticked at least once, on any worker. */
+    const ticked = new Set<string>();
     for (let i = 0; i < workers; i++) {
       const child = fork(
         path.join(__dirname, 'scale-worker.ts'),
@@ -382,8 +389,9 @@ async function runPhase(
       );
       children.push(child);
       await new Promise<void>((resolve, reject) => {
-        child.on('message', (m: { type: string } & WorkerReport) => {
+        child.on('message', (m: { type: string; ids?: string[] } & WorkerReport) => {
           if (m.type === 'ready') resolve();
+          if (m.type === 'ticked') for (const id of m.ids ?? []) ticked.add(id);
           if (m.type === 'report') waiting.get(child)?.(m);
         });
         child.once('exit', (code) => reject(new Error(`worker ${i + 1} exited (${code}) before it was ready`)));
@@ -418,8 +426,24 @@ async function runPhase(
       `started (${mode})`,
     );
     const startSeconds = (Date.now() - started) / 1000;
+    // Started is not running: a saturated worker takes minutes to run every workflow's first tick (the warehouse's
+    // first tick also validates its spec and captures its template), and a window opened before that counts the
+    // start-up's backlog as late and starved ticks. So the warm-up begins once every workflow has ticked.
+    const firstTickBound = Date.now() + FIRST_TICK_BOUND_MS;
+    while (ticked.size < o.warehouses && Date.now() < firstTickBound) {
+      await sleep(5000);
+      progress(`first ticks: ${ticked.size}/${o.warehouses}`);
+    }
+    const notTicked = o.warehouses - ticked.size;
+    if (notTicked)
+      progress(
+        `${notTicked} workflows had not ticked ${FIRST_TICK_BOUND_MS / 60000} min after the last start: measuring anyway`,
+      );
+    const firstTicksSeconds = (Date.now() - started) / 1000;
     const warmup = o.warmupSeconds ?? Math.max(60, 2 * o.pollSeconds);
-    progress(`${o.warehouses} started in ${startSeconds.toFixed(1)} s; warming up ${warmup} s`);
+    progress(
+      `${o.warehouses} started in ${startSeconds.toFixed(1)} s, ticked in ${firstTicksSeconds.toFixed(1)} s; warming up ${warmup} s`,
+    );
     await sleep(warmup * 1000);
 
     // History sample: the same workflows described at the start and the end of the window.
@@ -552,6 +576,7 @@ async function runPhase(
       cacheSize: reports.reduce((a, r) => a + (r.gauges.temporal_sticky_cache_size ?? 0), 0),
       maxCachedWorkflows: reports[0]?.maxCachedWorkflows,
       startSeconds,
+      firstTicksSeconds,
       maxHistoryLength,
       ticksPerWarehouse: { min: Math.min(...perWarehouse), median: quantile(perWarehouse, 0.5) },
       fewestTicks,
