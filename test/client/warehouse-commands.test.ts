@@ -68,6 +68,7 @@ test('--help works on every command (and through the binary)', async () => {
     'unfreeze',
     'refresh-template',
     'pods',
+    'fleet',
   ]);
   for (const c of program.commands.find((c) => c.name() === 'warehouse')!.commands) {
     if (c.name() !== 'apply' && c.name() !== 'list') expect(c.helpInformation()).toMatch(/--json/);
@@ -125,6 +126,12 @@ test('apply refuses a change a resize cannot make, and applies nothing of that f
   const missing = await run('warehouse', 'status', 'never-started');
   expect(missing.stderr).toContain(
     'no warehouse named never-started (workflow warehouse-never-started not found in namespace default)',
+  );
+  // A file without a fleet: section starts no fleet, and `warehouse fleet` says how one is started.
+  const noFleet = await run('warehouse', 'fleet', 'main');
+  expect(noFleet.code).toBe(1);
+  expect(noFleet.stderr).toContain(
+    'no fleet main is running (workflow fleet-main): `warehouse apply -f FILE` starts it from a warehouses file whose fleet: section is named main',
   );
 });
 
