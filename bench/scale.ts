@@ -2,8 +2,9 @@
 //                        [--server dev|postgres|dev,postgres] [--repeat 3] [--json]
 //
 // N warehouse workflows at a poll interval on a fresh Temporal server and 1 or 2 worker processes, each warehouse with
-// its own simulated load, measured for a bounded time after a warm-up that begins once every workflow has ticked; then the machine's ceiling: the bare loop (a
-// no-op local activity and a timer) at the same N on a fresh server and the same workers. The server is the CLI's
+// its own simulated load, measured for a bounded time after a warm-up that begins once every workflow has ticked;
+// then the machine's ceiling: the bare loop (a no-op local activity and a timer) at the same N on a fresh server and
+// the same workers. The server is the CLI's
 // dev server (SQLite), or with --server postgres the production topology (temporal-server on PostgreSQL, set up as
 // docker-compose.yml deploys it: src/devenv/postgres-stack.ts); --server dev,postgres measures both in one run. Prints
 // a markdown table (stderr shows progress); with --json one object per server and worker count on stdout with the
@@ -500,10 +501,8 @@ async function runPhase(
       ),
     );
     const histAfter = await describeAll();
-    const idle = await idleTickEvents(client, sample.slice(0, 40).map(workflowId), {
-      fromMs: t0,
-      toMs: t0 + seconds * 1000,
-    });
+    const window = { fromMs: t0, toMs: t0 + seconds * 1000 };
+    const idle = await idleTickEvents(client, sample.slice(0, 40).map(workflowId), window);
 
     const ticksBy: Record<string, number> = {};
     const actionsBy: Record<string, number> = {};
@@ -537,7 +536,7 @@ async function runPhase(
         .sort((a, b) => (ticksBy[workflowId(a)] ?? 0) - (ticksBy[workflowId(b)] ?? 0))
         .slice(0, 5)
         .map(workflowId),
-      { fromMs: t0, toMs: t0 + seconds * 1000 },
+      window,
     );
     const result: PhaseResult = {
       server: kind,
