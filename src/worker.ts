@@ -1,5 +1,7 @@
 // The worker process: runs warehouse workflows and their activities on one task queue. More workers on the same
 // queue share the warehouses (Temporal's task queues balance them).
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   bundleWorkflowCode,
   NativeConnection,
@@ -16,11 +18,32 @@ export const TASK_QUEUE = 'impala-autoscaler';
 // Resolved only when bundling from source: a worker started from a prebuilt bundle may run where the sources are not.
 const workflowsPath = () => require.resolve('./workflows');
 
+/**
+ * The modules every cached workflow shares instead of evaluating its own copy: the pure policy (src/policy: functions
+ * and constants, no state, no import of the SDK) and the Web UI's details table it formats with. A reusable V8 context
+ * evaluates each workflow's modules once per cached workflow, and these are most of ours: with them preloaded, a
+ * cached warehouse holds only its own state and the SDK's, and its first activation evaluates far less code
+ * (bench:scale's RSS and first ticks). The SDK deep-freezes preloaded modules, so a workflow that wrote to one would
+ * fail its task rather than leak into another.
+ */
+export function sharedWorkflowModules(): string[] {
+  const policy = path.dirname(require.resolve('./policy/decide'));
+  const own = fs
+    .readdirSync(policy)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => path.join(policy, f));
+  return [...own, require.resolve('./workflows/details')];
+}
+
 /** The warehouse workflows bundled as the worker runs them (prebuild once for many workers: tests, benchmarks). */
 export function bundleWarehouseWorkflows(
   logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'],
 ): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: workflowsPath(), ...(logger ? { logger } : {}) });
+  return bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    preloadModules: sharedWorkflowModules(),
+    ...(logger ? { logger } : {}),
+  });
 }
 
 export interface WarehouseWorkerOptions {
@@ -53,7 +76,9 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     connection: o.connection,
     namespace: o.namespace ?? 'default',
     taskQueue: o.taskQueue ?? TASK_QUEUE,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(o.workflowBundle
+      ? { workflowBundle: o.workflowBundle }
+      : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: sharedWorkflowModules() } }),
     activities: createActivities(o.deps),
     sinks: o.sinks ?? DROP_REPORTS,
     ...(o.identity ? { identity: o.identity } : {}),

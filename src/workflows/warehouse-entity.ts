@@ -348,10 +348,25 @@ export class Warehouse {
     const { tick, current, target, state } = of;
     const at = new Date().toISOString();
     const kept = DECISIONS_KEPT * (this.sets ? setSpecs(this.spec).length : 1);
-    this.decisions = [
-      ...this.decisions,
-      { tick, at, current, target, state, ...(groupSet ? { groupSet } : {}), ...r },
-    ].slice(-kept);
+    // A steady tick says what the one before it said: its record shares that record's lines rather than holding a
+    // copy, so an idle warehouse's records hold one set of lines. Each copy lived for DECISIONS_KEPT ticks, long enough
+    // to be promoted to the old generation: at thousands of cached warehouses those copies were worker memory and
+    // major-GC work on every tick (bench:scale's RSS and worker CPU per tick at saturation).
+    const previous = lastOf(this.decisions, groupSet);
+    const reasons = previous && sameLines(previous.reasons, r.reasons) ? previous.reasons : r.reasons;
+    const actions = previous && sameLines(previous.actions, r.actions) ? previous.actions : r.actions;
+    this.decisions.push({
+      tick,
+      at,
+      current,
+      target,
+      state,
+      ...(groupSet ? { groupSet } : {}),
+      ...r,
+      reasons,
+      actions,
+    });
+    if (this.decisions.length > kept) this.decisions.splice(0, this.decisions.length - kept);
   }
 
   private operatorNote(line: string, action: string): void {
@@ -478,6 +493,15 @@ export interface SetTick {
   observation: Observation;
   decision: Decision;
   templateLines: string[];
+}
+
+function lastOf(records: DecisionRecord[], groupSet: string | undefined): DecisionRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) if (records[i].groupSet === groupSet) return records[i];
+  return undefined;
+}
+
+function sameLines(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((line, i) => line === b[i]);
 }
 
 type TickRecord = Omit<DecisionRecord, 'at' | 'tick' | 'current' | 'target' | 'state'>;
