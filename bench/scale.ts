@@ -154,16 +154,45 @@ interface ProcSample {
 }
 
 const CLK_TCK = 100;
-function procSample(pid: number): ProcSample | undefined {
+function procSample(pid: number, tid?: number): ProcSample | undefined {
+  const dir = tid === undefined ? `/proc/${pid}` : `/proc/${pid}/task/${tid}`;
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(`${dir}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`${dir}/status`, 'utf8'));
     return { cpuSeconds, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds of each thread of a process, by thread id. Node does not name its threads, so the split is by id: the
+ * main thread (tid = pid), and the others by how busy they are — the workflow thread, V8's platform threads (its
+ * concurrent garbage collection) and the SDK core's runtime.
+ */
+function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const cpu = procSample(pid, Number(tid))?.cpuSeconds;
+      if (cpu !== undefined) out.set(Number(tid), cpu);
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+/** Percent of one core per thread over `seconds`: the main thread first, then the others from the busiest. */
+function threadPercents(pid: number, before: Map<number, number>, after: Map<number, number>, seconds: number) {
+  const pct = (tid: number) => (100 * ((after.get(tid) ?? 0) - (before.get(tid) ?? 0))) / seconds;
+  const others = [...after.keys()]
+    .filter((t) => t !== pid)
+    .map(pct)
+    .sort((a, b) => b - a);
+  return { main: pct(pid), others: others.filter((p) => p >= 0.5) };
 }
 
 /** The whole machine's busy CPU seconds (all processes, other engineers' included): context for the numbers. */
@@ -304,6 +333,8 @@ export interface PhaseResult {
   wantedTicksPerSecond: number;
   workerRssBytes: number;
   workerCpuPercent: number;
+  /** The first worker's CPU by thread (threadPercents). */
+  workerThreadCpuPercent: { main: number; others: number[] };
   serverCpuPercent: number;
   databaseCpuPercent: number;
   machineCpuPercent: number;
@@ -462,6 +493,7 @@ async function runPhase(
 
     const pids = children.map((c) => c.pid!);
     const cpu0 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
+    const threads0 = threadCpu(pids[0]);
     const pids0 = server.pids();
     const server0 = cpuOf(pids0.server);
     const database0 = cpuOf(pids0.database);
@@ -483,6 +515,7 @@ async function runPhase(
     clearInterval(tick);
     const seconds = (Date.now() - t0) / 1000;
     const cpu1 = pids.map((p) => procSample(p)?.cpuSeconds ?? 0);
+    const threads = threadPercents(pids[0], threads0, threadCpu(pids[0]), seconds);
     const pids1 = server.pids();
     const server1 = cpuOf(pids1.server);
     const database1 = cpuOf(pids1.database);
@@ -556,6 +589,7 @@ async function runPhase(
       wantedTicksPerSecond: o.warehouses / o.pollSeconds,
       workerRssBytes: maxRss,
       workerCpuPercent: (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i], 0)) / seconds,
+      workerThreadCpuPercent: threads,
       serverCpuPercent: (100 * cpuSince(server0, server1)) / seconds,
       databaseCpuPercent: (100 * cpuSince(database0, database1)) / seconds,
       machineCpuPercent: (100 * (machine1 - machine0)) / seconds,
@@ -582,7 +616,7 @@ async function runPhase(
     };
     progress(
       `${mode}: ${result.ticksPerSecond.toFixed(1)} of ${result.wantedTicksPerSecond.toFixed(1)} ticks/s, lateness p99 ${result.lateness.p99.toFixed(2)} s, ` +
-        `worker CPU ${result.workerCpuPercent.toFixed(0)} %, server CPU ${result.serverCpuPercent.toFixed(0)} %, database CPU ${result.databaseCpuPercent.toFixed(0)} %, machine ${result.machineCpuPercent.toFixed(0)} %; ` +
+        `worker CPU ${result.workerCpuPercent.toFixed(0)} % (threads: main ${threads.main.toFixed(0)} %, others ${threads.others.map((p) => p.toFixed(0)).join(' ')} %), server CPU ${result.serverCpuPercent.toFixed(0)} %, database CPU ${result.databaseCpuPercent.toFixed(0)} %, machine ${result.machineCpuPercent.toFixed(0)} %; ` +
         `WFT schedule→start (SDK metric) ${wftSummary(reports.flatMap((r) => r.wftScheduleToStart))}; ` +
         `slowest workflow tasks in the sampled histories (schedule→start, after): ${result.slowestWorkflowTasks.map((w) => `${w.waitSeconds.toFixed(1)} s ${w.sticky ? 'sticky ' : ''}${w.cause}`).join(', ') || 'none'}`,
     );
@@ -628,6 +662,14 @@ function runJson(p: Pair) {
     bareLoopWftScheduleToStartP99: bare ? round(bare.wftScheduleToStartP99) : null,
     eventsPerIdleTick: ours ? round(ours.eventsPerIdleTick) : null,
     workerRssBytes: ours?.workerRssBytes ?? null,
+    workerCpuPercent: ours ? round(ours.workerCpuPercent) : null,
+    bareLoopWorkerCpuPercent: bare ? round(bare.workerCpuPercent) : null,
+    workerThreadCpuPercent: ours?.workerThreadCpuPercent ?? null,
+    bareLoopWorkerThreadCpuPercent: bare?.workerThreadCpuPercent ?? null,
+    serverCpuPercent: ours ? round(ours.serverCpuPercent) : null,
+    bareLoopServerCpuPercent: bare ? round(bare.serverCpuPercent) : null,
+    historyBytesPerWarehouseHour: ours ? round(ours.historyBytesPerWarehouseHour) : null,
+    bareLoopHistoryBytesPerWarehouseHour: bare ? round(bare.historyBytesPerWarehouseHour) : null,
     ticksPerWarehouse: ours?.ticksPerWarehouse ?? null,
     machineBefore: { warehouse: ours?.before ?? null, bareLoop: bare?.before ?? null },
   };
