@@ -10,7 +10,9 @@
 // a markdown table (stderr shows progress); with --json one object per server and worker count on stdout with the
 // keys the README's scale figures quote, plus the server. The warehouse and the bare loop run alternately --repeat
 // times (one run of each is not a figure): the table shows each run and the medians with their spread, and each run
-// says how busy the machine was just before it started (other work skews a run; a busy start is flagged).
+// says how busy the machine was just before it started (other work skews a run; a busy start is flagged). The
+// progress lines and the JSON split the first worker's CPU by thread (where a tick's cost goes: the workflow thread,
+// the SDK core's runtime, the main thread's activities and sinks, V8's helpers).
 //
 // Experiments: --max-cached-workflows, --wft-slots, --la-slots, --wft-polls, --sticky-timeout-seconds override the
 // worker's options (without them the worker is createWarehouseWorker exactly); --warmup-seconds; --no-bare skips the
