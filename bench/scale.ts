@@ -156,13 +156,17 @@ interface ProcSample {
 }
 
 const CLK_TCK = 100;
-function procSample(pid: number, tid?: number): ProcSample | undefined {
-  const dir = tid === undefined ? `/proc/${pid}` : `/proc/${pid}/task/${tid}`;
+/** User + system CPU seconds from a /proc stat file (a process's, or one thread's under task/). */
+function statCpuSeconds(statPath: string): number {
+  const stat = fs.readFileSync(statPath, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function procSample(pid: number): ProcSample | undefined {
   try {
-    const stat = fs.readFileSync(`${dir}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`${dir}/status`, 'utf8'));
+    const cpuSeconds = statCpuSeconds(`/proc/${pid}/stat`);
+    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return { cpuSeconds, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
   } catch {
     return undefined;
@@ -178,11 +182,14 @@ function threadCpu(pid: number): Map<number, number> {
   const out = new Map<number, number>();
   try {
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      const cpu = procSample(pid, Number(tid))?.cpuSeconds;
-      if (cpu !== undefined) out.set(Number(tid), cpu);
+      try {
+        out.set(Number(tid), statCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
+      } catch {
+        // the thread ended
+      }
     }
   } catch {
-    // gone
+    // the process ended
   }
   return out;
 }
