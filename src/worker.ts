@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  type BundleOptions,
   bundleWorkflowCode,
   NativeConnection,
   Worker,
@@ -35,13 +36,50 @@ export function sharedWorkflowModules(): string[] {
   return [...own, require.resolve('./workflows/details')];
 }
 
+type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+
+/**
+ * Our workflow code compiled for the Node the worker runs on, as tsconfig.json compiles it (ES2022), instead of the
+ * SDK bundler's ES2017: object spread, which the policy and the workflows use on every tick, stays native instead of
+ * becoming helper calls that define one property at a time (those helpers were ~2 % of the workflow thread's busy time
+ * at 2,500 warehouses, bench:scale --cpu-prof). Throws when the SDK's bundler no longer has the rule it rewrites, so
+ * that an SDK upgrade that moves it fails the worker's start and the tests rather than silently compiling for ES2017.
+ */
+export function compiledForNode(config: WebpackConfig): WebpackConfig {
+  const swc = (config.module?.rules ?? []).flatMap((rule) => {
+    const use = rule && typeof rule === 'object' ? rule.use : undefined;
+    return use && typeof use === 'object' && !Array.isArray(use) && String(use.loader).includes('swc-loader')
+      ? [use]
+      : [];
+  });
+  const jsc = swc.length === 1 && typeof swc[0].options === 'object' ? swc[0].options.jsc : undefined;
+  if (!jsc || typeof jsc !== 'object')
+    throw new Error(
+      "The Temporal SDK's workflow bundler no longer compiles TypeScript with one swc-loader rule (its jsc options): " +
+        'update compiledForNode in src/worker.ts to the SDK installed.',
+    );
+  jsc.target = 'es2022';
+  return config;
+}
+
+/** How the warehouse workflows are bundled, by a worker from source and by bundleWarehouseWorkflows alike. */
+function bundlerOptions(): Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> {
+  return { preloadModules: sharedWorkflowModules(), webpackConfigHook: compiledForNode };
+}
+
+/** The workflow interceptors: the Web UI's details built when read (src/workflows/details-query.ts). */
+function workflowInterceptorModules(): string[] {
+  return [require.resolve('./workflows/details-query')];
+}
+
 /** The warehouse workflows bundled as the worker runs them (prebuild once for many workers: tests, benchmarks). */
 export function bundleWarehouseWorkflows(
   logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'],
 ): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: workflowsPath(),
-    preloadModules: sharedWorkflowModules(),
+    ...bundlerOptions(),
+    workflowInterceptorModules: workflowInterceptorModules(),
     ...(logger ? { logger } : {}),
   });
 }
@@ -78,7 +116,11 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
     taskQueue: o.taskQueue ?? TASK_QUEUE,
     ...(o.workflowBundle
       ? { workflowBundle: o.workflowBundle }
-      : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: sharedWorkflowModules() } }),
+      : {
+          workflowsPath: workflowsPath(),
+          bundlerOptions: bundlerOptions(),
+          interceptors: { workflowModules: workflowInterceptorModules() },
+        }),
     activities: createActivities(o.deps),
     sinks: o.sinks ?? DROP_REPORTS,
     ...(o.identity ? { identity: o.identity } : {}),

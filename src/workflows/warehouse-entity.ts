@@ -6,7 +6,6 @@ import {
   type ActivityOptions,
   log,
   proxyActivities,
-  setCurrentDetails,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -23,6 +22,7 @@ import type { ActOutcome } from './act';
 import { Alarm, type LoopAlarm } from './alarm';
 import { RaceAlarm } from './race-alarm';
 import { detailsTable } from './details';
+import { detailsWhenRead } from './details-query';
 import { FleetLink, type FleetLinkState } from './fleet-link';
 import {
   DECISIONS_KEPT,
@@ -115,6 +115,9 @@ export class Warehouse {
       this.sets = Object.fromEntries(
         Object.entries(carried?.sets ?? {}).map(([name, set]) => [name, { ...set, state: rules(set.state) }]),
       );
+    detailsWhenRead(() =>
+      detailsTable(this.spec, this.state, this.lastObservation, this.decisions, this.sets && this.setStatuses()),
+    );
   }
 
   /** Whether the warehouse has groupSets: each set is then observed, decided and acted on of its own. */
@@ -341,7 +344,7 @@ export class Warehouse {
     };
   }
 
-  // --- records, logs, search attributes and details ---
+  // --- records, logs and search attributes (the Web UI's details are built when read: details-query.ts) ---
 
   /** `groupSet`: the record is of that set's tick (a warehouse with groupSets keeps as many records for each set). */
   private record(r: TickRecord, of: PolicyState = this.state, groupSet?: string): void {
@@ -415,9 +418,6 @@ export class Warehouse {
       if (sets) upsertMemo({ [MEMO_GROUP_SETS]: sets });
       this.published = key;
     }
-    setCurrentDetails(
-      detailsTable(this.spec, this.state, this.lastObservation, this.decisions, this.sets && this.setStatuses()),
-    );
   }
 
   /**

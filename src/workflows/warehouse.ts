@@ -14,7 +14,8 @@ import {
 import type { Activities } from '../activities';
 import type { Resize } from '../config/warehouse-spec';
 import { decide, initialState } from '../policy/decide';
-import type { Observation, PolicyState, WarehouseSpec } from '../policy/types';
+import type { FleetAllowance } from '../policy/fleet';
+import type { Decision, Observation, PolicyState, WarehouseSpec } from '../policy/types';
 import { act } from './act';
 import { fleetAnswerSignal } from './fleet-messages';
 import { nothingDone, tickGroupSets } from './group-set-tick';
@@ -141,17 +142,55 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
   }
 }
 
-/** One tick of a warehouse of one set: observe → decide → act. */
-async function tickOneSet(w: Warehouse, release3: boolean, latenessMs: number | undefined): Promise<void> {
-  const templateLines = w.needsTemplate(release3) ? await w.captureForTick() : [];
-  const observation = await observeOrUnknown(w.spec);
+/**
+ * One tick of a warehouse of one set: observe → decide → act. Not an async function, and an idle tick (nothing to
+ * capture, no action, no fleet) makes one promise of its own, the read's `then`: the SDK captures a source-mapped stack
+ * for every promise workflow code makes, an async function costs one and each of its awaits another, and at thousands
+ * of cached warehouses those captures were the largest share of an idle tick's workflow-thread time beyond the bare
+ * loop's (bench:scale --cpu-prof).
+ */
+function tickOneSet(w: Warehouse, release3: boolean, latenessMs: number | undefined): Promise<void> {
+  const read = (templateLines: string[]) =>
+    observe(w.spec).then(
+      (observation) => decideAndAct(w, observation, templateLines, release3, latenessMs),
+      (err) => decideAndAct(w, unknownLoad(err), templateLines, release3, latenessMs),
+    );
+  return w.needsTemplate(release3) ? w.captureForTick().then(read) : read([]);
+}
+
+/** The tick once its load is read: synchronous unless it has something to wait for (a fleet's grant, actions). */
+function decideAndAct(
+  w: Warehouse,
+  observation: Observation,
+  templateLines: string[],
+  release3: boolean,
+  latenessMs: number | undefined,
+): void | Promise<void> {
   w.observed(observation);
   // Workflow time (deterministic on replay): the policy's seasonal history is kept by the tick's time.
   const timed: Observation = observation.kind === 'known' ? { ...observation, atMs: Date.now() } : observation;
   const before = w.state;
-  let decision = decide(w.spec, before, timed);
+  const decision = decide(w.spec, before, timed);
+  if (w.fleet || decision.actions.length)
+    return limitAndAct(w, observation, decision, templateLines, release3, latenessMs, (a) =>
+      decide(w.spec, before, timed, a),
+    );
+  w.decided(decision);
+  w.ticked(observation, decision, nothingDone(), templateLines, release3, latenessMs);
+}
+
+/** The rest of a tick that acts or asks its fleet: `decideAgain` re-decides with the capacity the fleet grants. */
+async function limitAndAct(
+  w: Warehouse,
+  observation: Observation,
+  decided: Decision,
+  templateLines: string[],
+  release3: boolean,
+  latenessMs: number | undefined,
+  decideAgain: (allowance: FleetAllowance) => Decision,
+): Promise<void> {
   // A warehouse of a fleet adds only the groups its fleet grants; without a fleet, no command is added here.
-  if (w.fleet) decision = await w.fleet.limit(w.spec, observation, decision, (a) => decide(w.spec, before, timed, a));
+  const decision = w.fleet ? await w.fleet.limit(w.spec, observation, decided, decideAgain) : decided;
   w.decided(decision);
   const outcome = decision.actions.length ? await act(w.spec, decision, w.executorTemplate, release3) : nothingDone();
   w.ticked(observation, decision, outcome, templateLines, release3, latenessMs);
@@ -159,12 +198,12 @@ async function tickOneSet(w: Warehouse, release3: boolean, latenessMs: number | 
 }
 
 /** A failed read is unknown load for this tick; the next tick reads again. */
-async function observeOrUnknown(spec: WarehouseSpec): Promise<Observation> {
-  try {
-    return await observe(spec);
-  } catch (err) {
-    return { kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` };
-  }
+function observeOrUnknown(spec: WarehouseSpec): Promise<Observation> {
+  return observe(spec).catch(unknownLoad);
+}
+
+function unknownLoad(err: unknown): Observation {
+  return { kind: 'unknown', reason: `reading the load failed: ${(err as Error).message}` };
 }
 
 /** A run decides with the presets and rules of the release that started it (the patch markers in its history). */
