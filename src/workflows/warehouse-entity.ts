@@ -2,13 +2,7 @@
 // state, the decision records, the last observation and the executor template; what each operator message does to
 // them; what a tick records, logs and publishes; and what continue-as-new carries. warehouse.ts registers the
 // handlers and runs the loop over it. Workflow code: deterministic, no I/O but the template's capture activity.
-import {
-  type ActivityOptions,
-  log,
-  proxyActivities,
-  upsertMemo,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { type ActivityOptions, log, proxyActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CapturedTemplate } from '../activities/interfaces';
 import type { Resize } from '../config/warehouse-spec';

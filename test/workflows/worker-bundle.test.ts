@@ -31,47 +31,53 @@ async function details(handle: { query(name: string): Promise<unknown> }): Promi
 test.each([
   ['bundled from source, as `worker run` does', false],
   ['from the prebuilt bundle', true],
-])('each warehouse shows its own details, as they stand when read (%s)', async (_name, prebuilt) => {
-  const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
-  const busy = testSpec({ name: 'detailsbusy', nodes: { min: 2, max: 8 } });
-  const quiet = testSpec({ name: 'detailsquiet', autoSuspend: { enabled: false, timeoutSeconds: 2 } });
-  groups.preexisting(busy.name, [0]);
-  groups.preexisting(quiet.name, [0]);
-  const load = (spec: { name: string }) =>
-    spec.name === busy.name ? knownLoad({ running: 5, queued: 3 }) : knownLoad({ running: 1 });
-  const h = new Harness(env(), groups, load);
-  if (prebuilt) await h.startWorker();
-  const worker = prebuilt
-    ? undefined
-    : await createWarehouseWorker({
-        connection: env().nativeConnection,
-        taskQueue: h.taskQueue,
-        deps: { loadReader: new InProcessLoadReader(load), executorGroups: groups },
-      });
-  const running = worker?.run();
-  const handles = [await h.start(busy), await h.start(quiet)];
-  const [b, q] = handles;
-  try {
-    await eventually('both warehouses ticked', async () =>
-      (await Promise.all(handles.map((x) => h.status(x)))).every((s) => s.state.tick >= 2),
-    );
-    const [busyDetails, quietDetails] = await Promise.all([details(b), details(q)]);
-    expect(busyDetails).toMatch(/^\*\*detailsbusy\*\* \(impala\) — (Running|ScalingUp)/);
-    expect(busyDetails).toContain('3 queued, 5 running');
-    expect(quietDetails).toMatch(/^\*\*detailsquiet\*\* \(impala\) — Running/);
-    expect(quietDetails).toContain('0 queued, 1 running');
+])(
+  'each warehouse shows its own details, as they stand when read (%s)',
+  async (_name, prebuilt) => {
+    const groups = new InProcessExecutorGroups({ readyAfterMs: 0 });
+    const busy = testSpec({ name: 'detailsbusy', nodes: { min: 2, max: 8 } });
+    const quiet = testSpec({ name: 'detailsquiet', autoSuspend: { enabled: false, timeoutSeconds: 2 } });
+    groups.preexisting(busy.name, [0]);
+    groups.preexisting(quiet.name, [0]);
+    const load = (spec: { name: string }) =>
+      spec.name === busy.name ? knownLoad({ running: 5, queued: 3 }) : knownLoad({ running: 1 });
+    const h = new Harness(env(), groups, load);
+    if (prebuilt) await h.startWorker();
+    const worker = prebuilt
+      ? undefined
+      : await createWarehouseWorker({
+          connection: env().nativeConnection,
+          taskQueue: h.taskQueue,
+          deps: { loadReader: new InProcessLoadReader(load), executorGroups: groups },
+        });
+    const running = worker?.run();
+    const handles = [await h.start(busy), await h.start(quiet)];
+    const [b, q] = handles;
+    try {
+      await eventually('both warehouses ticked', async () =>
+        (await Promise.all(handles.map((x) => h.status(x)))).every((s) => s.state.tick >= 2),
+      );
+      const [busyDetails, quietDetails] = await Promise.all([details(b), details(q)]);
+      expect(busyDetails).toMatch(/^\*\*detailsbusy\*\* \(impala\) — (Running|ScalingUp)/);
+      expect(busyDetails).toContain('3 queued, 5 running');
+      expect(quietDetails).toMatch(/^\*\*detailsquiet\*\* \(impala\) — Running/);
+      expect(quietDetails).toContain('0 queued, 1 running');
 
-    // Read right after a message changes the warehouse: the details say so without waiting for a tick to publish.
-    await q.signal(suspendSignal);
-    await eventually('the quiet warehouse suspended', async () => (await h.status(q)).state.state === 'Suspended');
-    expect(await details(q)).toMatch(/^\*\*detailsquiet\*\* \(impala\) — Suspended/);
-    await b.signal(pauseSignal);
-    await eventually('the pause recorded', async () => (await h.status(b)).state.paused === true);
-    expect(await details(b)).toMatch(/\| .* \| pause \| Pause requested by the operator: holding the current size. \|/);
-    expect(await details(q)).not.toContain('pause');
-  } finally {
-    await h.close(handles);
-    worker?.shutdown();
-    await running;
-  }
-}, 90000);
+      // Read right after a message changes the warehouse: the details say so without waiting for a tick to publish.
+      await q.signal(suspendSignal);
+      await eventually('the quiet warehouse suspended', async () => (await h.status(q)).state.state === 'Suspended');
+      expect(await details(q)).toMatch(/^\*\*detailsquiet\*\* \(impala\) — Suspended/);
+      await b.signal(pauseSignal);
+      await eventually('the pause recorded', async () => (await h.status(b)).state.paused === true);
+      expect(await details(b)).toMatch(
+        /\| .* \| pause \| Pause requested by the operator: holding the current size. \|/,
+      );
+      expect(await details(q)).not.toContain('pause');
+    } finally {
+      await h.close(handles);
+      worker?.shutdown();
+      await running;
+    }
+  },
+  90000,
+);
