@@ -14,7 +14,7 @@ import { createLogger, PinoTemporalLogger } from '../src/observability/logger';
 import { AutoscalerMetrics } from '../src/observability/metrics';
 import { groupName } from '../src/policy/names';
 import type { WarehouseSpec } from '../src/policy/types';
-import { createWarehouseWorker } from '../src/worker';
+import { createWarehouseWorker, withSteadyLines } from '../src/worker';
 
 interface Args {
   address: string;
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
       taskQueue: args.taskQueue,
       workflowBundle: bundle,
       activities: createActivities({ loadReader, executorGroups: groups }),
-      sinks: new AutoscalerMetrics().sinks(),
+      sinks: withSteadyLines(new AutoscalerMetrics().sinks()),
       maxCachedWorkflows: args.maxCachedWorkflows,
       ...args.overrides,
     });

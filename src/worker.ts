@@ -8,9 +8,12 @@ import {
   NativeConnection,
   Worker,
   type InjectedSinks,
+  Runtime,
   type WorkflowBundleWithSourceMap,
   type WorkerOptions,
+  workflowLogAttributes,
 } from '@temporalio/worker';
+import { SdkComponent } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from './activities';
 import type { AutoscalerSinks } from './workflows/sinks';
 
@@ -109,6 +112,39 @@ export interface WarehouseWorkerOptions {
 // Registered even without metrics, so that a worker never logs "unregistered external sink" once per tick.
 const DROP_REPORTS: InjectedSinks<AutoscalerSinks> = { metrics: { tick: { fn: () => undefined } } };
 
+/**
+ * The tick sink, also logging a steady tick's one line (TickReport.steadyLine) as the workflow's logger would have
+ * (`log` in @temporalio/workflow: the runtime's logger, sdkComponent `workflow`, the workflow's log attributes): an
+ * idle warehouse's tick then makes one sink call instead of two. Each sink call's arguments and the workflow's info
+ * are cloned in the sandbox, copied and cloned again by the workflow thread, and posted to the main thread; at
+ * thousands of warehouses the second call was a measurable share of an idle tick beyond the bare loop's.
+ */
+export function withSteadyLines(sinks: InjectedSinks<AutoscalerSinks>): InjectedSinks<AutoscalerSinks> {
+  const logger = Runtime.instance().logger;
+  const { fn } = sinks.metrics.tick;
+  return {
+    ...sinks,
+    metrics: {
+      tick: {
+        fn: (info, report) => {
+          const { steadyLine, ...metrics } = report;
+          if (steadyLine !== undefined)
+            logger.info(steadyLine, {
+              sdkComponent: SdkComponent.workflow,
+              ...workflowLogAttributes(info),
+              warehouse: report.warehouse,
+              tick: report.tick,
+              ...(report.groupSet ? { groupSet: report.groupSet } : {}),
+            });
+          return fn(info, metrics);
+        },
+        // The workflow reports no tick while it replays (reportTick): nothing is logged twice.
+        callDuringReplay: false,
+      },
+    },
+  };
+}
+
 export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: o.connection,
@@ -122,7 +158,7 @@ export async function createWarehouseWorker(o: WarehouseWorkerOptions): Promise<
           interceptors: { workflowModules: workflowInterceptorModules() },
         }),
     activities: createActivities(o.deps),
-    sinks: o.sinks ?? DROP_REPORTS,
+    sinks: withSteadyLines(o.sinks ?? DROP_REPORTS),
     ...(o.identity ? { identity: o.identity } : {}),
     ...(o.stickyQueueScheduleToStartTimeout !== undefined
       ? { stickyQueueScheduleToStartTimeout: o.stickyQueueScheduleToStartTimeout }

@@ -44,6 +44,19 @@ export interface TickReport {
   budgets?: { budget: string; usedPercent: number; reachedPercent: number }[];
   /** 1 while the warehouse's fleet grants less than it wants (src/policy/fleet.ts); absent without a fleet. */
   fleetWaiting?: number;
+  /**
+   * A steady tick's one log line (`Same decision as tick N (…)`, Warehouse.logDecision), which the worker logs from
+   * this report as the workflow's logger would (src/worker.ts withSteadyLines): an idle tick makes one sink call,
+   * not two. Absent when the tick logged its lines itself.
+   */
+  steadyLine?: string;
+}
+
+/** What a tick's report adds to what its state and decision say. */
+export interface TickExtras {
+  latenessMs?: number;
+  fleetWaiting?: boolean;
+  steadyLine?: string;
 }
 
 export interface AutoscalerSinks extends Sinks {
@@ -61,17 +74,16 @@ export function reportTick(
   state: PolicyState,
   observation: Observation,
   decision: Decision,
-  latenessMs?: number,
-  fleetWaiting?: boolean,
+  { latenessMs, fleetWaiting, steadyLine }: TickExtras,
 ): void {
   // The worker drops non-replay sink calls during replay anyway; skipping them here also keeps a replay-only
   // worker (the determinism tests, which register no sinks) from logging "unregistered external sink".
   if (workflowInfo().unsafe.isReplaying) return;
-  const report = {
-    ...tickReport(spec, state, observation, decision),
-    ...(fleetWaiting !== undefined ? { fleetWaiting: fleetWaiting ? 1 : 0 } : {}),
-  };
-  metrics.tick(latenessMs === undefined ? report : { ...report, latenessSeconds: latenessMs / 1000 });
+  const report: TickReport = tickReport(spec, state, observation, decision);
+  if (fleetWaiting !== undefined) report.fleetWaiting = fleetWaiting ? 1 : 0;
+  if (latenessMs !== undefined) report.latenessSeconds = latenessMs / 1000;
+  if (steadyLine !== undefined) report.steadyLine = steadyLine;
+  metrics.tick(report);
 }
 
 export function tickReport(

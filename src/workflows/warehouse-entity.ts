@@ -75,7 +75,7 @@ export class Warehouse {
   // when refreshed (their histories have no capture), and until then each create reads the template itself.
   private template?: CapturedTemplate;
   /** What the last logged tick said, and since when (see logDecision). */
-  private said = { text: '', since: 0 };
+  private said: Said = { text: '', since: 0 };
   /** The search attributes last upserted. */
   private published = '';
   /**
@@ -84,7 +84,7 @@ export class Warehouse {
    */
   private readonly sets?: Record<string, GroupSetRun>;
   /** What each set's last logged tick said (see logDecision). */
-  private readonly setSaid: Record<string, { text: string; since: number }> = {};
+  private readonly setSaid: Record<string, Said> = {};
   /** Its fleet's capacity, for a warehouse of a fleet on release-5 rules; absent, no fleet command is ever issued. */
   readonly fleet?: FleetLink;
 
@@ -281,7 +281,11 @@ export class Warehouse {
     // A refused create backs the scale-up off.
     if (release3 && outcome.failed.length) this.state = afterActions(this.spec, this.state, outcome.failed);
     this.record(recordOf(observation, decision, outcome, templateLines));
-    reportTick(this.spec, this.state, observation, decision, latenessMs, this.fleet?.waiting);
+    reportTick(this.spec, this.state, observation, decision, {
+      latenessMs,
+      fleetWaiting: this.fleet?.waiting,
+      steadyLine: steadyLineOf(this.said),
+    });
     this.publish();
   }
 
@@ -314,7 +318,10 @@ export class Warehouse {
       const outcome = outcomes[i];
       if (release3 && outcome.failed.length) set.state = afterActions(spec, set.state, outcome.failed);
       this.record(recordOf(observation, decision, outcome, templateLines), set.state, spec.groupSet);
-      reportTick(spec, set.state, observation, decision, latenessMs);
+      reportTick(spec, set.state, observation, decision, {
+        latenessMs,
+        steadyLine: steadyLineOf(this.setSaid[spec.groupSet]),
+      });
     });
     this.state = this.summed();
     this.publish();
@@ -375,17 +382,19 @@ export class Warehouse {
   /**
    * A steady tick (it says exactly what the previous tick said: an idle warehouse) is logged as one line, not the
    * whole decision again: the logs still show every tick, at a sixth of the lines for an idle fleet (and of the
-   * worker's logging CPU); the decision log (status, history) keeps every line of every tick.
+   * worker's logging CPU); the decision log (status, history) keeps every line of every tick. That line goes out
+   * with the tick's metrics report (steadyLineOf), one sink call instead of two.
    */
   private logDecision(reasons: string[], groupSet?: string): void {
-    const tick = groupSet ? this.setRun(groupSet).state.tick : this.state.tick;
-    const meta = { warehouse: this.spec.name, tick, ...(groupSet ? { groupSet } : {}) };
     const said = groupSet ? (this.setSaid[groupSet] ??= { text: '', since: 0 }) : this.said;
     const text = reasons.join('\n');
     if (text === said.text) {
-      log.info(`Same decision as tick ${said.since} (${reasons[0]}).`, meta);
+      said.steady = `Same decision as tick ${said.since} (${reasons[0]}).`;
       return;
     }
+    const tick = groupSet ? this.setRun(groupSet).state.tick : this.state.tick;
+    const meta = { warehouse: this.spec.name, tick, ...(groupSet ? { groupSet } : {}) };
+    said.steady = undefined;
     said.text = text;
     said.since = tick;
     for (const line of reasons) log.info(line, meta);
@@ -479,6 +488,20 @@ export class Warehouse {
     const set = this.setRun(spec.groupSet);
     return this.recapture(spec, set.template, (t) => (set.template = t));
   }
+}
+
+/** What a warehouse's (or a set's) last logged tick said, since which tick, and the steady line not yet reported. */
+interface Said {
+  text: string;
+  since: number;
+  steady?: string;
+}
+
+/** The steady line a tick's report carries, once: taken from `said` as the report goes out. */
+function steadyLineOf(said: Said | undefined): string | undefined {
+  const line = said?.steady;
+  if (said) said.steady = undefined;
+  return line;
 }
 
 /** One set's tick of a warehouse with groupSets: its spec, what it observed and decided, and its template's lines. */

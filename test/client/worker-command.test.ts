@@ -241,6 +241,24 @@ test('worker --start scales a warehouse on Kubernetes, with metrics, health, log
   );
   expect(logLines(second).filter((l) => l.warehouse === 'wk' && ticks1.has(l.tick))).toEqual([]);
   expect(twice.filter((k) => ticks1.has(Number(k.split(' ')[0])))).toEqual([]);
+
+  // An idle tick's one line, which the worker logs from the tick's metrics report (src/worker.ts withSteadyLines):
+  // the same fields as the lines the workflow logs itself (the workflow's ids, sdkComponent, warehouse, tick).
+  const steady = await eventually(
+    'an idle tick logged as one line',
+    () => logLines(second).find((l) => l.warehouse === 'wk' && l.msg.startsWith('Same decision as tick ')),
+    60_000,
+    500,
+  );
+  expect(steady.msg).toMatch(/^Same decision as tick \d+ \(.+\)\.$/);
+  expect(steady).toMatchObject({
+    level: 30,
+    workflowId: 'warehouse-wk',
+    sdkComponent: 'workflow',
+    tick: expect.any(Number),
+  });
+  expect(Object.keys(steady).sort()).toEqual(Object.keys(scaleUp!).sort());
+  expect(logLines(second).filter((l) => l.tick === steady.tick && l.warehouse === 'wk')).toEqual([steady]);
   expect(await second.stop('SIGINT')).toBe(0);
 });
 
