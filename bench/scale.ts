@@ -404,7 +404,7 @@ async function runPhase(
     const ticked = new Set<string>();
     for (let i = 0; i < workers; i++) {
       const child = fork(
-        path.join(__dirname, 'scale-worker.ts'),
+        path.join(__dirname, 'scale-worker-main.js'),
         [
           JSON.stringify({
             address: server.address,
@@ -418,8 +418,6 @@ async function runPhase(
         ],
         {
           execArgv: [
-            '--require',
-            'tsx/cjs',
             ...(o.maxOldSpaceMb ? [`--max-old-space-size=${o.maxOldSpaceMb}`] : []),
             ...(o.cpuProf
               ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(o.cpuProf), `${mode}-${workers}w`)}`]

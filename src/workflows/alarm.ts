@@ -1,11 +1,11 @@
 // The loop's sleep between ticks, cut short by an operator's message: one timer, cancelled only when a message wakes
-// the loop early, at a fraction of the promises. The SDK captures a source-mapped stack for every promise workflow
-// code creates, and at thousands of warehouses on one worker that capture was the largest share of an idle tick's
-// workflow-thread time beyond the bare loop's (bench:scale --cpu-prof). `condition` with a timeout, and a new
-// CancellationScope raced against an armed condition on every tick, each cost several promises (and the former a
-// CancelledFailure with a stack on every tick); here a tick costs the timer's promises and one `then`. A ring cancels
-// the timer from its handler, so the CancelTimer command comes before an update's completion: runs started before
-// the fifth release keep the other order (src/workflows/race-alarm.ts).
+// the loop early, at the promises of a bare `sleep`. The SDK captures a source-mapped stack for every promise
+// workflow code creates (each `then`, each `await`, each async call), and at thousands of warehouses on one worker
+// that capture was the largest share of an idle tick's workflow-thread time beyond the bare loop's (bench:scale
+// --cpu-prof). `condition` with a timeout, and a new CancellationScope raced against an armed condition on every tick,
+// each cost several promises (and the former a CancelledFailure with a stack on every tick); here a tick costs the
+// timer's own. A ring cancels the timer from its handler, so the CancelTimer command comes before an update's
+// completion: runs started before the fifth release keep the other order (src/workflows/race-alarm.ts).
 import { CancellationScope, sleep } from '@temporalio/workflow';
 
 /**
@@ -20,8 +20,22 @@ export interface LoopAlarm {
   ring(): void;
   /** At the start of a tick: a ring from before it has been served; one during it wakes the next sleep at once. */
   reset(): void;
-  /** Resolves true when the whole interval passed, false when a ring woke it early. */
-  sleep(ms: number): Promise<boolean>;
+  /**
+   * Settles when the whole interval passed (true, or no value), or when a ring woke it early: false, or rejected with
+   * the ring's cancellation (isCancellation) — a rejection costs no promise of its own, a `then` turning it into false
+   * would cost one on every tick.
+   */
+  sleep(ms: number): Promise<boolean | void>;
+}
+
+/**
+ * A scope that runs its function directly: the SDK's `run` wraps it in an async function for a scope's timeout, which
+ * these scopes never have, at two promises (the call's and its `await`'s) on every tick.
+ */
+class TimerScope extends CancellationScope {
+  protected override runInContext<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
 }
 
 export class Alarm implements LoopAlarm {
@@ -32,46 +46,34 @@ export class Alarm implements LoopAlarm {
    */
   private scope?: CancellationScope;
   private sleepsInScope = 0;
-  /** A sleep is pending in `scope`: a ring now cancels its timer. */
-  private sleeping = false;
 
+  /**
+   * Cancels the scope: its pending timer while the loop sleeps; during a tick it holds none (the tick's activities run
+   * in the root scope), and the sleep after the tick serves the ring instead.
+   */
   ring(): void {
     this.rung = true;
-    if (this.sleeping) this.scope?.cancel();
-  }
-
-  reset(): void {
-    if (!this.rung) return;
-    this.rung = false;
-    // Cancelled, or to be cancelled by the sleep that serves the ring: the next sleep needs a fresh scope.
+    this.scope?.cancel();
     this.scope = undefined;
   }
 
-  /**
-   * Not an async function: each promise costs a stack capture. A ring that came during the tick starts the timer and
-   * cancels it at once, the commands the race it replaces issued.
-   */
-  sleep(ms: number): Promise<boolean> {
+  reset(): void {
+    this.rung = false;
+  }
+
+  /** A ring that came during the tick starts the timer and cancels it at once, the commands the race it replaces issued. */
+  sleep(ms: number): Promise<void> {
     if (!this.scope || this.sleepsInScope >= SLEEPS_PER_SCOPE) {
-      this.scope = new CancellationScope();
+      this.scope = new TimerScope();
       this.sleepsInScope = 0;
     }
     const scope = this.scope;
     this.sleepsInScope += 1;
-    this.sleeping = true;
-    const whole = scope
-      .run(() => sleep(ms))
-      .then(
-        () => this.woke(true),
-        // Cancelled by a ring: nothing to report.
-        () => this.woke(false),
-      );
-    if (this.rung) scope.cancel();
-    return whole;
-  }
-
-  private woke(whole: boolean): boolean {
-    this.sleeping = false;
-    return whole;
+    const timer = scope.run(() => sleep(ms));
+    if (this.rung) {
+      scope.cancel();
+      this.scope = undefined;
+    }
+    return timer;
   }
 }

@@ -6,6 +6,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   patched,
   proxyLocalActivities,
   setHandler,
@@ -124,7 +125,21 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     w.alarm.reset();
     const latenessMs = dueAtMs === undefined ? undefined : Math.max(0, Date.now() - dueAtMs);
     if (w.hasSets) await tickGroupSets(w, observeOrUnknown, release3, latenessMs);
-    else await tickOneSet(w, release3, latenessMs);
+    else {
+      // The tick of a warehouse of one set, inline: the SDK captures a source-mapped stack for every promise workflow
+      // code makes (each async call, each `await`, each `then`), and at thousands of cached warehouses those captures
+      // were the largest share of an idle tick's workflow-thread time beyond the bare loop's (bench:scale --cpu-prof).
+      // An idle tick awaits what the bare loop awaits: the read here and the sleep below.
+      const templateLines = w.needsTemplate(release3) ? await w.captureForTick() : [];
+      let observation: Observation;
+      try {
+        observation = await observe(w.spec);
+      } catch (err) {
+        observation = unknownLoad(err);
+      }
+      const acting = decideAndAct(w, observation, templateLines, release3, latenessMs);
+      if (acting) await acting;
+    }
 
     ticksThisRun += 1;
     const limit = input.continueAsNewAfterTicks;
@@ -138,27 +153,20 @@ export async function warehouseWorkflow(input: WarehouseWorkflowInput): Promise<
     }
     const pollMs = w.spec.pollIntervalSeconds * 1000;
     const due = Date.now() + pollMs;
-    dueAtMs = (await w.alarm.sleep(pollMs)) ? due : undefined;
+    try {
+      dueAtMs = (await w.alarm.sleep(pollMs)) === false ? undefined : due;
+    } catch (err) {
+      // A ring cancelled the timer (src/workflows/alarm.ts); anything else fails the task as before.
+      if (!isCancellation(err)) throw err;
+      dueAtMs = undefined;
+    }
   }
 }
 
 /**
- * One tick of a warehouse of one set: observe → decide → act. Not an async function, and an idle tick (nothing to
- * capture, no action, no fleet) makes one promise of its own, the read's `then`: the SDK captures a source-mapped stack
- * for every promise workflow code makes, an async function costs one and each of its awaits another, and at thousands
- * of cached warehouses those captures were the largest share of an idle tick's workflow-thread time beyond the bare
- * loop's (bench:scale --cpu-prof).
+ * The tick once its load is read: synchronous unless it has something to wait for (a fleet's grant, actions), so that
+ * an idle tick makes no promise of its own.
  */
-function tickOneSet(w: Warehouse, release3: boolean, latenessMs: number | undefined): Promise<void> {
-  const read = (templateLines: string[]) =>
-    observe(w.spec).then(
-      (observation) => decideAndAct(w, observation, templateLines, release3, latenessMs),
-      (err) => decideAndAct(w, unknownLoad(err), templateLines, release3, latenessMs),
-    );
-  return w.needsTemplate(release3) ? w.captureForTick().then(read) : read([]);
-}
-
-/** The tick once its load is read: synchronous unless it has something to wait for (a fleet's grant, actions). */
 function decideAndAct(
   w: Warehouse,
   observation: Observation,
