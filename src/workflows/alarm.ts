@@ -53,8 +53,7 @@ export class Alarm implements LoopAlarm {
    */
   ring(): void {
     this.rung = true;
-    this.scope?.cancel();
-    this.scope = undefined;
+    this.cancelScope();
   }
 
   reset(): void {
@@ -70,10 +69,13 @@ export class Alarm implements LoopAlarm {
     const scope = this.scope;
     this.sleepsInScope += 1;
     const timer = scope.run(() => sleep(ms));
-    if (this.rung) {
-      scope.cancel();
-      this.scope = undefined;
-    }
+    if (this.rung) this.cancelScope();
     return timer;
+  }
+
+  /** The next sleep gets a fresh scope: a cancelled one would cancel its timer at once. */
+  private cancelScope(): void {
+    this.scope?.cancel();
+    this.scope = undefined;
   }
 }

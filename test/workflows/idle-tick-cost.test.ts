@@ -67,17 +67,19 @@ test('an idle warehouse tick makes no more promises in the workflow sandbox than
     debugMode: true,
   });
   const running = [warehouseWorker.run(), bareWorker.run()];
-  const handle = await h.start(spec);
-  const bare = await env().client.workflow.start('bareLoopWorkflow', {
-    taskQueue: bareTaskQueue,
-    workflowId: 'bare-idlecost',
-    args: [1000],
-  });
+  const handles = [];
   try {
-    // The first ticks start the run (validation, the template's capture): the steady ticks after them are compared.
-    await eventually('both loops ticked eight times', async () =>
-      Promise.resolve(marks.warehouse.length >= 8 && marks.bare.length >= 8),
+    const handle = await h.start(spec);
+    handles.push(handle);
+    handles.push(
+      await env().client.workflow.start('bareLoopWorkflow', {
+        taskQueue: bareTaskQueue,
+        workflowId: 'bare-idlecost',
+        args: [1000],
+      }),
     );
+    // The first ticks start the run (validation, the template's capture): the steady ticks after them are compared.
+    await eventually('both loops ticked eight times', () => marks.warehouse.length >= 8 && marks.bare.length >= 8);
     const status = await h.status(handle);
     expect(status.state.state).toBe('Running');
     expect(status.decisions.at(-1)?.actions).toEqual([]);
@@ -88,8 +90,7 @@ test('an idle warehouse tick makes no more promises in the workflow sandbox than
     expect(median(warehouse)).toBeLessThanOrEqual(median(bareLoop));
   } finally {
     stop();
-    await h.close([handle]);
-    await bare.terminate().catch(() => undefined);
+    for (const x of handles) await x.terminate('test over').catch(() => undefined);
     warehouseWorker.shutdown();
     bareWorker.shutdown();
     await Promise.all(running);
